@@ -1,0 +1,51 @@
+# E-City. `make demo` serves the demo city; `make test` runs every test.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= gis.settings
+# Without DATABASE_URL/REDIS_URL the private servers under var/ are used.
+USE_PRIVATE_PG := $(if $(DATABASE_URL),,1)
+USE_PRIVATE_REDIS := $(if $(REDIS_URL),,1)
+
+.PHONY: demo test bench stop deps venv assets db redis migrate lint clean-db
+
+deps:
+	@scripts/deps.sh
+
+venv: .venv/.installed
+.venv/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv .venv
+	@.venv/bin/pip install -q --upgrade pip
+	@.venv/bin/pip install -q -e '.[dev]'
+	@touch $@
+
+assets: var/vendor/.installed
+var/vendor/.installed: package.json package-lock.json scripts/vendor.sh
+	@scripts/vendor.sh
+	@touch $@
+
+db:
+	@$(if $(USE_PRIVATE_PG),scripts/pg.sh start,true)
+
+redis:
+	@$(if $(USE_PRIVATE_REDIS),scripts/redis.sh start,true)
+
+migrate: deps venv db
+	@$(PY) manage.py migrate --noinput -v 0
+
+demo: deps venv assets db redis migrate
+	@$(PY) manage.py load_demo_city
+	@echo "E-City on http://127.0.0.1:$(PORT)/  (make stop to stop)"
+	@$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+test: deps venv assets db redis
+	@.venv/bin/ruff check .
+	@.venv/bin/lint-imports --no-cache
+	@.venv/bin/pytest -q $(PYTEST_ARGS)
+
+bench: deps venv assets db redis migrate
+	@$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+stop:
+	@-scripts/redis.sh stop
+	@-scripts/pg.sh stop

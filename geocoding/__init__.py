@@ -1,0 +1,1 @@
+"""Free text ⇄ building: normalisation, gazetteer, reverse geocoding, suggest, a geopy class."""

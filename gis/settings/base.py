@@ -1,0 +1,171 @@
+"""E-City settings, read from the environment.
+
+DATABASE_URL  postgres://... (default: the private cluster under var/pg, see scripts/pg.sh)
+REDIS_URL     redis://... or redis+socket://... (default: the private Redis under var/redis)
+SECRET_KEY    required when DEBUG is off
+DEBUG         "1"/"true" to enable (default on for development, off when ECITY_ENV=production)
+ALLOWED_HOSTS comma-separated (default: localhost names)
+ECITY_ENV     "production" refuses to start on a default secret or with DEBUG on
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+ENVIRONMENT = os.environ.get("ECITY_ENV", "development")
+PRODUCTION = ENVIRONMENT == "production"
+DEFAULT_SECRET = "ecity-development-only-secret-do-not-use-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+DEBUG = _env_bool("DEBUG", not PRODUCTION)
+if PRODUCTION and (SECRET_KEY == DEFAULT_SECRET or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured("ECITY_ENV=production needs SECRET_KEY set to a long random value.")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("ECITY_ENV=production refuses DEBUG on.")
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
+
+
+def _private_database_url() -> str:
+    # scripts/pg.sh keeps the cluster in var/pg (or links var/pg to it).
+    sock = (VAR_DIR / "pg").resolve() / "sock"
+    return f"postgres://postgres@/ecity?host={sock}"
+
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or _private_database_url(),
+        engine="django.contrib.gis.db.backends.postgis",
+        conn_max_age=60,
+    )
+}
+# Each developer or helper may run the suite at once with its own test database.
+DATABASES["default"]["TEST"] = {"NAME": "test_ecity_" + os.environ.get("ECITY_TEST_DB", "main")}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "layers",
+    "geocoding",
+    "appeals",
+    "webmap",
+    "importers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "gis.urls"
+WSGI_APPLICATION = "gis.wsgi.application"
+ASGI_APPLICATION = "gis.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "webmap" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "uk"
+LANGUAGES = [("uk", _("Українська")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Kyiv"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# JS/CSS from the npm registry, copied by scripts/vendor.sh; served by us, never from a CDN.
+STATICFILES_DIRS = [("vendor", VAR_DIR / "vendor")]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A huge upload gets a clear 400, not a full disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# GDAL 3.6 is what Debian 12 ships; Django 5.2 warns it is older than it supports.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "E-City API",
+    "DESCRIPTION": "Geocoding, routing, appeals and maps of the Kramatorsk 1505 contact centre.",
+    "VERSION": "1.0.0",
+}
+
+
+def _private_redis_url() -> str:
+    return f"redis+socket://{VAR_DIR / 'redis' / 'redis.sock'}"
+
+
+REDIS_URL = os.environ.get("REDIS_URL") or _private_redis_url()
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# The demo city's geometry is generated; every place that shows it says so.
+DEMO_ATTRIBUTION = "Демо-місто: геометрія синтетична (згенерована); межа громади © OpenStreetMap contributors (ODbL)"
+# An online basemap is an option, never a need: empty means our own offline basemap.
+BASEMAP_TILE_URL = os.environ.get("BASEMAP_TILE_URL", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,1 @@
+"""Files → registry. Management commands are thin wrappers around importers.core."""

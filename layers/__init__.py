@@ -1,0 +1,1 @@
+"""The spatial registry: neighbourhoods, streets, buildings, providers, service areas, assignments; routing."""

@@ -1,0 +1,58 @@
+"""Real headless Chromium (Debian's chromium + chromium-driver) against Django's live server.
+
+The flags keep Chromium from calling out: this machine has no network, and a
+test must notice any request that tries to leave localhost (see `offsite_requests`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    profile = tempfile.mkdtemp(prefix="ecity-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,900", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def offsite_requests(driver) -> list[str]:
+    """URLs the page asked for that are not on localhost (read from Chromium's performance log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            url = message["params"]["request"]["url"]
+            if url.startswith(("http://", "https://", "ws://", "wss://")) and not url.split("/")[2].split(":")[0] in {
+                "localhost", "127.0.0.1", "[::1]"}:
+                urls.append(url)
+    return urls
+
+
+def login(driver, live_server, username: str, password: str) -> None:
+    """Sign in through the real Django admin login form."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{live_server.url}/admin/login/")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()

@@ -1,0 +1,1 @@
+"""Pages, map layers, tiles, clusters, heatmaps and public APIs."""

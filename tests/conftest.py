@@ -13,3 +13,28 @@ def registry(db):
     from tests import factories
 
     return factories.tiny_city()
+
+
+@pytest.fixture(scope="session")
+def _demo_city_session(django_db_setup, django_db_blocker):
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_demo_city", verbosity=0)
+
+
+@pytest.fixture
+def demo_city(_demo_city_session, django_db_blocker):
+    """The generated demo city, loaded once per test session into the test database.
+
+    Tests that use it must not modify registry rows they did not create. A transactional
+    test flushes the database; the next test that asks for the demo city gets it loaded again.
+    """
+    from django.core.management import call_command
+
+    from layers.models import Building
+
+    with django_db_blocker.unblock():
+        if not Building.objects.filter(source="demo").exists():
+            call_command("load_demo_city", verbosity=0)
+    return True

@@ -12,6 +12,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from gis.srid import METRIC_SRID, STORAGE_SRID
 from layers import models
+from layers.reference import ensure_reference_data
 
 CENTRE = (37.556, 48.738)  # lon, lat: Kramatorsk, near Соцгород
 
@@ -108,6 +109,7 @@ def tiny_city() -> TinyCity:
     вулиця Дружби (old name «Леніна» until 2016). East: селище Семенівка with its own Шкільна.
     Housing office ЖЕК-1 covers the west half, water utility covers all, an ОСББ is assigned to Паркова 12.
     """
+    ensure_reference_data()
     lon0, lat0 = CENTRE
     c = TinyCity()
     west = box(lon0 - 0.02, lat0 - 0.01, lon0, lat0 + 0.01)

@@ -42,7 +42,7 @@ def offsite_requests(driver) -> list[str]:
         message = json.loads(entry["message"])["message"]
         if message.get("method") == "Network.requestWillBeSent":
             url = message["params"]["request"]["url"]
-            if url.startswith(("http://", "https://", "ws://", "wss://")) and not url.split("/")[2].split(":")[0] in {
+            if url.startswith(("http://", "https://", "ws://", "wss://")) and url.split("/")[2].split(":")[0] not in {
                 "localhost", "127.0.0.1", "[::1]"}:
                 urls.append(url)
     return urls

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+"""Appeals URLs: the REST API (appeals/api_urls.py) and the staff pages (appeals/page_urls.py)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("appeals.api_urls")),
+    path("", include("appeals.page_urls")),
+]

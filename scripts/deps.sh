@@ -2,8 +2,11 @@
 # Installs the Debian packages E-City needs, only those missing.
 set -euo pipefail
 PKGS="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libgeos-dev libproj-dev python3-venv python3-dev
-      redis-server nodejs npm chromium chromium-driver"
+      redis-server chromium chromium-driver"
 missing=()
+# Node.js may come from elsewhere (with its own npm): only the commands matter.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -16,7 +16,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 DBNAME=${ECITY_DBNAME:-ecity}
 
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 cluster_dir() {

@@ -1,0 +1,296 @@
+"""Batch routing of many points at once (manage.py route_points, the benchmark), in memory with shapely 2.
+
+Same rules as layers.routing (assignment > covering area > priority; gap/overlap explicit; `covers`
+semantics: a point on an edge belongs to the area), computed without a query per point:
+
+1. A grid (cells of about `cell_m` metres) is laid over the service areas. For every area the cells
+   it covers entirely and the cells its boundary crosses are found once. A cell crossed by no boundary
+   has the same set of covering areas for every point in it; those sets are resolved per service kind
+   once ("signatures"), and points in such cells are routed by two array look-ups, no polygon test.
+2. Points in boundary cells are tested only against the areas whose boundary crosses their cell
+   (prepared geometries, vectorised `intersects_xy`, which for a point is `covers`).
+3. Points inside the footprint of a building with an assignment take the assignment (tested only in
+   the cells those footprints touch).
+
+A gap here carries no nearest-area suggestion (route_point gives one for a single point).
+
+>>> import numpy as np, shapely
+>>> a = BatchArea(id=1, provider_id=7, priority=0, kinds=("water",), geom=shapely.box(0, 0, 2, 2))
+>>> b = BatchArea(id=2, provider_id=8, priority=0, kinds=("water",), geom=shapely.box(2, 0, 4, 2))
+>>> router = BatchRouter(areas=[a, b], assignments=[], kinds=["water"], cell_deg=(0.5, 0.5))
+>>> r = router.route(np.array([1.0, 2.0, 9.0]), np.array([1.0, 1.0, 9.0]))
+>>> r.provider("water").tolist(), [OUTCOMES[o] for o in r.outcome("water")]
+([7, 0, 0], ['assigned', 'overlap', 'gap'])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import shapely
+
+ASSIGNED, GAP, OVERLAP = 0, 1, 2
+OUTCOMES = ("assigned", "gap", "overlap")
+RULE_NONE, RULE_AREA, RULE_PRIORITY, RULE_ASSIGNMENT = 0, 1, 2, 3
+RULES = ("none", "area", "priority", "assignment")
+
+
+@dataclass(frozen=True)
+class BatchArea:
+    id: int
+    provider_id: int
+    priority: int
+    kinds: tuple[str, ...]
+    geom: shapely.Geometry  # lon/lat
+
+
+@dataclass(frozen=True)
+class BatchAssignment:
+    id: int
+    provider_id: int
+    kinds: tuple[str, ...]
+    footprint: shapely.Geometry  # the building's footprint, lon/lat
+
+
+@dataclass
+class BatchResult:
+    """The routing of n points, compactly: each point's covering-set signature and the resolved table.
+
+    table[signature, kind] = (provider id (0 = none), outcome, area id (0 = none), rule); assignments
+    override single (point, kind) entries. column(kind) gives arrays aligned with the input points.
+    """
+
+    kinds: list[str]
+    signature: np.ndarray  # (n,) int64
+    table: np.ndarray  # (signatures, kinds, 4) int64
+    overrides: dict[tuple[int, int], tuple[int, int, int, int]]  # (point, kind index) → row
+
+    def column(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(provider, outcome, area, rule) arrays for one service kind."""
+        k = self.kinds.index(kind)
+        rows = self.table[:, k, :][self.signature]
+        for (p, kk), values in self.overrides.items():
+            if kk == k:
+                rows[p] = values
+        return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+
+    def provider(self, kind: str) -> np.ndarray:
+        return self.column(kind)[0]
+
+    def outcome(self, kind: str) -> np.ndarray:
+        return self.column(kind)[1]
+
+
+class BatchRouter:
+    def __init__(self, *, areas: Sequence[BatchArea], assignments: Sequence[BatchAssignment], kinds: Sequence[str],
+                 cell_deg: tuple[float, float]):
+        self.kinds = list(kinds)
+        self.kind_index = {k: i for i, k in enumerate(self.kinds)}
+        self.areas = sorted(areas, key=lambda a: a.id)
+        self.assignments = sorted(assignments, key=lambda a: a.id)
+        n_areas = len(self.areas)
+        self.area_provider = np.array([a.provider_id for a in self.areas], dtype=np.int64)
+        self.area_priority = np.array([a.priority for a in self.areas], dtype=np.int64)
+        self.area_ids = np.array([a.id for a in self.areas], dtype=np.int64)
+        # Boolean matrix area × kind.
+        self.area_kind = np.zeros((n_areas, len(self.kinds)), dtype=bool)
+        for i, a in enumerate(self.areas):
+            for k in a.kinds:
+                if k in self.kind_index:
+                    self.area_kind[i, self.kind_index[k]] = True
+        self.geoms = [a.geom for a in self.areas]
+        for g in self.geoms:
+            shapely.prepare(g)
+        self._build_grid(cell_deg)
+
+    # -- precomputation -------------------------------------------------------------------------
+    def _build_grid(self, cell_deg: tuple[float, float]) -> None:
+        self.dx, self.dy = cell_deg
+        bounds = [a.geom.bounds for a in self.areas] + [s.footprint.bounds for s in self.assignments]
+        if not bounds:
+            bounds = [(0.0, 0.0, 0.0, 0.0)]
+        arr = np.array(bounds)
+        self.x0, self.y0 = arr[:, 0].min(), arr[:, 1].min()
+        self.nx = max(1, math.ceil((arr[:, 2].max() - self.x0) / self.dx) + 1)
+        self.ny = max(1, math.ceil((arr[:, 3].max() - self.y0) / self.dy) + 1)
+        n_cells = self.nx * self.ny
+        full_cells: list[np.ndarray] = []
+        full_areas: list[np.ndarray] = []
+        # partial[cell] = areas whose boundary crosses the cell (sparse, as sorted pairs)
+        partial_cells: list[np.ndarray] = []
+        partial_areas: list[np.ndarray] = []
+        for i, g in enumerate(self.geoms):
+            cells, boxes = self._cells_in_bounds(g.bounds)
+            touching = shapely.intersects(g, boxes)
+            covered = shapely.covers(g, boxes[touching]) if touching.any() else np.zeros(0, dtype=bool)
+            t_cells = cells[touching]
+            full_cells.append(t_cells[covered])
+            full_areas.append(np.full(int(covered.sum()), i, dtype=np.int64))
+            partial_cells.append(t_cells[~covered])
+            partial_areas.append(np.full(int((~covered).sum()), i, dtype=np.int64))
+        self.cell_undecided = np.zeros(n_cells, dtype=bool)
+        pc = np.concatenate(partial_cells) if partial_cells else np.zeros(0, dtype=np.int64)
+        pa = np.concatenate(partial_areas) if partial_areas else np.zeros(0, dtype=np.int64)
+        self.cell_undecided[pc] = True
+        # Per area, the cells where its boundary passes (for testing only the right points).
+        self.partial_by_area = np.zeros((len(self.areas), n_cells), dtype=bool) if len(self.areas) * n_cells < 2e8 \
+            else None
+        if self.partial_by_area is not None:
+            self.partial_by_area[pa, pc] = True
+        self._partial_pairs = (pc, pa)
+        # Signatures of decided cells: the sorted tuple of areas covering the whole cell.
+        fc = np.concatenate(full_cells) if full_cells else np.zeros(0, dtype=np.int64)
+        fa = np.concatenate(full_areas) if full_areas else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((fa, fc))
+        fc, fa = fc[order], fa[order]
+        self.full_by_area = np.zeros((len(self.areas), n_cells), dtype=bool)
+        self.full_by_area[fa, fc] = True
+        cell_sets: dict[int, tuple[int, ...]] = {}
+        if len(fc):
+            starts = np.flatnonzero(np.r_[True, fc[1:] != fc[:-1]])
+            ends = np.r_[starts[1:], len(fc)]
+            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+                cell_sets[int(fc[s])] = tuple(fa[s:e].tolist())
+        signatures: dict[tuple[int, ...], int] = {(): 0}
+        self.cell_sig = np.zeros(n_cells, dtype=np.int64)
+        for cell, areas in cell_sets.items():
+            self.cell_sig[cell] = signatures.setdefault(areas, len(signatures))
+        self.sig_sets = sorted(signatures, key=signatures.get)
+        self.sig_table = self._resolve_sets(self.sig_sets)
+        # Cells touched by an assigned building's footprint.
+        self.cell_assigned = np.zeros(n_cells, dtype=bool)
+        for s in self.assignments:
+            cells, boxes = self._cells_in_bounds(s.footprint.bounds)
+            self.cell_assigned[cells[shapely.intersects(s.footprint, boxes)]] = True
+        self.assign_tree = shapely.STRtree([s.footprint for s in self.assignments]) if self.assignments else None
+
+    def _cells_in_bounds(self, bounds: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+        minx, miny, maxx, maxy = bounds
+        i0, i1 = int((minx - self.x0) // self.dx), int((maxx - self.x0) // self.dx)
+        j0, j1 = int((miny - self.y0) // self.dy), int((maxy - self.y0) // self.dy)
+        ii, jj = np.meshgrid(np.arange(max(i0, 0), min(i1, self.nx - 1) + 1),
+                             np.arange(max(j0, 0), min(j1, self.ny - 1) + 1), indexing="xy")
+        ii, jj = ii.ravel(), jj.ravel()
+        boxes = shapely.box(self.x0 + ii * self.dx, self.y0 + jj * self.dy,
+                            self.x0 + (ii + 1) * self.dx, self.y0 + (jj + 1) * self.dy)
+        return jj * self.nx + ii, boxes
+
+    def _resolve_sets(self, sets: Sequence[tuple[int, ...]]) -> np.ndarray:
+        """For each set of covering areas and each kind: (provider, outcome, area id, rule) as an int64 array."""
+        table = np.zeros((len(sets), len(self.kinds), 4), dtype=np.int64)
+        table[:, :, 1] = GAP
+        for s, areas in enumerate(sets):
+            if not areas:
+                continue
+            idx = np.array(areas, dtype=np.int64)
+            for k in range(len(self.kinds)):
+                of_kind = idx[self.area_kind[idx, k]]
+                if len(of_kind) == 0:
+                    continue
+                # Highest priority first, then lowest id (areas are sorted by id).
+                order = np.lexsort((self.area_ids[of_kind], -self.area_priority[of_kind]))
+                of_kind = of_kind[order]
+                top = of_kind[0]
+                if len(of_kind) == 1:
+                    table[s, k] = (self.area_provider[top], ASSIGNED, self.area_ids[top], RULE_AREA)
+                elif self.area_priority[of_kind[1]] < self.area_priority[top]:
+                    table[s, k] = (self.area_provider[top], ASSIGNED, self.area_ids[top], RULE_PRIORITY)
+                else:
+                    table[s, k] = (0, OVERLAP, 0, RULE_NONE)
+        return table
+
+    # -- routing ------------------------------------------------------------------------------------
+    def route(self, lon: np.ndarray, lat: np.ndarray) -> BatchResult:
+        lon = np.asarray(lon, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        ci = np.floor((lon - self.x0) / self.dx).astype(np.int64)
+        cj = np.floor((lat - self.y0) / self.dy).astype(np.int64)
+        inside = (ci >= 0) & (ci < self.nx) & (cj >= 0) & (cj < self.ny)
+        cell = np.where(inside, cj * self.nx + ci, 0)
+        sig = np.where(inside, self.cell_sig[cell], 0)
+        table = self.sig_table
+        u = np.flatnonzero(inside & self.cell_undecided[cell])
+        if len(u):
+            extra, inverse = self._route_undecided(u, lon, lat, cell)
+            sig[u] = len(table) + inverse
+            table = np.concatenate([table, extra])
+        overrides: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        assigned = np.flatnonzero(inside & self.cell_assigned[cell])
+        if len(assigned) and self.assign_tree is not None:
+            overrides = self._assignments(assigned, lon, lat)
+        return BatchResult(kinds=self.kinds, signature=sig, table=table, overrides=overrides)
+
+    def _route_undecided(self, u: np.ndarray, lon: np.ndarray, lat: np.ndarray,
+                         cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points in boundary cells: the cell's fully covering areas plus the crossing areas that cover the point."""
+        ucell = cell[u]
+        n_areas = len(self.areas)
+        hits = np.zeros((len(u), n_areas), dtype=bool)
+        for i in range(n_areas):
+            if self.partial_by_area is not None:
+                mask = self.partial_by_area[i, ucell]
+            else:
+                pc, pa = self._partial_pairs
+                mask = np.isin(ucell, pc[pa == i])
+            if mask.any():
+                sel = np.flatnonzero(mask)
+                hits[sel, i] = shapely.intersects_xy(self.geoms[i], lon[u[sel]], lat[u[sel]])
+            hits[:, i] |= self.full_by_area[i, ucell]
+        # Resolve each distinct covering set once.
+        packed = np.packbits(hits, axis=1) if n_areas else np.zeros((len(u), 1), dtype=np.uint8)
+        uniq, inverse = np.unique(packed, axis=0, return_inverse=True)
+        sets = [tuple(np.flatnonzero(np.unpackbits(row)[:n_areas]).tolist()) for row in uniq]
+        return self._resolve_sets(sets), inverse.ravel()
+
+    def _assignments(self, idx: np.ndarray, lon: np.ndarray,
+                     lat: np.ndarray) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+        pts = shapely.points(lon[idx], lat[idx])
+        p_i, s_i = self.assign_tree.query(pts, predicate="intersects")
+        # Several assignments of one kind at one point: an overlap for a human.
+        per: dict[tuple[int, int], list[int]] = {}
+        for p, s in zip(p_i.tolist(), s_i.tolist(), strict=True):
+            for kind in self.assignments[s].kinds:
+                if kind in self.kind_index:
+                    per.setdefault((int(idx[p]), self.kind_index[kind]), []).append(s)
+        out: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        for key, ss in per.items():
+            if len(ss) == 1:
+                out[key] = (self.assignments[ss[0]].provider_id, ASSIGNED, 0, RULE_ASSIGNMENT)
+            else:
+                out[key] = (0, OVERLAP, 0, RULE_ASSIGNMENT)
+        return out
+
+
+def cell_degrees(*, cell_m: float, lat: float) -> tuple[float, float]:
+    """Cell size in degrees for about cell_m metres at a latitude (the grid is an index, never a measure)."""
+    return cell_m / (111_320.0 * math.cos(math.radians(lat))), cell_m / 110_574.0
+
+
+def load_router(*, at: date | None = None, cell_m: float = 50.0) -> BatchRouter:
+    """A BatchRouter over the registry's areas and assignments valid at a date (today in Kyiv by default)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from layers.models import BuildingAssignment, ServiceArea, ServiceKind
+
+    at = at or timezone.localdate()
+    valid = (Q(valid_from__isnull=True) | Q(valid_from__lte=at)) & (Q(valid_to__isnull=True) | Q(valid_to__gte=at))
+    areas = [
+        BatchArea(id=a.id, provider_id=a.provider_id, priority=a.priority,
+                  kinds=tuple(sorted(k.code for k in a.service_kinds.all())), geom=shapely.from_wkb(bytes(a.geom.wkb)))
+        for a in ServiceArea.objects.filter(valid).prefetch_related("service_kinds").order_by("id")
+    ]
+    assignments = [
+        BatchAssignment(id=s.id, provider_id=s.provider_id, kinds=tuple(sorted(k.code for k in s.service_kinds.all())),
+                        footprint=shapely.from_wkb(bytes(s.building.geom.wkb)))
+        for s in BuildingAssignment.objects.filter(valid).select_related("building")
+        .prefetch_related("service_kinds").order_by("id")
+    ]
+    kinds = list(ServiceKind.objects.order_by("code").values_list("code", flat=True))
+    lats = [a.geom.bounds[1] for a in areas] + [a.geom.bounds[3] for a in areas]
+    mid_lat = (min(lats) + max(lats)) / 2 if lats else 48.7
+    return BatchRouter(areas=areas, assignments=assignments, kinds=kinds, cell_deg=cell_degrees(cell_m=cell_m, lat=mid_lat))

@@ -1,23 +1,411 @@
-"""The in-memory gazetteer (being written): for now every lookup finds nothing."""
+"""The gazetteer: an in-memory index over the registry (streets, aliases, neighbourhoods, buildings).
+
+Lookup order for a street: exact key → alias key (Russian, old, misspelt) → the key without given names
+and initials → fuzzy (rapidfuzz, Levenshtein 1 for short names, 2 for long ones). Then the house: exact
+key → a letter/fraction/block variant → the nearest number on that street (both flagged
+"approximate") → the street alone ("street"). Several streets of one name in different neighbourhoods
+are never picked silently: a neighbourhood hint decides, otherwise the answer is "ambiguous" with the
+candidates ranked.
+
+The index is built from the database on first use and rebuilt when the registry changes: model signals
+mark it stale in this process, and a cheap version query (counts and max ids) catches writes from other
+processes and bulk imports, at most once per second outside transactions and on every call inside one
+(tests, where rolled-back rows must not linger).
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-class _EmptyIndex:
-    def geocode(self, query: str, *, limit: int):
-        return []
+from django.db import connection
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
-    def suggest(self, prefix: str, *, limit: int):
-        return []
+from geocoding.normalize import ParsedAddress, clean, fold, parse_address, short_key, split_type, street_key
+from geocoding.services import GeocodeResult, MatchKind, ReverseResult, Suggestion
+from layers.housenumbers import parse_housenumber
 
-
-def get_index() -> _EmptyIndex:
-    return _EmptyIndex()
-
-
-def invalidate() -> None:
-    return None
+CHECK_INTERVAL_S = 1.0  # outside a transaction, look at the registry version at most this often
 
 
-def reverse(*, lon: float, lat: float, max_distance_m: float):
-    return None
+@dataclass
+class BuildingRec:
+    id: int
+    street_id: int | None
+    housenumber: str
+    key: str
+    number: int | None
+    lon: float
+    lat: float
+
+
+@dataclass
+class StreetRec:
+    id: int
+    name: str
+    street_type: str
+    neighbourhood_id: int | None
+    neighbourhood: str
+    lon: float | None = None
+    lat: float | None = None
+    shared_name: bool = False  # the same name and type exists in another neighbourhood
+    houses: dict[str, list[BuildingRec]] = field(default_factory=dict)
+    by_number: dict[int, list[BuildingRec]] = field(default_factory=dict)
+    ordered: list[BuildingRec] = field(default_factory=list)  # by number, then key (for suggest)
+
+    def label(self, housenumber: str = "") -> str:
+        text = f"{self.street_type} {self.name}"
+        if housenumber:
+            text += f", {housenumber}"
+        if self.shared_name and self.neighbourhood:
+            text += f" ({self.neighbourhood})"
+        return text
+
+
+@dataclass(frozen=True)
+class _Entry:
+    street_id: int
+    alias: bool  # False: the street's own name
+
+
+def _max_typos(key: str) -> int:
+    n = len(key.replace(" ", ""))
+    if n < 5:
+        return 0
+    return 1 if n < 9 else 2
+
+
+class Index:
+    """Everything geocode() and suggest() need, in memory. Build with Index.from_db()."""
+
+    def __init__(self) -> None:
+        self.streets: dict[int, StreetRec] = {}
+        self.full: dict[str, list[_Entry]] = defaultdict(list)
+        self.short: dict[str, list[_Entry]] = defaultdict(list)
+        self.neighbourhood_keys: dict[str, int] = {}
+        self.neighbourhood_names: dict[int, str] = {}
+        self.choices: list[str] = []
+        self.suggest_keys: list[tuple[str, int, bool]] = []  # (key, street_id, alias)
+        self.building_count = 0
+        self.built_in_s = 0.0
+
+    # -- building -----------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_db(cls) -> Index:
+        from layers.models import Neighbourhood, StreetAlias
+
+        started = time.perf_counter()
+        idx = cls()
+        for nid, name_uk, name_ru in Neighbourhood.objects.values_list("id", "name_uk", "name_ru"):
+            idx.neighbourhood_names[nid] = name_uk
+            for n in (name_uk, name_ru):
+                if n:
+                    idx.neighbourhood_keys.setdefault(street_key(n), nid)
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT s.id, s.name, s.street_type, s.neighbourhood_id,"
+                " ST_X(ST_ClosestPoint(s.geom, ST_Centroid(s.geom))), ST_Y(ST_ClosestPoint(s.geom, ST_Centroid(s.geom)))"
+                " FROM layers_street s"
+            )
+            for sid, name, stype, nid, lon, lat in cur.fetchall():
+                idx.streets[sid] = StreetRec(sid, name, stype, nid, idx.neighbourhood_names.get(nid, ""), lon, lat)
+            cur.execute(
+                "SELECT id, street_id, housenumber, housenumber_key, number, ST_X(point), ST_Y(point)"
+                " FROM layers_building WHERE street_id IS NOT NULL ORDER BY number NULLS LAST, housenumber_key, id"
+            )
+            rows = cur.fetchall()
+        for bid, sid, housenumber, hkey, number, lon, lat in rows:
+            street = idx.streets.get(sid)
+            if street is None:
+                continue
+            parsed = parse_housenumber(hkey or housenumber)
+            if parsed.number is None and hkey:
+                parsed = parse_housenumber(housenumber)
+            key = parsed.key
+            b = BuildingRec(bid, sid, housenumber or hkey, key, parsed.number if parsed.number is not None else number,
+                            lon, lat)
+            street.houses.setdefault(key, []).append(b)
+            if b.number is not None:
+                street.by_number.setdefault(b.number, []).append(b)
+            street.ordered.append(b)
+        idx.building_count = len(rows)
+
+        names = defaultdict(set)
+        for s in idx.streets.values():
+            names[(street_key(s.name), s.street_type)].add(s.neighbourhood_id)
+            if s.lon is None and s.ordered:
+                mid = s.ordered[len(s.ordered) // 2]
+                s.lon, s.lat = mid.lon, mid.lat
+        for s in idx.streets.values():
+            s.shared_name = len(names[(street_key(s.name), s.street_type)]) > 1
+            idx._add(s.name, _Entry(s.id, False))
+        for sid, name in StreetAlias.objects.values_list("street_id", "name"):
+            if sid in idx.streets:
+                idx._add(name, _Entry(sid, True))
+        idx.choices = sorted(set(idx.full) | set(idx.short))
+        idx.suggest_keys.sort(key=lambda t: (t[2], t[0]))
+        idx.built_in_s = time.perf_counter() - started
+        return idx
+
+    def _add(self, name: str, entry: _Entry) -> None:
+        full, short = street_key(name), short_key(name)
+        if not full:
+            return
+        for table, key in ((self.full, full), (self.short, short)):
+            if entry not in table[key]:
+                table[key].append(entry)
+        self.suggest_keys.append((full, entry.street_id, entry.alias))
+        if short != full:
+            self.suggest_keys.append((short, entry.street_id, entry.alias))
+
+    # -- geocoding ----------------------------------------------------------------------------------------
+
+    def _neighbourhood_hints(self, p: ParsedAddress) -> set[int]:
+        found: set[int] = set()
+        for text in (p.neighbourhood, *p.extra):
+            if not text:
+                continue
+            key = street_key(text)
+            nid = self.neighbourhood_keys.get(key)
+            if nid is None and len(key) >= 5:
+                best = process.extractOne(key, list(self.neighbourhood_keys), scorer=Levenshtein.distance,
+                                          score_cutoff=_max_typos(key))
+                if best is not None:
+                    nid = self.neighbourhood_keys[best[0]]
+            if nid is not None:
+                found.add(nid)
+        return found
+
+    def _street_candidates(self, p: ParsedAddress) -> tuple[list[int], str, float]:
+        """Street ids that fit, the match kind of the street stage, and its score."""
+        for table, key in ((self.full, p.key), (self.short, p.short)):
+            entries = table.get(key)
+            if entries:
+                names = [e.street_id for e in entries if not e.alias]
+                if names:
+                    return list(dict.fromkeys(names)), MatchKind.EXACT, 1.0
+                return list(dict.fromkeys(e.street_id for e in entries)), MatchKind.ALIAS, 0.95
+        key = p.key
+        limit = _max_typos(key)
+        if limit == 0:
+            return [], "", 0.0
+        hits = process.extract(key, self.choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=20)
+        if p.short != key and _max_typos(p.short):
+            hits += process.extract(p.short, self.choices, scorer=Levenshtein.distance,
+                                    score_cutoff=_max_typos(p.short), limit=20)
+        if not hits:
+            return [], "", 0.0
+        best = min(h[1] for h in hits)
+        ids: list[int] = []
+        for choice, dist, _ in sorted(hits, key=lambda h: h[1]):
+            if dist != best:
+                continue
+            for table in (self.full, self.short):
+                ids.extend(e.street_id for e in table.get(choice, ()))
+        return list(dict.fromkeys(ids)), MatchKind.FUZZY, round(0.9 - 0.1 * best, 2)
+
+    def _result(self, street: StreetRec, b: BuildingRec | None, *, match: str, score: float, flat: str) -> GeocodeResult:
+        return GeocodeResult(
+            building_id=b.id if b else None,
+            address=street.label(b.housenumber if b else ""),
+            street=street.name,
+            street_type=street.street_type,
+            housenumber=b.housenumber if b else "",
+            neighbourhood=street.neighbourhood,
+            flat=flat,
+            lon=b.lon if b else street.lon,
+            lat=b.lat if b else street.lat,
+            match=match,
+            score=score,
+            street_id=street.id,
+        )
+
+    def _houses(self, street: StreetRec, p: ParsedAddress, *, match: str, score: float, limit: int) -> list[GeocodeResult]:
+        if not p.house_key or not street.ordered:
+            return [self._result(street, None, match=MatchKind.STREET, score=min(score, 0.5), flat=p.flat)]
+        exact = street.houses.get(p.house_key)
+        if exact and len(exact) == 1:
+            return [self._result(street, exact[0], match=match, score=score, flat=p.flat)]
+        if exact:  # two buildings carry one address in the registry: say so
+            return [self._result(street, b, match=MatchKind.AMBIGUOUS, score=0.4, flat=p.flat) for b in exact][:limit]
+        q = parse_housenumber(p.house_key)
+        variants = list(street.by_number.get(q.number, ())) if q.number is not None else []
+        if variants:
+            variants.sort(key=lambda b: (parse_housenumber(b.key).letter != q.letter, len(b.key), b.key))
+            out = variants
+            s = 0.6
+        else:
+            numbers = sorted(street.by_number, key=lambda n: (abs(n - (q.number or 0)), (n - (q.number or 0)) % 2, n))
+            out = [b for n in numbers[:limit] for b in street.by_number[n]]
+            s = 0.5
+        return [self._result(street, b, match=MatchKind.APPROXIMATE, score=round(s - 0.05 * i, 2), flat=p.flat)
+                for i, b in enumerate(out[:limit])]
+
+    def geocode(self, text: str, *, limit: int = 5) -> list[GeocodeResult]:
+        p = parse_address(text)
+        if not p.key:
+            return []
+        ids, match, score = self._street_candidates(p)
+        if not ids:
+            return []
+        cands = [self.streets[i] for i in ids]
+        if p.street_type:
+            typed = [s for s in cands if s.street_type == p.street_type]
+            if typed:
+                cands = typed
+            else:
+                score = round(score - 0.1, 2)  # the caller said "вулиця" of what is a "провулок"
+        hints = self._neighbourhood_hints(p)
+        if hints:
+            hinted = [s for s in cands if s.neighbourhood_id in hints]
+            if hinted:
+                cands = hinted
+        if len(cands) > 1 and len({s.neighbourhood_id for s in cands}) == 1 and p.house_key:
+            # One neighbourhood, several types (вулиця Миру, проспект Миру) and no type said: the house decides.
+            with_house = [s for s in cands if p.house_key in s.houses]
+            if len(with_house) == 1:
+                cands = with_house
+        if len(cands) == 1:
+            return self._houses(cands[0], p, match=match, score=score, limit=limit)
+        ranked = sorted(cands, key=lambda s: (p.house_key not in s.houses, s.neighbourhood, s.street_type, s.id))
+        out = []
+        for s in ranked:
+            bs = s.houses.get(p.house_key) if p.house_key else None
+            out.append(self._result(s, bs[0] if bs else None, match=MatchKind.AMBIGUOUS,
+                                    score=round(0.4 if bs else 0.3, 2), flat=p.flat))
+        return out[:limit]
+
+    # -- suggest --------------------------------------------------------------------------------------------
+
+    def suggest(self, text: str, *, limit: int = 10) -> list[Suggestion]:
+        p = parse_address(text)
+        if p.house_key or p.housenumber:
+            name_key, house_prefix = p.key, (p.house_key or p.housenumber).upper()
+        else:
+            name, _ = split_type(clean(text).strip(" ,."))
+            name_key, house_prefix = street_key(name), ""
+        if not name_key:
+            return []
+        words_key = " " + name_key
+        ranked: dict[int, tuple] = {}
+        for key, sid, alias in self.suggest_keys:
+            if key.startswith(name_key):
+                rank = (0 if key == name_key else 1, alias, len(key))
+            elif (" " + key).find(words_key) >= 0:
+                rank = (2, alias, len(key))
+            else:
+                continue
+            if sid not in ranked or rank < ranked[sid]:
+                ranked[sid] = rank
+        if p.street_type:
+            typed = {sid: r for sid, r in ranked.items() if self.streets[sid].street_type == p.street_type}
+            ranked = typed or ranked
+        out: list[Suggestion] = []
+        for sid in sorted(ranked, key=lambda i: (ranked[i], self.streets[i].name, self.streets[i].neighbourhood)):
+            s = self.streets[sid]
+            for b in s.ordered:
+                if house_prefix and not b.key.upper().startswith(house_prefix):
+                    continue
+                out.append(Suggestion(b.id, s.label(b.housenumber), s.name, s.street_type, b.housenumber,
+                                      s.neighbourhood, b.lon, b.lat))
+                if len(out) >= limit:
+                    return out
+        return out
+
+
+# -- the shared index and its freshness --------------------------------------------------------------------
+
+_lock = threading.Lock()
+_index: Index | None = None
+_version: tuple | None = None
+_checked_at = 0.0
+_stale = False
+
+
+def invalidate(**_kwargs) -> None:
+    """Mark the index stale (connected to the registry models' save/delete signals)."""
+    global _stale
+    _stale = True
+
+
+def _db_version() -> tuple:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT count(*) FROM layers_building), (SELECT coalesce(max(id), 0) FROM layers_building),"
+            " (SELECT count(*) FROM layers_street), (SELECT coalesce(max(id), 0) FROM layers_street),"
+            " (SELECT count(*) FROM layers_streetalias), (SELECT coalesce(max(id), 0) FROM layers_streetalias),"
+            " (SELECT count(*) FROM layers_neighbourhood)"
+        )
+        return (connection.settings_dict["NAME"], *cur.fetchone())
+
+
+def get_index() -> Index:
+    """The current index, rebuilt if the registry changed since it was built."""
+    global _index, _version, _checked_at, _stale
+    now = time.monotonic()
+    if _index is not None and not _stale and not connection.in_atomic_block and now - _checked_at < CHECK_INTERVAL_S:
+        return _index
+    with _lock:
+        version = _db_version()
+        _checked_at = time.monotonic()
+        if _index is None or _stale or version != _version:
+            _stale = False
+            _index = Index.from_db()
+            _version = version
+        return _index
+
+
+# -- reverse -------------------------------------------------------------------------------------------------
+
+# The candidate box around the point, in degrees: wide enough for max_distance_m at Kramatorsk's latitude
+# (1° of longitude ≈ 73 km there); the exact distance is then measured in the metric CRS.
+_REVERSE_SQL = """
+WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g)
+SELECT b.id, ST_Covers(b.geom, pt.g) AS inside,
+       ST_Distance(ST_Transform(b.geom, %(metric)s), ST_Transform(pt.g, %(metric)s)) AS d
+FROM layers_building b, pt
+WHERE b.geom && ST_Expand(pt.g, %(deg)s)
+ORDER BY inside DESC, d, b.geom <-> pt.g
+LIMIT 1
+"""
+
+
+def reverse(*, lon: float, lat: float, max_distance_m: float = 50.0) -> ReverseResult | None:
+    from gis.srid import METRIC_SRID
+    from layers.models import Building
+
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise ValueError("lon must be within -180..180 and lat within -90..90")
+    max_distance_m = max(0.0, min(float(max_distance_m), 1000.0))
+    deg = max_distance_m / 60_000.0 + 1e-6  # generous: 1° ≥ 60 km in both axes below 56° latitude
+    with connection.cursor() as cur:
+        cur.execute(_REVERSE_SQL, {"lon": lon, "lat": lat, "metric": METRIC_SRID, "deg": deg})
+        row = cur.fetchone()
+    if row is None:
+        return None
+    bid, inside, distance = row
+    if not inside and distance > max_distance_m:
+        return None
+    b = Building.objects.select_related("street", "neighbourhood").get(pk=bid)
+    street = b.street
+    return ReverseResult(
+        building_id=b.id,
+        address=b.address,
+        street=street.name if street else "",
+        street_type=street.street_type if street else "",
+        housenumber=b.housenumber,
+        neighbourhood=b.neighbourhood.name_uk if b.neighbourhood else "",
+        lon=b.point.x,
+        lat=b.point.y,
+        distance_m=0.0 if inside else round(float(distance), 1),
+        inside=bool(inside),
+    )
+
+
+def folded(text: str) -> str:
+    """Convenience for tests and the evaluation: the folded form of one word."""
+    return fold(clean(text))

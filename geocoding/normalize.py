@@ -1,0 +1,381 @@
+"""Address text → comparable keys, and free text → its parts (street, type, house, flat, neighbourhood hint).
+
+Pure functions, no Django. The same functions key the registry (gazetteer.py) and the query, so
+whatever folding is done here is done on both sides.
+
+    >>> street_key("ВУЛ.ПАРКОВА")
+    'паркова'
+    >>> p = parse_address("ул. Парковая 12а")
+    >>> p.street, p.street_type, p.house_key, p.flat
+    ('парковая', 'вулиця', '12А', '')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from layers.housenumbers import parse_housenumber
+
+# --- letters -------------------------------------------------------------------------------------------
+
+# Every apostrophe a keyboard or a Word document produces.
+APOSTROPHES = "'’ʼ`‘′´ʹ\"“”«»"
+_APOSTROPHE_TABLE = str.maketrans({ch: "'" for ch in APOSTROPHES})
+
+# Latin letters that look like Cyrillic ones, typed by mistake inside Cyrillic words (lower case: we lower first).
+_LOOKALIKE = str.maketrans({
+    "a": "а", "b": "в", "c": "с", "e": "е", "h": "н", "i": "і", "k": "к", "m": "м", "o": "о",
+    "p": "р", "t": "т", "x": "х", "y": "у",
+})
+_LATIN_LOOKALIKE_LETTERS = set("abcehikmoptxy")
+
+# Russian ⇄ Ukrainian: letters that differ between the two spellings of one name meet on one letter.
+# и/і/ї/ы/й → и; е/є/э/ё → е; ґ → г; ъ, ь and apostrophes vanish.
+_FOLD = str.maketrans({
+    "і": "и", "ї": "и", "ы": "и", "й": "и", "є": "е", "э": "е", "ё": "е", "ґ": "г",
+    "ъ": None, "ь": None, "'": None,
+})
+
+_CYRILLIC = re.compile(r"[а-яёіїєґ]")
+_ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+
+
+def roman_to_int(token: str) -> int | None:
+    """A Roman numeral (Latin or Cyrillic look-alike letters) up to 39, else None.
+
+    >>> roman_to_int("XIX"), roman_to_int("ХІХ"), roman_to_int("iv"), roman_to_int("Паркова")
+    (19, 19, 4, None)
+    """
+    t = token.lower().replace("х", "x").replace("і", "i")
+    if not t or not _ROMAN.match(t):
+        return None
+    total, prev = 0, 0
+    for ch in reversed(t):
+        v = _ROMAN_VALUES[ch]
+        total = total - v if v < prev else total + v
+        prev = max(prev, v)
+    return total or None
+
+
+def clean(text: str) -> str:
+    """Unicode-normalise, unify apostrophes, lower-case, fold Latin look-alikes inside Cyrillic words.
+
+    >>> clean("Пaркoва  12")  # Latin a and o
+    'паркова  12'
+    >>> clean("Партз’їзду") == clean("Партз'їзду") == clean("Партзʼїзду")
+    True
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHE_TABLE).lower()
+
+    def fold_word(m: re.Match) -> str:
+        w = m.group(0)
+        if _CYRILLIC.search(w) or (set(w) <= _LATIN_LOOKALIKE_LETTERS and not _ROMAN.match(w)):
+            return w.translate(_LOOKALIKE)
+        return w
+
+    return re.sub(r"[^\W\d_]+", fold_word, text)
+
+
+def fold(word: str) -> str:
+    """The Russian/Ukrainian-neutral form of one cleaned word (adjective endings -ая/-ое folded too).
+
+    >>> fold("бєлінського") == fold("белинского")
+    True
+    >>> fold("парковая"), fold("паркова"), fold("партз'їзду")
+    ('паркова', 'паркова', 'партзизду')
+    """
+    w = word.translate(_FOLD)
+    if len(w) > 4:
+        if w.endswith("ая"):
+            w = w[:-2] + "а"
+        elif w.endswith("ое"):
+            w = w[:-2] + "е"
+    return w
+
+
+# --- street types ------------------------------------------------------------------------------------------
+
+# Every spelling (cleaned, without the dot) → the canonical type (layers.models.StreetType values).
+STREET_TYPES: dict[str, str] = {}
+for _canon, _forms in {
+    "вулиця": "вулиця вул вулица ул улиця у/л",
+    "провулок": "провулок пров пер переулок провул пр-к пров-к проулок",
+    "проспект": "проспект просп пр-т пр-кт пр проспе прт прспект",
+    "бульвар": "бульвар бул бульв б-р б-в",
+    "площа": "площа пл площадь пл-ща",
+    "шосе": "шосе шоссе",
+    "тупик": "тупик туп",
+    "проїзд": "проїзд проезд пр-д пр-зд проізд",
+    "узвіз": "узвіз узвоз спуск узв",
+    "набережна": "набережна набережная наб",
+    "майдан": "майдан",
+    "мікрорайон": "мікрорайон микрорайон мкр мкрн м-н мн мр-н мкр-н",
+    "квартал": "квартал кв-л",
+    "лінія": "лінія линия",
+}.items():
+    for _form in _forms.split():
+        STREET_TYPES[_form] = _canon
+# Short forms that are a type only with their dot ("в. Шевченка", "ш. Слов'янське"), never bare.
+DOTTED_ONLY_TYPES = {"в": "вулиця", "ш": "шосе"}
+# A type word that is also a common street name ("вулиця Набережна"): a name when nothing else is.
+_TYPE_WORDS_THAT_NAME = {"набережна", "набережная", "майдан", "лінія", "линия", "спуск"}
+
+# Given names, ranks and titles that callers drop ("Т. Шевченка" = "Шевченка" = "Тараса Шевченка"),
+# in the folded form.
+_GIVEN = {fold(w) for w in """
+тараса богдана івана ивана лесі леси миколи николая олександра александра володимира владимира юрія
+юрия василя василия григорія григория ярослава сергія сергея михайла михаила петра павла андрія андрея
+дмитра дмитрия олени елены марії марии соломії соломии ольги ганни анны степана федора фёдора федір
+олега ігоря игоря віктора виктора анатолія анатолия костянтина константина євгена евгения романа
+академіка академика генерала маршала гетьмана гетмана адмірала адмирала професора профессора
+святого св космонавта льотчика летчика героя
+""".split()}
+
+_ORDINAL_SUFFIX = re.compile(r"^(\d{1,3})-?(го|ого|его|й|ий|ый|я|а|е|ї|ти|ми|х|ое)$")
+
+
+def _name_tokens(text: str) -> list[str]:
+    """Cleaned name text → folded tokens: ordinals and roman numerals become digits, initials kept."""
+    out: list[str] = []
+    for raw in re.findall(r"\d+(?:-?[^\W\d_]+)?|[^\W\d_][^\W\d_']*(?:'[^\W\d_]+)*\.?", text.replace("-", " - ")):
+        tok = raw.rstrip(".")
+        m = _ORDINAL_SUFFIX.match(tok)
+        if m:
+            out.append(m.group(1))
+            continue
+        if tok in ("го", "ого", "й", "ий", "ти"):  # "1 - го" split by the hyphen spacing
+            continue
+        r = roman_to_int(tok) if len(tok) >= 2 else None
+        if r is not None:
+            out.append(str(r))
+            continue
+        # A dotted word that is not a type is an initial or a title ("Т.", "ак."): kept, marked, for short_key.
+        out.append(fold(tok) + ("." if raw.endswith(".") else ""))
+    return out
+
+
+@lru_cache(maxsize=100_000)
+def street_key(name: str) -> str:
+    """The comparison key of a street name (type word removed if it leads or trails; initials kept).
+
+    >>> street_key("1-го Травня"), street_key("1 Травня")
+    ('1 травня', '1 травня')
+    >>> street_key("XIX Партз'їзду") == street_key("19-го Партз’їзду")
+    True
+    >>> street_key("Миру вулиця") == street_key("вул. Миру")
+    True
+    """
+    name, _ = split_type(clean(name))
+    return " ".join(t.rstrip(".") for t in _name_tokens(name))
+
+
+@lru_cache(maxsize=100_000)
+def short_key(name: str) -> str:
+    """street_key without initials, given names and titles; falls back to street_key if nothing is left.
+
+    >>> short_key("Т. Шевченка") == short_key("Тараса Шевченка") == short_key("Шевченка")
+    True
+    >>> short_key("Академіка Павлова"), short_key("ак. Павлова")
+    ('павлова', 'павлова')
+    """
+    name, _ = split_type(clean(name))
+    tokens = _name_tokens(name)
+    kept = [t for t in tokens if not (t.endswith(".") or len(t) == 1 and not t.isdigit() or t in _GIVEN)]
+    if not kept:
+        kept = [t.rstrip(".") for t in tokens]
+    return " ".join(kept)
+
+
+def _type_of(token: str) -> str | None:
+    bare = token.rstrip(".")
+    if bare in STREET_TYPES:
+        return STREET_TYPES[bare]
+    if token.endswith(".") and bare in DOTTED_ONLY_TYPES:
+        return DOTTED_ONLY_TYPES[bare]
+    return None
+
+
+def split_type(text: str) -> tuple[str, str]:
+    """Cleaned street text → (name, canonical type or ""). The type may lead or trail.
+
+    >>> split_type("вул. паркова")
+    ('паркова', 'вулиця')
+    >>> split_type("миру пр-т")
+    ('миру', 'проспект')
+    >>> split_type("набережна")
+    ('набережна', '')
+    >>> split_type("вулиця набережна")
+    ('набережна', 'вулиця')
+    """
+    text = re.sub(r"\.(?=\S)", ". ", text)
+    tokens = text.split()
+    if not tokens:
+        return "", ""
+    first = _type_of(tokens[0])
+    if first and len(tokens) > 1:
+        return " ".join(tokens[1:]), first
+    last = _type_of(tokens[-1])
+    if last and len(tokens) > 1 and tokens[-1].rstrip(".") not in _TYPE_WORDS_THAT_NAME | {"пр", "в"}:
+        return " ".join(tokens[:-1]), last
+    if last and len(tokens) > 1:
+        return " ".join(tokens[:-1]), last
+    return " ".join(tokens), ""
+
+
+# --- free text → parts -----------------------------------------------------------------------------------
+
+_FLAT = re.compile(
+    r"(?:(?<=[\s,.])|^)(?:кв|квартира|квар|кв-ра|apt)\s*\.?\s*(?:№\s*)?(?P<flat>\d{1,5}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)"
+)
+_HINT_MARKERS = (
+    r"пос|посёлок|поселок|п|селище|сел|смт|с|село|с-ще|мкр|мкрн|мікрорайон|микрорайон|м-н|р-н|район|ст|станция|станція"
+)
+_HINT = re.compile(rf"^\s*(?P<marker>{_HINT_MARKERS})\s*\.?\s+(?P<name>.+)$")
+_MICRODISTRICT_MARKERS = {"мкр", "мкрн", "мікрорайон", "микрорайон", "м-н"}
+_LEADING_HOUSE = re.compile(r"^(?:будинок|буд|дом|д)\s*\.?\s*(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)\s+(?P<street>\D.*)$")
+_CITY_NOISE = re.compile(
+    r"\b(?:краматорськ|краматорск|kramatorsk|україна|украина|ukraine|донецька|донецкая|донецкой|донецької)\b"
+    r"|(?:(?<=[\s,])|^)(?:м|г|місто|город|обл|область|р-н)\s*\.(?=\s|$|,)"
+    r"|(?:(?<=[\s,])|^)(?:місто|город|область|обл)(?=\s|$|,)"
+    r"|\b\d{5}\b"
+)
+_HOUSE = re.compile(
+    r"(?:(?<=[\s,.])|^)"
+    r"(?P<house>(?:(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*)?\d{1,4}"
+    r"(?:\s*-?\s*[а-яіїєґ](?![а-яіїєґ'])(?![\s.]*\d))?"
+    r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє])(?![а-яіїє]))?"
+    r"(?:\s*,?\s*(?:корпус|корп|кор|к|блок|секція|секция|секц|стр|будова)\s*\.?\s*-?\s*(?:\d{1,3}|[а-яіїє])(?![а-яіїє]))?)"
+    r"\s*(?=,|$)"
+)
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    """What a free-text address says. street is the name as written (cleaned), street_type canonical."""
+
+    street: str = ""
+    street_type: str = ""
+    housenumber: str = ""  # the house part as written (cleaned)
+    house_key: str = ""  # canonical: "12А/1к2" (layers.housenumbers)
+    number: int | None = None
+    flat: str = ""
+    neighbourhood: str = ""  # hint after "пос.", "селище", "мкр" ...
+    extra: tuple[str, ...] = field(default_factory=tuple)  # other comma parts: maybe a neighbourhood name
+
+    @property
+    def key(self) -> str:
+        return street_key(self.street) if self.street else ""
+
+    @property
+    def short(self) -> str:
+        return short_key(self.street) if self.street else ""
+
+
+def _house(text: str):
+    # "81/б" is the letter Б, not a fraction; "дом 12" and "д. 12" are prefixes layers.housenumbers knows.
+    t = re.sub(r"/\s*([а-яіїє])$", r"\1", text.strip())
+    t = re.sub(r"^(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*", "", t)
+    t = re.sub(r"(?:блок|секція|секция|секц|стр|будова)\s*\.?", "к", t)
+    return parse_housenumber(t)
+
+
+@lru_cache(maxsize=50_000)
+def parse_address(text: str) -> ParsedAddress:
+    """Free text → ParsedAddress. Never raises; unknown input gives empty parts.
+
+    >>> p = parse_address("Паркова, буд.12-А кв.5")
+    >>> p.street, p.house_key, p.flat
+    ('паркова', '12А', '5')
+    >>> p = parse_address("пос. Семеновка, Школьная 4")
+    >>> p.street, p.house_key, p.neighbourhood
+    ('школьная', '4', 'семеновка')
+    >>> parse_address("ВУЛ.ПАРКОВА,12").house_key
+    '12'
+    >>> parse_address("Миру пр. 5").street_type
+    'проспект'
+    >>> [parse_address(x).house_key for x in ("Паркова 12 к.2", "Паркова 12 корп. 2", "Паркова 12к2", "Паркова 12/1")]
+    ['12к2', '12к2', '12к2', '12/1']
+    >>> parse_address("1-го Травня 5").street, parse_address("1-го Травня 5").house_key
+    ('1-го травня', '5')
+    >>> parse_address("84300, м. Краматорськ, вул. Паркова, д. 12 кв 7").flat
+    '7'
+    """
+    text = clean(text)[:400]
+    flat = ""
+    m = _FLAT.search(text)
+    if m:
+        flat = re.sub(r"[\s-]", "", m["flat"]).upper()
+        text = text[: m.start()] + " " + text[m.end():]
+    text = _CITY_NOISE.sub(" ", text)
+    text = re.sub(r"[;()\[\]]", ",", text)
+    text = re.sub(r"\.(?=[^\s\d.,])", ". ", text)  # "вул.паркова" → "вул. паркова"
+    segments = [s.strip(" .-") for s in text.split(",")]
+    segments = [s for s in segments if s and re.search(r"\w", s)]
+
+    hint = hint_marker = ""
+    rest: list[str] = []
+    for seg in segments:
+        h = _HINT.match(seg)
+        if h and not hint:
+            hint_marker = h["marker"]
+            name = h["name"].strip()
+            # Without a comma the hint is its first word; the rest is the street ("селище Біленьке вул. Шкільна 4").
+            if len(segments) == 1 or re.search(r"\d", name) or _street_type_inside(name):
+                first, _, tail = name.partition(" ")
+                hint = first
+                if tail.strip():
+                    rest.append(tail.strip())
+            else:
+                hint = name
+            continue
+        rest.append(seg)
+
+    street = housenumber = ""
+    house_seg = -1
+    for i, seg in enumerate(rest):
+        for hm in _HOUSE.finditer(seg):
+            before = seg[: hm.start()]
+            if re.search(r"[^\W\d_]{2,}", before) or (not before.strip() and (i > 0 or hint)):
+                housenumber = hm["house"].strip()
+                street = before.strip() or (rest[i - 1] if i > 0 else "")
+                house_seg = i
+                break
+        if house_seg >= 0:
+            break
+    if house_seg < 0:
+        for i, seg in enumerate(rest):
+            lm = _LEADING_HOUSE.match(seg)  # "дом 12 Паркова": the house before the street, with its marker
+            if lm:
+                housenumber, street, house_seg = lm["house"], lm["street"], i
+                break
+    if house_seg < 0:
+        named = [s for s in rest if re.search(r"[^\W\d_]{2,}", s)]
+        street = named[0] if named else ""
+    forced_type = ""
+    if not street and hint:
+        street, hint = hint, ""
+        forced_type = "мікрорайон" if hint_marker in _MICRODISTRICT_MARKERS else ""
+
+    name, street_type = split_type(street.strip(" .-"))
+    street_type = street_type or forced_type
+    name = re.sub(r"\s+(?:будинок|буд|дом|д|б|№)\s*\.?$", "", name).strip()
+    hn = _house(housenumber) if housenumber else None
+    extra = tuple(s for s in rest if s != street and (house_seg < 0 or s != rest[house_seg]))
+    return ParsedAddress(
+        street=name,
+        street_type=street_type,
+        housenumber=housenumber,
+        house_key=hn.key if hn and hn.number is not None else "",
+        number=hn.number if hn else None,
+        flat=flat,
+        neighbourhood=hint,
+        extra=extra,
+    )
+
+
+def _street_type_inside(text: str) -> bool:
+    return any(_type_of(t) for t in text.split())

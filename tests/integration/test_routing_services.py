@@ -1,0 +1,129 @@
+"""The routing_changed hook (layers.services), registry health, and the batch router against PostGIS routing."""
+
+from __future__ import annotations
+
+import csv
+import random
+
+import pytest
+from django.core.management import call_command
+from django.dispatch import receiver
+
+from layers import routing, services
+from layers.batch import OUTCOMES, load_router
+from layers.health import health_geojson, registry_health
+from layers.models import Building
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+LON0, LAT0 = f.CENTRE
+
+
+@pytest.fixture
+def received():
+    got = []
+
+    @receiver(services.routing_changed)
+    def listener(sender, change, **kwargs):
+        got.append(change)
+        return {"moved": sorted(change.building_ids)}
+
+    yield got
+    services.routing_changed.disconnect(listener)
+
+
+def test_editing_an_area_announces_every_building_in_its_old_and_new_shape(registry, received):
+    power = f.provider("РЕС", "power_district", service_kinds=("power",))
+    west_half = f.area(power, f.box(LON0 - 0.02, LAT0, LON0, LAT0 + 0.01), service_kinds=("power",))
+    north_west = {b.pk for b in registry.buildings.values() if b.point.x < LON0 and b.point.y > LAT0}
+    south_east = {b.pk for b in registry.buildings.values() if b.point.x > LON0 - 0.006 and b.point.y < LAT0 + 0.005}
+    change = services.update_area(area=west_half, geom=f.box(LON0 - 0.006, LAT0 - 0.01, LON0 + 0.02, LAT0 + 0.005))
+    assert received == [change]
+    assert change.building_ids == frozenset(north_west | south_east)
+    assert change.area_ids == {west_half.pk}
+    assert change.reports == ({"moved": sorted(north_west | south_east)},)
+    # The routing itself moved with it.
+    druzhby = registry.buildings["druzhby:3"]  # north-west, now outside
+    assert {d.service_kind: d for d in routing.route_building(building=druzhby)}["power"].outcome == "gap"
+
+
+def test_deleting_an_area_and_changing_an_assignment_announce_their_buildings(registry, received):
+    services.delete_area(area=registry.areas["zhek1"])
+    west = {b.pk for b in registry.buildings.values() if b.point.x < LON0}
+    assert received[-1].building_ids == west
+    assignment = registry.buildings["parkova:12"].assignments.get()
+    services.save_assignment(assignment=assignment, service_kinds=["in_house", "lift"])
+    assert received[-1].building_ids == {registry.buildings["parkova:12"].pk}
+    assignment_id = assignment.pk
+    services.delete_assignment(assignment=assignment)
+    assert received[-1].assignment_ids == {assignment_id}
+    assert len(received) == 3
+
+
+def test_registry_health_finds_gaps_overlaps_buildings_without_housing_and_empty_areas(registry):
+    lift = f.provider("Ліфти", "lift_service", service_kinds=("lift",))
+    f.area(lift, f.box(LON0 - 0.02, LAT0 - 0.01, LON0, LAT0 + 0.01), service_kinds=("lift",))  # west only
+    f.area(f.provider("Ліфти-2", "lift_service"), f.square(LON0 - 0.015, LAT0 + 0.004, half_m=200),
+           service_kinds=("lift",))  # overlaps around Паркова
+    empty = f.area(f.provider("Порожня", "city_services"), f.square(LON0 + 0.1, LAT0, half_m=100), service_kinds=("other",))
+    report = registry_health()
+    east = registry.buildings["shkilna_e:4"].pk
+    assert report.gaps["lift"] == [east]
+    assert east in report.gaps["in_house"]  # ЖЕК-1 covers the west only
+    assert "water" not in report.gaps  # the water utility covers the whole city
+    overlapped = {o.building_id for o in report.overlaps if o.service_kind == "lift"}
+    assert overlapped == {registry.buildings[k].pk for k in ("parkova:12", "parkova:12А", "parkova:14")}
+    assert all(not o.decided_by_priority for o in report.overlaps)
+    assert report.without_housing == []  # the only building east is a private house
+    assert report.empty_areas == [empty.pk]
+    assert "power" in report.kinds_without_areas
+    geojson = health_geojson(report)
+    assert '"empty_area"' in geojson and '"overlap"' in geojson
+
+
+def test_registry_health_names_an_apartment_block_without_housing_office(registry):
+    b = f.building(registry.streets["shkilna_e"], "10", lon=LON0 + 0.012, lat=LAT0 + 0.002)
+    assert registry_health().without_housing == [b.pk]
+
+
+def test_the_batch_router_agrees_with_postgis_routing_on_random_points(registry):
+    power_w = f.provider("РЕС-1", "power_district")
+    power_e = f.provider("РЕС-2", "power_district")
+    f.area(power_w, f.box(LON0 - 0.02, LAT0 - 0.01, LON0, LAT0 + 0.01), service_kinds=("power",))
+    f.area(power_e, f.box(LON0, LAT0 - 0.01, LON0 + 0.02, LAT0 + 0.01), service_kinds=("power",))
+    f.area(f.provider("РЕС-3", "power_district"), f.square(LON0 + 0.01, LAT0, half_m=300),
+           service_kinds=("power",), priority=3)
+    f.area(f.provider("Ліфти", "lift_service"), f.square(LON0 - 0.005, LAT0, half_m=250), service_kinds=("lift",))
+    f.area(f.provider("Ліфти-2", "lift_service"), f.square(LON0 - 0.003, LAT0, half_m=250), service_kinds=("lift",))
+    rng = random.Random(4)
+    points = [(LON0 + rng.uniform(-0.025, 0.025), LAT0 + rng.uniform(-0.012, 0.012)) for _ in range(150)]
+    points += [(LON0, LAT0 + 0.001)]  # on the shared edge
+    points += [(b.point.x, b.point.y) for b in Building.objects.all()]  # incl. the ОСББ's building
+    result = load_router(cell_m=100).route([p[0] for p in points], [p[1] for p in points])
+    for kind in ("power", "lift", "in_house", "water"):
+        provider, outcome, _area, _rule = result.column(kind)
+        for i, (lon, lat) in enumerate(points):
+            d = {d.service_kind: d for d in routing.route_point(lon=lon, lat=lat, service_kinds=[kind])}[kind]
+            assert (OUTCOMES[outcome[i]], int(provider[i]) or None) == (d.outcome, d.provider.pk if d.provider else None), (
+                kind, lon, lat, d.reason)
+
+
+def test_route_points_command_writes_a_provider_and_outcome_per_kind(registry, tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    parkova12 = registry.buildings["parkova:12"].point
+    src.write_text(f"lon,lat\n{parkova12.x},{parkova12.y}\n{LON0 + 0.5},{LAT0}\nnot-a-number,48\n", encoding="utf-8")
+    call_command("route_points", str(src), str(out), verbosity=0)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 3
+    assert rows[0]["in_house_provider"] == str(registry.providers["osbb"].pk) and rows[0]["in_house_outcome"] == "assigned"
+    assert rows[0]["water_provider"] == str(registry.providers["water"].pk)
+    assert rows[0]["water_area"] == str(registry.areas["water"].pk)
+    assert (rows[1]["water_outcome"], rows[1]["water_provider"]) == ("gap", "")
+    assert rows[2]["water_outcome"] == "invalid"
+
+
+def test_registry_health_command_prints_the_summary(registry, capsys):
+    call_command("registry_health")
+    out = capsys.readouterr().out
+    assert "gaps" in out and "in_house: 1" in out and "areas covering no building: 0" in out

@@ -1,0 +1,510 @@
+"""The machinery every importer shares.
+
+- ``import_transaction``: one transaction per import; a dry run (the default) does all the work and rolls
+  it back, so its counts are exact and nothing is written; any fatal error leaves the database as it was.
+- CRS checks and reprojection to EPSG:4326 (a file without a CRS is refused, never guessed).
+- Polygon repair at the import boundary (gis.geometry.repair_polygonal), reported per row.
+- ``BuildingLoader``: bulk upsert of buildings by (source, source_id) through COPY into a temporary
+  table and two set-based statements, instead of one ORM save per row.
+- ``upsert``: the same rule for the small tables (boundaries, neighbourhoods, streets, providers, areas).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import DatabaseError, connection, transaction
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+from tqdm import tqdm
+
+from gis.geometry import GeometryError, repair_polygonal
+from gis.srid import STORAGE_SRID
+from importers.report import ImportReport
+from layers.housenumbers import parse_housenumber
+from layers.models import StreetType
+
+
+class ImportFileError(ValueError):
+    """The file cannot be imported at all (missing, unreadable, empty, no CRS). Nothing is written."""
+
+
+class ImportAborted(RuntimeError):
+    """The import stopped part-way (strict mode, or the database refused a row). Nothing is written."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Transactions, progress
+
+
+@contextmanager
+def import_transaction(report: ImportReport, *, commit: bool, strict: bool = False) -> Iterator[None]:
+    """All or nothing: commit only when asked and nothing fatal happened; a dry run rolls back.
+
+    With ``strict`` any rejected row is fatal (for files that must be loaded whole or not at all).
+    """
+    try:
+        with transaction.atomic():
+            yield
+            if strict and report.rejected:
+                first = report.rejected[0]
+                raise ImportAborted(f"strict import: {len(report.rejected)} row(s) rejected, first {first}")
+            if not commit:
+                transaction.set_rollback(True)
+    except DatabaseError as exc:
+        raise ImportAborted(f"the database refused the import, nothing was written: {exc}".strip()) from exc
+    report.committed = commit
+
+
+def progress(*, total: int | None, desc: str, enabled: bool) -> tqdm:
+    """A progress bar on stderr (silent unless enabled: tests and dry runs in scripts stay quiet)."""
+    return tqdm(total=total, desc=desc, unit=" rows", file=sys.stderr, disable=not enabled, mininterval=0.5)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Files, CRS, geometry
+
+
+def gdal_path(path: str | Path) -> str:
+    """The path GDAL should open: a zipped shapefile is read in place through /vsizip/."""
+    p = Path(path)
+    if not p.exists():
+        raise ImportFileError(f"{p}: no such file")
+    if p.stat().st_size == 0:
+        raise ImportFileError(f"{p}: the file is empty")
+    if p.suffix.lower() == ".zip":
+        return f"/vsizip/{p.resolve()}"
+    return str(p)
+
+
+def require_crs(crs: str | None, path: str | Path) -> CRS:
+    """The file's CRS, or a clear refusal: coordinates without a CRS are never guessed."""
+    if not crs:
+        raise ImportFileError(
+            f"{path}: the file has no coordinate reference system (a shapefile without its .prj?). "
+            "It is not guessed: add one, e.g. `ogr2ogr -a_srs EPSG:4326 fixed.shp file.shp`, and import again."
+        )
+    try:
+        return CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise ImportFileError(f"{path}: unreadable CRS {crs!r}: {exc}") from exc
+
+
+def to_storage(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """Reproject an array of shapely geometries to EPSG:4326 (lon, lat order)."""
+    if crs.to_epsg() == STORAGE_SRID:
+        return geoms
+    transformer = Transformer.from_crs(crs, CRS.from_epsg(STORAGE_SRID), always_xy=True)
+
+    def _tx(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, _tx)
+
+
+@dataclass
+class PolygonBatch:
+    """The polygonal rows of a batch as valid MultiPolygons; ``keep`` marks which input rows survived."""
+
+    keep: np.ndarray
+    geoms: np.ndarray
+
+
+def polygonal(geoms: np.ndarray, *, rows: Sequence[int], ids: Sequence[str], report: ImportReport) -> PolygonBatch:
+    """Valid MultiPolygons for a batch: the common case vectorised, the rest repaired one by one and reported."""
+    n = len(geoms)
+    out = np.empty(n, dtype=object)
+    keep = np.zeros(n, dtype=bool)
+    missing = shapely.is_missing(geoms)
+    types = shapely.get_type_id(geoms)
+    fine = ~missing & shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
+    simple_poly = fine & (types == shapely.GeometryType.POLYGON)
+    multi = fine & (types == shapely.GeometryType.MULTIPOLYGON)
+    if simple_poly.any():
+        idx = np.flatnonzero(simple_poly)
+        out[idx] = shapely.multipolygons(geoms[idx], indices=np.arange(len(idx)))
+        keep[idx] = True
+    out[multi] = geoms[multi]
+    keep[multi] = True
+    for i in np.flatnonzero(~keep):
+        if missing[i]:
+            report.reject(rows[i], ids[i], "no geometry")
+            continue
+        try:
+            fixed, repaired = repair_polygonal(geoms[i])
+        except GeometryError as exc:
+            report.reject(rows[i], ids[i], str(exc))
+            continue
+        if repaired:
+            report.repair(rows[i], ids[i], f"invalid {geoms[i].geom_type} made valid ({shapely.is_valid_reason(geoms[i])})")
+        out[i] = fixed
+        keep[i] = True
+    return PolygonBatch(keep=keep, geoms=out[keep])
+
+
+def to_geos(geom: shapely.Geometry) -> GEOSGeometry:
+    """A shapely geometry (already in 4326) as a GEOS geometry for the ORM."""
+    return GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=STORAGE_SRID)
+
+
+def ewkb_hex(geoms: np.ndarray) -> np.ndarray:
+    """Hex EWKB with SRID 4326: what PostGIS reads fastest in COPY text format."""
+    return shapely.to_wkb(shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Street names
+
+
+_TYPE_WORDS = {
+    # as written (lower case, no dot) → StreetType
+    "вулиця": StreetType.STREET, "вул": StreetType.STREET, "улица": StreetType.STREET, "ул": StreetType.STREET,
+    "провулок": StreetType.LANE, "пров": StreetType.LANE, "переулок": StreetType.LANE, "пер": StreetType.LANE,
+    "проспект": StreetType.AVENUE, "просп": StreetType.AVENUE, "пр-т": StreetType.AVENUE,
+    "бульвар": StreetType.BOULEVARD, "бул": StreetType.BOULEVARD, "б-р": StreetType.BOULEVARD,
+    "площа": StreetType.SQUARE, "пл": StreetType.SQUARE, "площадь": StreetType.SQUARE,
+    "шосе": StreetType.HIGHWAY, "шоссе": StreetType.HIGHWAY,
+    "тупик": StreetType.DEAD_END, "туп": StreetType.DEAD_END,
+    "проїзд": StreetType.PASSAGE, "проезд": StreetType.PASSAGE,
+    "узвіз": StreetType.DESCENT, "спуск": StreetType.DESCENT,
+    "набережна": StreetType.EMBANKMENT, "наб": StreetType.EMBANKMENT, "набережная": StreetType.EMBANKMENT,
+    "майдан": StreetType.MAIDAN,
+    "мікрорайон": StreetType.MICRODISTRICT, "мкр": StreetType.MICRODISTRICT, "микрорайон": StreetType.MICRODISTRICT,
+    "квартал": StreetType.QUARTER, "лінія": StreetType.LINE, "линия": StreetType.LINE,
+}
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class StreetName:
+    name: str
+    street_type: str | None  # a StreetType value, or None when the text carries no type word
+    type_as_written: str
+
+
+def parse_street(text: str) -> StreetName:
+    """Split "вулиця Паркова" / "Паркова вулиця" / "ул. Парковая" into name and type.
+
+    >>> parse_street("вулиця Паркова")
+    StreetName(name='Паркова', street_type='вулиця', type_as_written='вулиця')
+    >>> parse_street("Миру просп.")
+    StreetName(name='Миру', street_type='проспект', type_as_written='просп.')
+    >>> parse_street("ул. Парковая").street_type, parse_street("Паркова").street_type
+    ('вулиця', None)
+    """
+    words = _SPACES.sub(" ", (text or "").strip()).split(" ")
+    for pos in (0, -1):
+        if len(words) > 1:
+            word = words[pos]
+            kind = _TYPE_WORDS.get(word.lower().rstrip("."))
+            if kind is not None:
+                rest = words[1:] if pos == 0 else words[:-1]
+                return StreetName(" ".join(rest).strip(" ,"), str(kind), word)
+    return StreetName(" ".join(words).strip(" ,"), None, "")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Values in files
+
+
+_BUILDING_KINDS = {
+    "apartment": "apartment", "apartments": "apartment", "residential": "apartment", "dormitory": "apartment",
+    "багатоквартирний": "apartment", "многоквартирный": "apartment",
+    "house": "house", "detached": "house", "semidetached_house": "house", "bungalow": "house",
+    "farm": "house", "terrace": "house", "приватний": "house", "частный": "house",
+    "public": "public", "civic": "public", "government": "public", "school": "public", "kindergarten": "public",
+    "hospital": "public", "college": "public", "university": "public", "clinic": "public",
+    "громадський": "public", "общественный": "public",
+}
+
+
+def building_kind(text: object) -> str | None:
+    """Our Building.kind for a value in a file or an OSM building=* tag; None when nothing is said.
+
+    >>> building_kind("apartments"), building_kind("Приватний"), building_kind("garage"), building_kind("")
+    ('apartment', 'house', 'other', None)
+    """
+    value = str(text or "").strip().lower()
+    if not value or value == "yes":
+        return None
+    return _BUILDING_KINDS.get(value, "other")
+
+
+def to_int(value: object) -> int | None:
+    """A non-negative whole number from a cell ("5", "5.0", 5), else None.
+
+    >>> to_int("5"), to_int(" 9.0 "), to_int("п'ять"), to_int(None), to_int(-3)
+    (5, 9, None, None, None)
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not np.isfinite(number) or number < 0 or number != int(number) or number > 2_000_000_000:
+        return None
+    return int(number)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Buildings in bulk
+
+
+_TMP_COLUMNS = (
+    "row integer, source_id text, geom geometry, point geometry, street_name text, street_type text, "
+    "housenumber text, number integer, letter text, fraction text, block text, housenumber_key text, "
+    "kind text, floors integer, flats integer, residents integer, street_id bigint, neighbourhood_id bigint"
+)
+_COPY_COLUMNS = ("row", "source_id", "geom", "point", "street_name", "street_type", "housenumber", "number",
+                 "letter", "fraction", "block", "housenumber_key", "kind", "floors", "flats", "residents")
+
+
+@dataclass
+class BuildingBatch:
+    """One batch of buildings, column-wise; geoms are valid MultiPolygons in EPSG:4326."""
+
+    rows: Sequence[int]
+    source_ids: Sequence[str]
+    geoms: np.ndarray
+    streets: Sequence[str | None]
+    housenumbers: Sequence[str | None]
+    kinds: Sequence[str | None]
+    floors: Sequence[int | None]
+    flats: Sequence[int | None]
+    residents: Sequence[int | None]
+
+
+class BuildingLoader:
+    """Stream buildings into a temporary table, then upsert them by (source, source_id) in set-based SQL.
+
+    Street and neighbourhood are resolved in the database at the end: the neighbourhood whose polygon
+    covers the building's point (only when exactly one does), the street by name and type (in the
+    building's neighbourhood first, else the only street of that name). Use inside import_transaction.
+    """
+
+    def __init__(self, *, source: str, report: ImportReport) -> None:
+        self.source = source
+        self.report = report
+        self.table = "import_buildings"
+        with connection.cursor() as cur:
+            cur.execute(f"CREATE TEMP TABLE {self.table} ({_TMP_COLUMNS}) ON COMMIT DROP")
+
+    def add(self, batch: BuildingBatch) -> None:
+        points = shapely.point_on_surface(batch.geoms)  # inside the footprint, unlike the centroid
+        geom_hex = ewkb_hex(batch.geoms)
+        point_hex = ewkb_hex(points)
+        records = []
+        for i in range(len(batch.geoms)):
+            street = parse_street(batch.streets[i]) if batch.streets[i] else None
+            hn_text = (batch.housenumbers[i] or "").strip()
+            hn = parse_housenumber(hn_text) if hn_text else None
+            records.append((
+                batch.rows[i], batch.source_ids[i], geom_hex[i], point_hex[i],
+                street.name if street else None, street.street_type if street else None,
+                hn_text[:32], hn.number if hn else None, hn.letter if hn else "", hn.fraction[:8] if hn else "",
+                hn.block[:8] if hn else "", hn.key if hn else "",
+                batch.kinds[i], batch.floors[i], batch.flats[i], batch.residents[i],
+            ))
+        with connection.cursor() as cur, cur.cursor.copy(
+            f"COPY {self.table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            for rec in records:
+                copy.write_row(rec)
+
+    def finish(self) -> None:
+        """Resolve duplicates, neighbourhoods and streets, then update changed rows and insert new ones."""
+        t = self.table
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {t}")
+            # Duplicate ids within the file: the first row wins, the others are rejected with a reason.
+            cur.execute(
+                f"SELECT source_id, array_agg(row ORDER BY row) FROM {t} GROUP BY source_id HAVING count(*) > 1"
+            )
+            for source_id, rows in cur.fetchall():
+                for row in rows[1:]:
+                    self.report.reject(row, source_id, f"duplicate id in the file (first at row {rows[0]})")
+            cur.execute(
+                f"DELETE FROM {t} d USING {t} f WHERE d.source_id = f.source_id AND d.row > f.row"
+            )
+            cur.execute(f"""
+                UPDATE {t} b SET neighbourhood_id = m.nid FROM (
+                    SELECT b2.row, min(n.id) AS nid FROM {t} b2
+                    JOIN layers_neighbourhood n ON n.geom IS NOT NULL AND ST_Covers(n.geom, b2.point)
+                    GROUP BY b2.row HAVING count(*) = 1
+                ) m WHERE b.row = m.row""")
+            # Street in the building's own neighbourhood first (a name may repeat in two of them) …
+            cur.execute(f"""
+                UPDATE {t} b SET street_id = m.sid FROM (
+                    SELECT b2.row, min(s.id) AS sid FROM {t} b2 JOIN layers_street s
+                      ON s.name = b2.street_name AND (b2.street_type IS NULL OR s.street_type = b2.street_type)
+                     AND s.neighbourhood_id = b2.neighbourhood_id
+                    WHERE b2.street_name IS NOT NULL GROUP BY b2.row HAVING count(*) = 1
+                ) m WHERE b.row = m.row""")
+            # … else the only street of that name anywhere; several candidates stay unresolved.
+            cur.execute(f"""
+                UPDATE {t} b SET street_id = m.sid FROM (
+                    SELECT b2.row, min(s.id) AS sid FROM {t} b2 JOIN layers_street s
+                      ON s.name = b2.street_name AND (b2.street_type IS NULL OR s.street_type = b2.street_type)
+                    WHERE b2.street_name IS NOT NULL AND b2.street_id IS NULL GROUP BY b2.row HAVING count(*) = 1
+                ) m WHERE b.row = m.row""")
+            cur.execute(f"""
+                SELECT row, source_id, concat_ws(' ', street_type, street_name) FROM {t}
+                WHERE street_name IS NOT NULL AND street_id IS NULL ORDER BY row""")
+            for row, source_id, name in cur.fetchall():
+                self.report.warn(row, source_id, f"street «{name}» not found or ambiguous; building kept without street")
+            cur.execute(f"SELECT count(*) FROM {t}")
+            total = cur.fetchone()[0]
+            cur.execute(f"""
+                UPDATE layers_building b SET
+                    geom = t.geom, point = t.point,
+                    street_id = COALESCE(t.street_id, b.street_id),
+                    neighbourhood_id = COALESCE(t.neighbourhood_id, b.neighbourhood_id),
+                    housenumber = CASE WHEN t.housenumber <> '' THEN t.housenumber ELSE b.housenumber END,
+                    number = CASE WHEN t.housenumber <> '' THEN t.number ELSE b.number END,
+                    letter = CASE WHEN t.housenumber <> '' THEN t.letter ELSE b.letter END,
+                    fraction = CASE WHEN t.housenumber <> '' THEN t.fraction ELSE b.fraction END,
+                    block = CASE WHEN t.housenumber <> '' THEN t.block ELSE b.block END,
+                    housenumber_key = CASE WHEN t.housenumber <> '' THEN t.housenumber_key ELSE b.housenumber_key END,
+                    kind = COALESCE(t.kind, b.kind), floors = COALESCE(t.floors, b.floors),
+                    flats = COALESCE(t.flats, b.flats), residents = COALESCE(t.residents, b.residents)
+                FROM {t} t
+                WHERE b.source = %(source)s AND b.source_id = t.source_id AND b.source_id <> ''
+                  AND (b.geom, b.street_id, b.neighbourhood_id, b.housenumber, b.kind, b.floors, b.flats, b.residents)
+                      IS DISTINCT FROM
+                      (t.geom, COALESCE(t.street_id, b.street_id), COALESCE(t.neighbourhood_id, b.neighbourhood_id),
+                       CASE WHEN t.housenumber <> '' THEN t.housenumber ELSE b.housenumber END,
+                       COALESCE(t.kind, b.kind), COALESCE(t.floors, b.floors), COALESCE(t.flats, b.flats),
+                       COALESCE(t.residents, b.residents))""", {"source": self.source})
+            updated = cur.rowcount
+            cur.execute(f"""
+                INSERT INTO layers_building (source, source_id, geom, point, street_id, neighbourhood_id, housenumber,
+                    number, letter, fraction, block, housenumber_key, kind, floors, flats, residents)
+                SELECT %(source)s, t.source_id, t.geom, t.point, t.street_id, t.neighbourhood_id, t.housenumber,
+                    t.number, t.letter, t.fraction, t.block, t.housenumber_key, COALESCE(t.kind, 'other'),
+                    t.floors, t.flats, t.residents
+                FROM {t} t
+                WHERE NOT EXISTS (SELECT 1 FROM layers_building b WHERE b.source = %(source)s AND b.source_id = t.source_id)
+                ORDER BY t.row""", {"source": self.source})
+            created = cur.rowcount
+            cur.execute(f"DROP TABLE {t}")
+        self.report.count("building", created=created, updated=updated, unchanged=total - created - updated)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Small tables: one ORM upsert per row
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, GEOSGeometry) or isinstance(b, GEOSGeometry):
+        return a is not None and b is not None and a.equals_exact(b, 1e-12)  # type: ignore[union-attr]
+    return a == b
+
+
+def upsert(model: type, *, source: str, source_id: str, values: dict, m2m: dict | None = None,
+           lookup: dict | None = None) -> tuple[object, str]:
+    """Create or update one row found by (source, source_id) (or ``lookup`` for rows another source owns).
+
+    Returns (row, "created" | "updated" | "unchanged"). Many-to-many values are sets of primary keys.
+    """
+    obj = model.objects.filter(source=source, source_id=source_id).first() if source_id else None
+    if obj is None and lookup:
+        matches = list(model.objects.filter(**lookup)[:2])
+        obj = matches[0] if len(matches) == 1 else None
+    if obj is None:
+        obj = model.objects.create(source=source, source_id=source_id, **values)
+        for name, pks in (m2m or {}).items():
+            getattr(obj, name).set(pks)
+        return obj, "created"
+    changed = [k for k, v in values.items() if not _same(getattr(obj, k), v)]
+    for k in changed:
+        setattr(obj, k, values[k])
+    if changed:
+        obj.save(update_fields=changed)
+    for name, pks in (m2m or {}).items():
+        manager = getattr(obj, name)
+        if set(manager.values_list("pk", flat=True)) != set(pks):
+            manager.set(pks)
+            changed.append(name)
+    return obj, "updated" if changed else "unchanged"
+
+
+# ---------------------------------------------------------------------------------------------------
+# References shared by several importers: service kinds, providers, dates
+
+
+_LIST_SPLIT = re.compile(r"\s*[;,|]\s*")
+
+
+def service_kind_codes(text: object) -> tuple[list[str], list[str]]:
+    """Service-kind codes from "water; heating" or Ukrainian names; returns (codes, unknown words).
+
+    Needs the database (the service kinds are rows).
+    """
+    from layers.models import ServiceKind
+
+    known = {}
+    for code, name_uk, name_en in ServiceKind.objects.values_list("code", "name_uk", "name_en"):
+        for label in (code, name_uk, name_en):
+            if label:
+                known[label.strip().lower()] = code
+    codes, unknown = [], []
+    for word in _LIST_SPLIT.split(str(text or "").strip()):
+        if not word:
+            continue
+        code = known.get(word.lower())
+        if code is None:
+            unknown.append(word)
+        elif code not in codes:
+            codes.append(code)
+    return codes, unknown
+
+
+def find_provider(ref: object) -> tuple[object | None, str]:
+    """The one provider a cell names (by source id, then name or short name); (None, why) otherwise."""
+    from layers.models import Provider
+
+    text = str(ref or "").strip()
+    if not text:
+        return None, "no provider given"
+    for query in ({"source_id": text}, {"name__iexact": text}, {"short_name__iexact": text}):
+        found = list(Provider.objects.filter(**query)[:2])
+        if len(found) == 1:
+            return found[0], ""
+        if len(found) > 1:
+            return None, f"provider «{text}» is ambiguous ({len(found)} match)"
+    return None, f"unknown provider «{text}»"
+
+
+def to_date(value: object):
+    """A date from an ISO string, dd.mm.yyyy, or a spreadsheet date; None if blank; ValueError if unreadable.
+
+    >>> to_date("2024-01-31"), to_date("31.01.2024"), to_date("")
+    (datetime.date(2024, 1, 31), datetime.date(2024, 1, 31), None)
+    """
+    import datetime as dt
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"unreadable date «{text}» (use YYYY-MM-DD or DD.MM.YYYY)")

@@ -1,0 +1,21 @@
+"""manage.py import_assignments FILE.csv|FILE.xlsx [--map field=column …] [--commit]"""
+
+from django.core.management.base import BaseCommand
+
+from importers.cli import add_common_arguments, parse_mapping, run
+from importers.tabular import ASSIGNMENT_COLUMNS, import_assignments
+
+
+class Command(BaseCommand):
+    help = "Import building → provider assignments; a row names its building by address or by source id."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+                            help="take FIELD from COLUMN; fields: " + ", ".join(ASSIGNMENT_COLUMNS))
+        parser.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
+        add_common_arguments(parser)
+
+    def handle(self, *args, **opts):
+        run(self, import_assignments, opts["path"], source=opts["source"], mapping=parse_mapping(opts["map"]),
+            sheet=opts["sheet"], commit=opts["commit"], strict=opts["strict"])

@@ -144,3 +144,27 @@ def tiny_city() -> TinyCity:
                             service_kinds=("water",), name="Водоканал: місто")
     assign(c.buildings["parkova:12"], c.providers["osbb"], service_kinds=("in_house",))
     return c
+
+
+def category(code: str, *, service_kinds: tuple[str, ...], hours: int = 15 * 24, is_emergency: bool = False,
+             street_level: bool = False, is_consultation: bool = False, name: str = "") -> models.Category:
+    """An appeal category (get or create by code, so it coexists with seeded categories)."""
+    c, _ = models.Category.objects.update_or_create(
+        code=code, defaults={"name_uk": name or code, "deadline_hours": hours, "is_emergency": is_emergency,
+                             "street_level": street_level, "is_consultation": is_consultation})
+    c.service_kinds.set(models.ServiceKind.objects.filter(code__in=service_kinds))
+    return c
+
+
+def staff(username: str, role: str, *, provider: models.Provider | None = None,
+          supervised_kinds: tuple[str, ...] = ()):
+    """A user in one of the appeals roles (dispatcher, provider_operator, supervisor, analyst, administrator)."""
+    from django.contrib.auth.models import Group, User
+
+    from appeals.models import StaffProfile
+
+    user = User.objects.create_user(username=username, password="pass-" + username)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if provider is not None or supervised_kinds:
+        StaffProfile.objects.create(user=user, provider=provider, supervised_kinds=list(supervised_kinds))
+    return user

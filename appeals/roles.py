@@ -1,0 +1,134 @@
+"""Roles (Django groups) and object scoping.
+
+dispatcher         registers calls and appeals, reroutes, confirms, closes; sees everything
+provider_operator  works the journal of ONE provider (StaffProfile.provider): sees only appeals ever
+                   routed to it, acts only on those it holds now
+supervisor         second-level control for some provider kinds (StaffProfile.supervised_kinds;
+                   none listed = every kind): escalation queue, plan dates
+analyst            reads everything but personal data (names, phones, flats)
+administrator      everything (also any superuser)
+
+Scoping is applied in the query (scope_appeals), so a list, a detail page and an API call all
+answer 404 for an appeal outside the user's scope.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Exists, OuterRef, QuerySet
+
+from appeals.errors import AppealNotFound, NotAllowed
+from appeals.models import Appeal, AppealRoute, StaffProfile
+from appeals.workflow import ADMINISTRATOR, ANALYST, DISPATCHER, PROVIDER_OPERATOR, ROLES, SUPERVISOR
+from layers.models import Provider
+
+# When a user is in several groups, the strongest wins.
+_PRECEDENCE = (ADMINISTRATOR, SUPERVISOR, DISPATCHER, PROVIDER_OPERATOR, ANALYST)
+
+# Model permissions each group gets (for the admin); the object scoping is ours, below.
+_GROUP_PERMISSIONS = {
+    DISPATCHER: ("view_appeal", "add_appeal", "change_appeal", "view_call", "add_call", "view_appealevent",
+                 "view_appealroute"),
+    PROVIDER_OPERATOR: ("view_appeal", "change_appeal", "view_appealevent", "view_appealroute"),
+    SUPERVISOR: ("view_appeal", "change_appeal", "view_call", "view_appealevent", "view_appealroute",
+                 "view_shiftreport"),
+    ANALYST: (),
+    ADMINISTRATOR: ("view_appeal", "add_appeal", "change_appeal", "view_call", "add_call", "change_call",
+                    "view_appealevent", "view_appealroute", "view_shiftreport", "view_staffprofile",
+                    "add_staffprofile", "change_staffprofile"),
+}
+
+
+def ensure_groups() -> dict[str, Group]:
+    """Create the five groups with their model permissions (idempotent)."""
+    groups = {}
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role)
+        perms = Permission.objects.filter(content_type__app_label="appeals", codename__in=_GROUP_PERMISSIONS[role])
+        group.permissions.set(perms)
+        groups[role] = group
+    return groups
+
+
+def role_of(user) -> str | None:
+    """The user's role: the strongest of their groups; a superuser is an administrator; None for none."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ADMINISTRATOR
+    names = getattr(user, "_appeals_groups", None)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
+        user._appeals_groups = names  # one query per request, not per check
+    for role in _PRECEDENCE:
+        if role in names:
+            return role
+    return None
+
+
+def _profile(user) -> StaffProfile | None:
+    if not getattr(user, "pk", None):
+        return None
+    try:
+        return user.staff_profile
+    except StaffProfile.DoesNotExist:
+        return None
+
+
+def provider_of(user) -> Provider | None:
+    """The provider a provider operator works for (None for other roles)."""
+    if role_of(user) != PROVIDER_OPERATOR:
+        return None
+    profile = _profile(user)
+    return profile.provider if profile else None
+
+
+def supervised_kinds(user) -> list[str]:
+    """Provider kinds a supervisor controls; [] means all kinds."""
+    profile = _profile(user)
+    return list(profile.supervised_kinds) if profile and role_of(user) == SUPERVISOR else []
+
+
+def sees_personal_data(user) -> bool:
+    """Names, phones and flats: for everyone who works the appeal, never for analysts or outsiders."""
+    return role_of(user) in (DISPATCHER, PROVIDER_OPERATOR, SUPERVISOR, ADMINISTRATOR)
+
+
+def scope_appeals(*, user, queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The appeals this user may read, as a filter in the query itself."""
+    qs = Appeal.objects.all() if queryset is None else queryset
+    role = role_of(user)
+    if role in (ADMINISTRATOR, DISPATCHER, ANALYST):
+        return qs
+    if role == PROVIDER_OPERATOR:
+        provider = provider_of(user)
+        if provider is None:
+            return qs.none()
+        return qs.filter(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"), provider_id=provider.pk)))
+    if role == SUPERVISOR:
+        kinds = supervised_kinds(user)
+        if not kinds:
+            return qs
+        return qs.filter(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"), provider__kind__in=kinds)))
+    return qs.none()
+
+
+def appeal_for_action(*, user, appeal: Appeal) -> Appeal:
+    """The appeal, locked for this transaction, if the user may change it; else AppealNotFound / NotAllowed.
+
+    A provider operator may act only on appeals their provider holds now (an active route).
+    """
+    role = role_of(user)
+    if role is None:
+        raise AppealNotFound(f"звернення {appeal.number} не знайдено")
+    if role == ANALYST:
+        raise NotAllowed("аналітик не змінює звернення")
+    qs = scope_appeals(user=user, queryset=Appeal.objects.select_related("category", "building"))
+    if role == PROVIDER_OPERATOR:
+        provider = provider_of(user)
+        qs = qs.filter(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"), provider_id=provider.pk,
+                                                          active=True)))
+    found = qs.filter(pk=appeal.pk).first()
+    if found is None:
+        raise AppealNotFound(f"звернення {appeal.number} не знайдено")
+    return found

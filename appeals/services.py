@@ -1,0 +1,627 @@
+"""Writes on calls and appeals: intake, status changes, rerouting, deadlines, control.
+
+Every function takes keyword-only arguments and runs in one transaction. Changes to an
+appeal use optimistic locking: the caller passes the version it has seen; if someone
+else changed the appeal since, Conflict is raised and nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+import time as _time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from appeals import deadlines, roles, workflow
+from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
+from appeals.models import (
+    OPEN_STATUSES,
+    WITH_PROVIDER_STATUSES,
+    Appeal,
+    AppealEvent,
+    AppealNumberCounter,
+    AppealRoute,
+    Call,
+    CallOutcome,
+    Channel,
+    EventAction,
+    RouteOutcome,
+    ShiftReport,
+    Status,
+)
+from geocoding import services as geocoding
+from gis.srid import STORAGE_SRID
+from layers import routing
+from layers.models import Building, Category, Provider
+
+# Re-exported so that callers need one import for every refusal.
+InvalidTransition = workflow.InvalidTransition
+DeadlineError = deadlines.DeadlineError
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    appeal: Appeal | None  # None for a call that is a consultation / status inquiry only
+    call: Call | None  # None for channels without a phone call (online, API)
+    created: bool  # a new appeal was registered by this submit
+    replayed: bool = False  # the idempotency key was seen before: this is the first submit's result
+    routes: tuple[AppealRoute, ...] = ()
+
+    @property
+    def number(self) -> str:
+        return self.appeal.number if self.appeal else ""
+
+
+_PHONE_DIGITS = re.compile(r"\d+")
+
+
+def normalize_phone(phone: str) -> str:
+    """Phone numbers are stored as +380XXXXXXXXX when they look Ukrainian, else as digits.
+
+    >>> normalize_phone("(050) 123-45-67"), normalize_phone("+38 050 1234567"), normalize_phone("1505")
+    ('+380501234567', '+380501234567', '1505')
+    """
+    digits = "".join(_PHONE_DIGITS.findall(phone or ""))
+    if len(digits) == 10 and digits.startswith("0"):
+        return "+38" + digits
+    if len(digits) == 12 and digits.startswith("380"):
+        return "+" + digits
+    return digits
+
+
+def format_number(*, year: int, seq: int) -> str:
+    """The number people say on the phone: two digits of the year, a dash, six digits.
+
+    >>> format_number(year=2026, seq=4817)
+    '26-004817'
+    """
+    return f"{year % 100:02d}-{seq:06d}"
+
+
+def allocate_numbers(*, year: int, count: int = 1) -> range:
+    """Reserve `count` consecutive sequence numbers of `year` (Kyiv) and return them.
+
+    One INSERT ... ON CONFLICT DO UPDATE: concurrent callers queue on the row, never share a number.
+    Bulk generators call it once for a whole batch.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {AppealNumberCounter._meta.db_table} (year, last) VALUES (%s, %s) "
+            f"ON CONFLICT (year) DO UPDATE SET last = {AppealNumberCounter._meta.db_table}.last + EXCLUDED.last "
+            "RETURNING last",
+            [year, count],
+        )
+        (last,) = cur.fetchone()
+    return range(last - count + 1, last + 1)
+
+
+def next_number(*, at: datetime) -> str:
+    year = timezone.localtime(at, deadlines.KYIV).year
+    return format_number(year=year, seq=allocate_numbers(year=year, count=1)[0])
+
+
+def _category(category: Category | str | int) -> Category:
+    if isinstance(category, Category):
+        return category
+    if isinstance(category, int):
+        return Category.objects.get(pk=category)
+    return Category.objects.get(code=category)
+
+
+@dataclass(frozen=True)
+class _Place:
+    building: Building | None
+    point: Point
+    address_text: str
+    flat: str = ""
+
+
+def resolve_place(*, address_text: str = "", building: Building | int | None = None, lon: float | None = None,
+                  lat: float | None = None) -> _Place:
+    """Building, or lon/lat (a map pin: the building under it, if any), or free text (geocoded, best match)."""
+    if building is not None:
+        if not isinstance(building, Building):
+            building = Building.objects.select_related("street").filter(pk=building).first()
+            if building is None:
+                raise AddressNotFound("no such building")
+        return _Place(building=building, point=building.point, address_text=address_text or building.address)
+    if lon is not None and lat is not None:
+        found = geocoding.reverse(lon=float(lon), lat=float(lat))
+        if found is not None and found.inside:
+            b = Building.objects.select_related("street").get(pk=found.building_id)
+            return _Place(building=b, point=b.point, address_text=address_text or b.address)
+        # A pin with no building under it: a street-level problem at that very point.
+        return _Place(building=None, point=Point(float(lon), float(lat), srid=STORAGE_SRID),
+                      address_text=address_text or (f"біля: {found.address}" if found else ""))
+    if address_text and address_text.strip():
+        try:
+            results = geocoding.geocode(query=address_text, limit=1)
+        except geocoding.InvalidQuery as exc:
+            raise AddressNotFound(str(exc)) from exc
+        if results and results[0].building_id is not None:
+            b = Building.objects.select_related("street").get(pk=results[0].building_id)
+            return _Place(building=b, point=b.point, address_text=b.address, flat=results[0].flat)
+        raise AddressNotFound(f"адресу «{address_text}» не знайдено")
+    raise AddressNotFound("потрібна адреса, будинок або точка на карті")
+
+
+def _event(*, appeal_id: int, at: datetime, actor, action: str, from_status: str = "", to_status: str = "",
+           note: str = "", data: dict | None = None) -> AppealEvent:
+    return AppealEvent.objects.create(
+        appeal_id=appeal_id, at=at, actor=actor if getattr(actor, "pk", None) else None, action=action,
+        from_status=from_status, to_status=to_status, note=note, data=data or {},
+    )
+
+
+def _route_rows(*, appeal: Appeal, decisions: Iterable[routing.Decision], at: datetime) -> list[AppealRoute]:
+    rows = [
+        AppealRoute(
+            appeal=appeal, service_kind_id=d.service_kind, provider=d.provider, outcome=d.outcome, rule=d.rule,
+            reason=d.reason, area_id=d.area_id, assignment_id=d.assignment_id,
+            candidates=[{"id": p.pk, "name": str(p)} for p in d.candidates], created_at=at,
+        )
+        for d in decisions
+    ]
+    return AppealRoute.objects.bulk_create(rows)
+
+
+def _route(*, appeal: Appeal, at: datetime) -> list[AppealRoute]:
+    decisions = routing.route_category(
+        category=appeal.category, building=appeal.building,
+        lon=None if appeal.building_id else appeal.point.x, lat=None if appeal.building_id else appeal.point.y,
+        at=timezone.localdate(at, deadlines.KYIV),
+    )
+    return _route_rows(appeal=appeal, decisions=decisions, at=at)
+
+
+def _fully_routed(routes: list[AppealRoute]) -> bool:
+    return bool(routes) and all(r.outcome in (RouteOutcome.ASSIGNED, RouteOutcome.MANUAL) for r in routes)
+
+
+def _replay(key: str) -> IntakeResult | None:
+    call = Call.objects.select_related("appeal").filter(idempotency_key=key).first()
+    if call is not None:
+        return IntakeResult(appeal=call.appeal, call=call, created=False, replayed=True,
+                            routes=tuple(call.appeal.routes.filter(active=True)) if call.appeal else ())
+    appeal = Appeal.objects.filter(idempotency_key=key).first()
+    if appeal is not None:
+        return IntakeResult(appeal=appeal, call=None, created=False, replayed=True,
+                            routes=tuple(appeal.routes.filter(active=True)))
+    return None
+
+
+def register_intake(
+    *,
+    dispatcher,
+    category: Category | str | int,
+    phone: str = "",
+    address_text: str = "",
+    building: Building | int | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    description: str = "",
+    flat: str = "",
+    applicant_name: str = "",
+    channel: str = Channel.PHONE,
+    idempotency_key: str | None = None,
+    link_to_appeal: Appeal | int | str | None = None,
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Register what a caller (or an online form) brought in: geocode, route, create the appeal and the call.
+
+    With link_to_appeal (an appeal, its id or its number) no appeal is created: the call is added
+    to that appeal (the likely duplicate the dispatcher was offered). A phone channel always
+    records a Call. The same idempotency_key again returns the first submit's result.
+    """
+    now = now or timezone.now()
+    key = (idempotency_key or "").strip() or None
+    if key:
+        replay = _replay(key)
+        if replay is not None:
+            return replay
+    phone = normalize_phone(phone)
+    try:
+        with transaction.atomic():
+            if link_to_appeal is not None:
+                return _link_call(dispatcher=dispatcher, phone=phone, appeal=link_to_appeal, key=key, now=now,
+                                  note=description)
+            return _create(dispatcher=dispatcher, category=_category(category), phone=phone,
+                           place=resolve_place(address_text=address_text, building=building, lon=lon, lat=lat),
+                           description=description, flat=flat, applicant_name=applicant_name, channel=channel,
+                           key=key, now=now)
+    except IntegrityError:
+        # The same key committed by a concurrent submit between our check and our insert.
+        if key:
+            replay = _replay(key)
+            if replay is not None:
+                return replay
+        raise
+
+
+def _create(*, dispatcher, category: Category, phone: str, place: _Place, description: str, flat: str,
+            applicant_name: str, channel: str, key: str | None, now: datetime) -> IntakeResult:
+    if category.is_consultation:
+        raise AppealError("консультація не є зверненням: зареєструйте дзвінок (record_call)")
+    appeal = Appeal.objects.create(
+        number=next_number(at=now), channel=channel, category=category, building=place.building, point=place.point,
+        address_text=place.address_text[:255], description=description, flat=flat or place.flat,
+        applicant_name=applicant_name, applicant_phone=phone, status=Status.REGISTERED, created_at=now,
+        created_by=dispatcher if getattr(dispatcher, "pk", None) else None, updated_at=now,
+        deadline=deadlines.compute_deadline(registered_at=now, hours=category.deadline_hours,
+                                            is_emergency=category.is_emergency),
+        idempotency_key=key if channel != Channel.PHONE else None,
+    )
+    _event(appeal_id=appeal.pk, at=now, actor=dispatcher, action=EventAction.CREATED, to_status=Status.REGISTERED,
+           data={"channel": channel})
+    routes = _route(appeal=appeal, at=now)
+    _event(appeal_id=appeal.pk, at=now, actor=dispatcher, action=EventAction.ROUTED,
+           data={"routes": [_route_summary(r) for r in routes]})
+    if _fully_routed(routes):
+        Appeal.objects.filter(pk=appeal.pk).update(status=Status.SENT)
+        appeal.status = Status.SENT
+        _event(appeal_id=appeal.pk, at=now, actor=None, action=EventAction.STATUS, from_status=Status.REGISTERED,
+               to_status=Status.SENT, note="передано автоматично за маршрутом")
+    call = None
+    if channel == Channel.PHONE:
+        call = Call.objects.create(phone=phone, started_at=now, dispatcher=_user(dispatcher),
+                                   outcome=CallOutcome.NEW_APPEAL, appeal=appeal, idempotency_key=key)
+    return IntakeResult(appeal=appeal, call=call, created=True, routes=tuple(routes))
+
+
+def _route_summary(r: AppealRoute) -> dict:
+    return {"service_kind": r.service_kind_id, "provider_id": r.provider_id, "outcome": r.outcome, "rule": r.rule,
+            "reason": r.reason}
+
+
+def _user(user):
+    return user if getattr(user, "pk", None) else None
+
+
+def _get_appeal(appeal: Appeal | int | str) -> Appeal:
+    if isinstance(appeal, Appeal):
+        return appeal
+    qs = Appeal.objects.all()
+    found = qs.filter(number=appeal).first() if isinstance(appeal, str) and "-" in appeal else qs.filter(pk=appeal).first()
+    if found is None:
+        raise AppealNotFound(f"звернення {appeal} не знайдено")
+    return found
+
+
+def _link_call(*, dispatcher, phone: str, appeal: Appeal | int | str, key: str | None, now: datetime,
+               note: str) -> IntakeResult:
+    target = _get_appeal(appeal)
+    call = Call.objects.create(phone=phone, started_at=now, dispatcher=_user(dispatcher),
+                               outcome=CallOutcome.ADDED_TO_APPEAL, appeal=target, idempotency_key=key, note=note)
+    _event(appeal_id=target.pk, at=now, actor=dispatcher, action=EventAction.CALL_LINKED, note=note,
+           data={"call_id": call.pk})
+    return IntakeResult(appeal=target, call=call, created=False, routes=tuple(target.routes.filter(active=True)))
+
+
+def record_call(*, dispatcher, phone: str, outcome: str, appeal: Appeal | int | str | None = None,
+                consultation_office: str = "", note: str = "", idempotency_key: str | None = None,
+                now: datetime | None = None) -> Call:
+    """A call that registers nothing new: a status inquiry, a consultation (say which office), other."""
+    now = now or timezone.now()
+    if outcome in (CallOutcome.NEW_APPEAL, CallOutcome.ADDED_TO_APPEAL):
+        raise AppealError("нове звернення чи додавання до звернення — через register_intake")
+    if outcome == CallOutcome.CONSULTATION and not consultation_office.strip():
+        raise AppealError("для консультації вкажіть, до якої установи скеровано заявника")
+    key = (idempotency_key or "").strip() or None
+    if key:
+        existing = Call.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    target = _get_appeal(appeal) if appeal is not None else None
+    return Call.objects.create(phone=normalize_phone(phone), started_at=now, dispatcher=_user(dispatcher),
+                               outcome=outcome, appeal=target, consultation_office=consultation_office, note=note,
+                               idempotency_key=key)
+
+
+# --- changes to an appeal (optimistic locking) -------------------------------------------------
+
+
+def _apply(*, appeal: Appeal, version: int, now: datetime, **fields) -> Appeal:
+    """UPDATE ... WHERE version = seen: the compare-and-set that makes lost updates impossible."""
+    updated = Appeal.objects.filter(pk=appeal.pk, version=version).update(
+        version=F("version") + 1, updated_at=now, **fields,
+    )
+    if updated != 1:
+        current = Appeal.objects.filter(pk=appeal.pk).values_list("version", flat=True).first()
+        raise Conflict(
+            f"звернення {appeal.number} вже змінив хтось інший (версія {current}, у вас {version}); оновіть і повторіть"
+        )
+    appeal.refresh_from_db()
+    return appeal
+
+
+def change_status(*, appeal: Appeal | int | str, actor, to_status: str, version: int, note: str = "",
+                  reason: str = "", resolution: str = "", duplicate_of: Appeal | int | str | None = None,
+                  rating: int | None = None, now: datetime | None = None) -> Appeal:
+    """Move an appeal along the workflow, as `actor` (whose role and scope are checked)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appeal = roles.appeal_for_action(user=actor, appeal=_get_appeal(appeal))
+        role = roles.role_of(actor)
+        original = _get_appeal(duplicate_of) if duplicate_of is not None else None
+        t = workflow.check_transition(from_status=appeal.status, to_status=to_status, role=role, reason=reason,
+                                      resolution=resolution, duplicate_of=original)
+        fields: dict = {"status": to_status}
+        if t.provider_report:
+            fields["last_report_at"] = now
+        if to_status == Status.REJECTED:
+            fields["rejection_count"] = F("rejection_count") + 1
+            _end_routes(appeal=appeal, actor=actor, now=now, rejection_reason=reason)
+        elif to_status == Status.RESOLVED:
+            fields.update(resolved_at=now, resolution=resolution)
+        elif to_status == Status.REOPENED:
+            fields.update(reopen_count=F("reopen_count") + 1, resolved_at=None)
+        elif to_status in (Status.CLOSED, Status.CANCELLED):
+            fields["closed_at"] = now
+        elif to_status == Status.DUPLICATE:
+            if original.pk == appeal.pk:
+                raise InvalidTransition("звернення не може бути дублікатом самого себе")
+            fields.update(duplicate_of=original, closed_at=now)
+        if rating is not None:
+            fields["rating"] = rating
+        from_status = appeal.status
+        appeal = _apply(appeal=appeal, version=version, now=now, **fields)
+        _event(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.STATUS, from_status=from_status,
+               to_status=to_status, note=note or reason or resolution,
+               data={k: v for k, v in {"reason": reason, "resolution": resolution,
+                                       "duplicate_of": original.number if original else ""}.items() if v})
+        if to_status == Status.DUPLICATE:
+            # The calls of a duplicate count on the original too.
+            _event(appeal_id=original.pk, at=now, actor=actor, action=EventAction.COMMENT,
+                   note=f"дублікат: {appeal.number}", data={"duplicate": appeal.number})
+    return appeal
+
+
+def _end_routes(*, appeal: Appeal, actor, now: datetime, rejection_reason: str) -> None:
+    """A rejection ends the rejecting provider's routes (an operator) or all active routes (others)."""
+    routes = AppealRoute.objects.filter(appeal=appeal, active=True)
+    provider = roles.provider_of(actor)
+    if provider is not None:
+        routes = routes.filter(provider=provider)
+    routes.update(active=False, ended_at=now, rejected=True, rejection_reason=rejection_reason)
+
+
+def reroute(*, appeal: Appeal | int | str, actor, version: int, providers: dict[str, Provider | int] | None = None,
+            note: str = "", now: datetime | None = None) -> Appeal:
+    """Route again: by the rules (providers=None) or to providers the dispatcher chose ({kind: provider}).
+
+    The old routes stay as inactive rows. A registered or rejected appeal that ends fully routed is sent.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appeal = roles.appeal_for_action(user=actor, appeal=_get_appeal(appeal))
+        if roles.role_of(actor) not in (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR):
+            raise NotAllowed("перенаправити звернення може лише диспетчер або контролер")
+        if appeal.status not in OPEN_STATUSES:
+            raise InvalidTransition(f"звернення {appeal.number} закрите: перенаправлення неможливе")
+        appeal = _apply(appeal=appeal, version=version, now=now)
+        routes = _reroute_rows(appeal=appeal, providers=providers, now=now)
+        _after_reroute(appeal=appeal, routes=routes, actor=actor, now=now, note=note)
+    return appeal
+
+
+def _reroute_rows(*, appeal: Appeal, providers: dict[str, Provider | int] | None, now: datetime) -> list[AppealRoute]:
+    AppealRoute.objects.filter(appeal=appeal, active=True).update(active=False, ended_at=now)
+    if providers is None:
+        return _route(appeal=appeal, at=now)
+    rows = []
+    for kind, prov in sorted(providers.items()):
+        prov = prov if isinstance(prov, Provider) else Provider.objects.get(pk=prov)
+        rows.append(AppealRoute(appeal=appeal, service_kind_id=kind, provider=prov, outcome=RouteOutcome.MANUAL,
+                                rule="manual", reason=f"Призначено диспетчером: «{prov}»", created_at=now))
+    return AppealRoute.objects.bulk_create(rows)
+
+
+def _after_reroute(*, appeal: Appeal, routes: list[AppealRoute], actor, now: datetime, note: str) -> None:
+    _event(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.ROUTED, note=note,
+           data={"routes": [_route_summary(r) for r in routes]})
+    if appeal.status in (Status.REGISTERED, Status.REJECTED) and _fully_routed(routes):
+        from_status = appeal.status
+        Appeal.objects.filter(pk=appeal.pk).update(status=Status.SENT)
+        appeal.status = Status.SENT
+        _event(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.STATUS, from_status=from_status,
+               to_status=Status.SENT, note=note or "перенаправлено")
+
+
+def extend_deadline(*, appeal: Appeal | int | str, actor, version: int, new_deadline: datetime, reason: str,
+                    now: datetime | None = None) -> Appeal:
+    """Extend the deadline (at most 45 days from registration in total), only with a recorded reason."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appeal = roles.appeal_for_action(user=actor, appeal=_get_appeal(appeal))
+        if roles.role_of(actor) not in (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR):
+            raise NotAllowed("продовжити строк може диспетчер або контролер")
+        new = deadlines.extend_deadline(registered_at=appeal.created_at, current=appeal.deadline, new=new_deadline,
+                                        reason=reason)
+        old = appeal.deadline
+        appeal = _apply(appeal=appeal, version=version, now=now, deadline=new, deadline_extended=True,
+                        deadline_extension_reason=reason)
+        _event(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.DEADLINE_EXTENDED, note=reason,
+               data={"from": old.isoformat(), "to": new.isoformat()})
+    return appeal
+
+
+def set_plan_date(*, appeal: Appeal | int | str, actor, version: int, plan_date: date, note: str = "",
+                  now: datetime | None = None) -> Appeal:
+    """Second-level control: the supervisor puts an escalated appeal into the work plan."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appeal = roles.appeal_for_action(user=actor, appeal=_get_appeal(appeal))
+        if roles.role_of(actor) not in (workflow.SUPERVISOR, workflow.ADMINISTRATOR):
+            raise NotAllowed("планову дату встановлює контролер (заступник міського голови)")
+        if plan_date < timezone.localdate(now, deadlines.KYIV):
+            raise DeadlineError("планова дата не може бути в минулому")
+        appeal = _apply(appeal=appeal, version=version, now=now, plan_date=plan_date)
+        _event(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.PLAN_DATE, note=note,
+               data={"plan_date": plan_date.isoformat()})
+    return appeal
+
+
+# --- control: the escalation sweep --------------------------------------------------------------
+
+_OPEN = [s.value for s in OPEN_STATUSES]
+_WITH_PROVIDER = [s.value for s in WITH_PROVIDER_STATUSES]
+
+# Level 2 in one statement: mark and write the history rows together. Reasons in order of weight.
+_ESCALATE_SQL = """
+WITH due AS (
+    SELECT id, status,
+           CASE WHEN deadline < %(now)s THEN 'overdue'
+                WHEN rejection_count >= 2 THEN 'rejected_twice'
+                ELSE 'reopened' END AS reason
+    FROM appeals_appeal
+    WHERE control_level < 2 AND status = ANY(%(open)s)
+      AND (deadline < %(now)s OR rejection_count >= 2 OR reopen_count >= 1)
+    FOR UPDATE SKIP LOCKED
+), upd AS (
+    UPDATE appeals_appeal a
+    SET control_level = 2, escalated_at = %(now)s, escalation_reason = due.reason,
+        version = a.version + 1, updated_at = %(now)s
+    FROM due WHERE a.id = due.id
+    RETURNING a.id, due.status, due.reason
+), ev AS (
+    INSERT INTO appeals_appealevent (appeal_id, at, actor_id, action, from_status, to_status, note, data)
+    SELECT id, %(now)s, NULL, 'escalated', status, status, reason, jsonb_build_object('level', 2, 'reason', reason)
+    FROM upd
+    RETURNING 1
+)
+SELECT reason, count(*) FROM upd GROUP BY reason
+"""
+
+# Level 1: appeals a provider held during the whole shift without a single report in it.
+_UNREPORTED_SQL = """
+SELECT id FROM appeals_appeal
+WHERE status = ANY(%(with_provider)s) AND created_at < %(start)s
+  AND (last_report_at IS NULL OR last_report_at < %(start)s)
+ORDER BY id
+"""
+
+_MARK_LEVEL1_SQL = """
+WITH upd AS (
+    UPDATE appeals_appeal SET control_level = 1, version = version + 1, updated_at = %(now)s
+    WHERE id = ANY(%(ids)s) AND control_level = 0
+    RETURNING id, status
+)
+INSERT INTO appeals_appealevent (appeal_id, at, actor_id, action, from_status, to_status, note, data)
+SELECT id, %(now)s, NULL, 'shift', status, status, %(note)s, jsonb_build_object('level', 1, 'shift_end', %(end)s::text)
+FROM upd
+"""
+
+
+def shift_times() -> tuple[time, ...]:
+    """Shift change times from settings.APPEALS_SHIFT_TIMES ("HH:MM", Kyiv); default 08:00 and 20:00."""
+    raw = getattr(settings, "APPEALS_SHIFT_TIMES", ("08:00", "20:00"))
+    return tuple(time.fromisoformat(t) for t in raw)
+
+
+@dataclass
+class SweepReport:
+    escalated: dict[str, int] = field(default_factory=dict)  # reason → count, newly at level 2 now
+    shift_report: ShiftReport | None = None  # the report of the shift that just ended, if made by this run
+    seconds: float = 0.0
+
+    @property
+    def escalated_total(self) -> int:
+        return sum(self.escalated.values())
+
+
+def unreported_in_shift(*, shift_start: datetime, shift_end: datetime) -> list[int]:
+    """Ids of appeals held by a provider since before the shift began with no report during it."""
+    with connection.cursor() as cur:
+        cur.execute(_UNREPORTED_SQL, {"with_provider": _WITH_PROVIDER, "start": shift_start})
+        return [row[0] for row in cur.fetchall()]
+
+
+def record_shift_report(*, shift_start: datetime, shift_end: datetime, now: datetime | None = None) -> ShiftReport:
+    """Level-1 control at a shift's end (idempotent per shift): list the unreported appeals, put them on level 1."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        existing = ShiftReport.objects.filter(shift_end=shift_end).first()
+        if existing is not None:
+            return existing
+        ids = unreported_in_shift(shift_start=shift_start, shift_end=shift_end)
+        report = ShiftReport.objects.create(shift_start=shift_start, shift_end=shift_end, created_at=now,
+                                            appeal_ids=ids, count=len(ids))
+        if ids:
+            with connection.cursor() as cur:
+                cur.execute(_MARK_LEVEL1_SQL, {"ids": ids, "now": now, "end": shift_end.isoformat(),
+                                               "note": "немає звіту виконавця за зміну"})
+    return report
+
+
+def run_escalation_sweep(*, now: datetime | None = None) -> SweepReport:
+    """The periodic control job: level 2 (overdue, rejected twice, reopened → supervisor) in one
+    set-based statement, and the level-1 report of the shift that has just ended, once per shift.
+    """
+    started = _time.perf_counter()
+    now = now or timezone.now()
+    report = SweepReport()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(_ESCALATE_SQL, {"now": now, "open": _OPEN})
+            report.escalated = {reason: count for reason, count in cur.fetchall()}
+    start, end = deadlines.shift_bounds(now=now, shift_times=shift_times())
+    if not ShiftReport.objects.filter(shift_end=end).exists():
+        report.shift_report = record_shift_report(shift_start=start, shift_end=end, now=now)
+    report.seconds = _time.perf_counter() - started
+    return report
+
+
+# --- re-routing when the registry changes ------------------------------------------------------
+
+
+@dataclass
+class RerouteReport:
+    appeals: int = 0  # open appeals looked at
+    changed: list[str] = field(default_factory=list)  # numbers whose providers changed
+    unchanged: int = 0
+    conflicts: list[str] = field(default_factory=list)  # changed by someone meanwhile: left for a human
+
+
+def reroute_open_appeals(*, building_ids: Iterable[int], now: datetime | None = None) -> RerouteReport:
+    """Re-route the open appeals in these buildings whose routing was automatic; a dispatcher's manual
+    choice and appeals a provider already accepted or works on are left alone. Returns what changed.
+    """
+    now = now or timezone.now()
+    report = RerouteReport()
+    ids = list(building_ids)
+    if not ids:
+        return report
+    candidates = (Appeal.objects.select_related("category", "building")
+                  .filter(building_id__in=ids, status__in=[Status.REGISTERED, Status.SENT, Status.REJECTED])
+                  .exclude(routes__active=True, routes__outcome=RouteOutcome.MANUAL)
+                  .order_by("id"))
+    for appeal in candidates:
+        report.appeals += 1
+        before = sorted((r.service_kind_id, r.provider_id, r.outcome) for r in appeal.routes.filter(active=True))
+        decisions = routing.route_category(category=appeal.category, building=appeal.building,
+                                           at=timezone.localdate(now, deadlines.KYIV))
+        after = sorted((d.service_kind, d.provider.pk if d.provider else None, d.outcome) for d in decisions)
+        if before == after:
+            report.unchanged += 1
+            continue
+        try:
+            with transaction.atomic():
+                appeal = _apply(appeal=appeal, version=appeal.version, now=now)
+                AppealRoute.objects.filter(appeal=appeal, active=True).update(active=False, ended_at=now)
+                routes = _route_rows(appeal=appeal, decisions=decisions, at=now)
+                _after_reroute(appeal=appeal, routes=routes, actor=None, now=now,
+                               note="маршрут змінено: змінились зони обслуговування або призначення")
+        except Conflict:
+            report.conflicts.append(appeal.number)
+            continue
+        report.changed.append(appeal.number)
+    return report

@@ -157,13 +157,16 @@ def category(code: str, *, service_kinds: tuple[str, ...], hours: int = 15 * 24,
 
 
 def staff(username: str, role: str, *, provider: models.Provider | None = None,
-          supervised_kinds: tuple[str, ...] = ()):
-    """A user in one of the appeals roles (dispatcher, provider_operator, supervisor, analyst, administrator)."""
+          supervised_kinds: tuple[str, ...] = (), password: str | None = None):
+    """A user in one of the appeals roles (dispatcher, provider_operator, supervisor, analyst, administrator).
+
+    No password unless given (hashing one takes about a second); tests log in with force_login or a token.
+    """
     from django.contrib.auth.models import Group, User
 
     from appeals.models import StaffProfile
 
-    user = User.objects.create_user(username=username, password="pass-" + username)
+    user = User.objects.create_user(username=username, password=password)
     user.groups.add(Group.objects.get_or_create(name=role)[0])
     if provider is not None or supervised_kinds:
         StaffProfile.objects.create(user=user, provider=provider, supervised_kinds=list(supervised_kinds))

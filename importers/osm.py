@@ -227,7 +227,7 @@ def _save_neighbourhoods(collected: _Collected, *, source: str, report: ImportRe
         _, outcome = upsert(Neighbourhood, source=source, source_id=osm_id, values={
             "name_uk": info["name_uk"][:128], "name_ru": info["name_ru"][:128], "kind": kind, "urban": urban,
             "geom": to_geos(poly.geoms[0]),
-        })
+        }, lookup={"name_uk__iexact": info["name_uk"]})  # a neighbourhood the registry already knows gets the OSM shape
         report.count("neighbourhood", **{outcome: 1})
 
 

@@ -292,3 +292,21 @@ def test_a_provider_journal_holds_only_that_providers_current_appeals_in_deadlin
     assert osbb.pk not in [x.pk for x in selectors.search_appeals(user=world.op_zhek, filters=selectors.SearchFilters())]
     with pytest.raises(services.AppealNotFound):
         selectors.appeal_detail(user=world.op_zhek, appeal=water.number)
+
+
+def test_changing_a_service_area_reroutes_the_open_appeals_inside_it_with_a_report(world):
+    from layers import services as layer_services
+
+    open_leak = intake(world, now=None).appeal
+    done = intake(world, now=None).appeal
+    done = services.change_status(appeal=done, actor=world.op_zhek, to_status=Status.ACCEPTED, version=done.version)
+    zhek2 = factories.provider("ЖЕК-2", "housing_office", service_kinds=("in_house",))
+    change = layer_services.update_area(area=world.areas["zhek1"], provider=zhek2)
+    [report] = [r for r in change.reports if isinstance(r, services.RerouteReport)]
+    assert report.changed == [open_leak.number]
+    open_leak.refresh_from_db()
+    assert open_leak.routes.get(active=True).provider == zhek2
+    assert open_leak.routes.get(active=False).provider == world.providers["zhek1"]
+    # Accepted appeals stay with the provider who took them on.
+    assert done.routes.get(active=True).provider == world.providers["zhek1"]
+    assert open_leak.events.filter(action="routed").count() == 2

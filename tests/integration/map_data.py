@@ -1,0 +1,31 @@
+"""Appeals for the map tests: rows written straight to the table (the read side does not care how).
+
+Every appeal carries personal data that must never reach a public response: the applicant's name and
+phone and the flat ("Ф-8841") are unique, searchable markers (PERSONAL_MARKERS).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+
+from appeals.models import Appeal
+from gis.srid import STORAGE_SRID
+from layers.models import Category
+
+PERSONAL_MARKERS = ("Шевченко-Приватна", "+380509998877", "0509998877", "Ф-8841")
+
+
+def appeal(number: str, *, building=None, lon: float | None = None, lat: float | None = None, category: str = "no_cold_water",
+           status: str = "registered", age_days: float = 1.0, flat: str = "Ф-8841") -> Appeal:
+    created = timezone.now() - dt.timedelta(days=age_days)
+    point = building.point if building is not None else Point(lon, lat, srid=STORAGE_SRID)
+    return Appeal.objects.create(
+        number=number, category=Category.objects.get(code=category), building=building, point=point,
+        address_text=f"вул. Паркова, 12, кв. {flat}", description="Дзвонила Шевченко-Приватна, тел. +380509998877",
+        applicant_name="Шевченко-Приватна Олена", applicant_phone="+380509998877", flat=flat,
+        status=status, created_at=created, updated_at=created, deadline=created + dt.timedelta(days=1),
+        resolved_at=created + dt.timedelta(hours=5) if status == "resolved" else None,
+    )

@@ -1,0 +1,138 @@
+"""Vector tiles (webmap.tiles, /tiles/...): valid MVT with the expected layers, clusters, caching."""
+
+import mapbox_vector_tile
+import pytest
+from django.db import connection
+
+from tests.integration.map_data import appeal
+from webmap import clusters as cl
+
+pytestmark = pytest.mark.django_db
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    x, y = cl.lonlat_to_mercator(lon, lat)
+    size = 2 * cl.MERCATOR_HALF / 2**z
+    return int((x + cl.MERCATOR_HALF) // size), int((cl.MERCATOR_HALF - y) // size)
+
+
+def _get(client, layer: str, lon: float, lat: float, z: int, query: str = "") -> dict:
+    tx, ty = _tile_of(lon, lat, z)
+    response = client.get(f"/tiles/{layer}/{z}/{tx}/{ty}.pbf{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    return mapbox_vector_tile.decode(response.content)
+
+
+@pytest.fixture
+def city_with_appeals(registry):
+    b = registry.buildings
+    for i in range(3):
+        appeal(f"26-00000{i}", building=b["parkova:12"], status="registered" if i else "resolved")
+    appeal("26-000010", building=b["parkova:14"])
+    appeal("26-000020", building=b["shkilna_e:4"], category="no_power")
+    appeal("26-000030", building=b["druzhby:3"], category="consultation")  # not public
+    appeal("26-000040", building=b["myru:5"], age_days=400)  # older than the public window
+    return registry
+
+
+def test_registry_layers_decode_as_mvt_with_their_layer_names(client, registry):
+    lon, lat = registry.buildings["parkova:12"].point.coords
+    for layer in ("buildings", "streets", "neighbourhoods", "boundary", "service_areas"):
+        decoded = _get(client, layer, lon, lat, 15)
+        assert set(decoded) <= {layer}
+    assert len(_get(client, "buildings", lon, lat, 15)["buildings"]["features"]) >= 3
+    areas = _get(client, "service_areas", lon, lat, 15)["service_areas"]["features"]
+    assert {f["properties"]["provider"] for f in areas} >= {"ЖЕК-1", "Водоканал"}
+    assert all(f["properties"]["colour"].startswith("#") for f in areas)
+
+
+def test_buildings_are_left_out_below_street_zooms(client, registry):
+    lon, lat = registry.buildings["parkova:12"].point.coords
+    assert _get(client, "buildings", lon, lat, 12) == {}
+
+
+def test_appeals_tile_at_city_zoom_holds_clusters_with_counts_by_status(client, city_with_appeals):
+    lon, lat = city_with_appeals.buildings["parkova:12"].point.coords
+    features = _get(client, "appeals", lon, lat, 12)["appeals"]["features"]
+    assert sum(f["properties"]["count"] for f in features) == 5  # not the consultation, not the 400-day-old one
+    assert all(f["properties"]["cluster"] == 1 for f in features)
+    assert sum(f["properties"]["resolved"] for f in features) == 1
+
+
+def test_appeals_tile_at_street_zoom_holds_single_appeals_at_the_building_point(client, city_with_appeals):
+    bld = city_with_appeals.buildings["parkova:12"]
+    lon, lat = bld.point.coords
+    features = _get(client, "appeals", lon, lat, 17)["appeals"]["features"]
+    numbers = sorted(f["properties"]["number"] for f in features)
+    assert {"26-000000", "26-000001", "26-000002"} <= set(numbers)
+    assert "26-000030" not in numbers
+    assert set(features[0]["properties"]) == {"number", "status", "category", "created", "age"}
+
+
+def test_the_category_filter_reaches_the_tile(client, city_with_appeals):
+    lon, lat = city_with_appeals.buildings["parkova:12"].point.coords
+    features = _get(client, "appeals", lon, lat, 10, "?category=no_power")["appeals"]["features"]
+    assert sum(f["properties"]["count"] for f in features) == 1
+
+
+def test_a_cached_tile_is_invalidated_when_an_appeal_is_added(client, city_with_appeals):
+    bld = city_with_appeals.buildings["parkova:14"]
+    lon, lat = bld.point.coords
+    before = sum(f["properties"]["count"] for f in _get(client, "appeals", lon, lat, 12)["appeals"]["features"])
+    assert before == sum(f["properties"]["count"] for f in _get(client, "appeals", lon, lat, 12)["appeals"]["features"])
+    appeal("26-000050", building=bld)
+    after = sum(f["properties"]["count"] for f in _get(client, "appeals", lon, lat, 12)["appeals"]["features"])
+    assert after == before + 1
+
+
+def test_cells_follow_status_changes_and_deletes(city_with_appeals):
+    from appeals.models import Appeal
+
+    def counts():
+        with connection.cursor() as cur:
+            cur.execute("SELECT status, sum(n) FROM webmap_appealcell WHERE level = 17 GROUP BY 1 HAVING sum(n) > 0 ORDER BY 1")
+            return dict(cur.fetchall())
+
+    assert counts() == {"registered": 6, "resolved": 1}
+    Appeal.objects.filter(number="26-000001").update(status="in_progress")
+    assert counts() == {"in_progress": 1, "registered": 5, "resolved": 1}
+    Appeal.objects.filter(number="26-000040").delete()
+    assert counts() == {"in_progress": 1, "registered": 4, "resolved": 1}
+
+
+def test_an_unknown_layer_or_tile_is_404(client, registry):
+    assert client.get("/tiles/secrets/1/0/0.pbf").status_code == 404
+    assert client.get("/tiles/streets/2/9/0.pbf").status_code == 404
+
+
+def test_the_internal_layer_needs_a_signed_in_staff_member(client, city_with_appeals, django_user_model):
+    assert client.get("/tiles/appeals_internal/12/2475/1420.pbf").status_code in (302, 403)
+    staff = django_user_model.objects.create_user("staff", password="pw-123456", is_staff=True)
+    client.force_login(staff)
+    lon, lat = city_with_appeals.buildings["druzhby:3"].point.coords
+    features = _get(client, "appeals_internal", lon, lat, 17)["appeals"]["features"]
+    assert "26-000030" in {f["properties"]["number"] for f in features}  # staff see non-public categories
+
+
+def test_a_provider_operator_sees_only_appeals_routed_to_their_provider(client, city_with_appeals, django_user_model):
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from appeals.models import Appeal, AppealRoute, StaffProfile
+    from appeals.workflow import PROVIDER_OPERATOR
+
+    water = city_with_appeals.providers["water"]
+    mine = Appeal.objects.get(number="26-000010")
+    AppealRoute.objects.create(appeal=mine, service_kind_id="water", provider=water, outcome="assigned",
+                               created_at=timezone.now())
+    operator = django_user_model.objects.create_user("water-op", password="pw-123456")
+    operator.groups.add(Group.objects.get_or_create(name=PROVIDER_OPERATOR)[0])
+    StaffProfile.objects.create(user=operator, provider=water)
+    client.force_login(operator)
+    lon, lat = city_with_appeals.buildings["parkova:12"].point.coords
+    numbers = set()
+    for z in (12, 17):
+        decoded = _get(client, "appeals_internal", lon, lat, z)
+        numbers |= {f["properties"]["number"] for f in decoded.get("appeals", {}).get("features", [])}
+    assert numbers == {"26-000010"}

@@ -1,0 +1,82 @@
+"""JSON for the analytics page (/api/v1/analytics/...): signed-in analysts only.
+
+Common parameters: since, until (YYYY-MM-DD, Kyiv days; default the last 30 days), category=code,...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from webmap import access, analytics
+
+MAX_PERIOD_DAYS = 366
+
+
+def _period(request) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    until = dt.date.fromisoformat(request.GET["until"]) if request.GET.get("until") else today
+    since = dt.date.fromisoformat(request.GET["since"]) if request.GET.get("since") else until - dt.timedelta(days=29)
+    if since > until or (until - since).days > MAX_PERIOD_DAYS:
+        raise ValueError(f"the period must run forwards and be at most {MAX_PERIOD_DAYS} days")
+    return since, until
+
+
+def _json(payload) -> HttpResponse:
+    response = HttpResponse(json.dumps(payload, ensure_ascii=False), content_type="application/json")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+def _analyst_view(fn):
+    @require_GET
+    def view(request):
+        if not access.is_analyst(request.user):
+            return HttpResponseForbidden("analysts only")
+        try:
+            since, until = _period(request)
+            codes = [c for c in request.GET.get("category", "").split(",") if c]
+            return _json(fn(request, since=since, until=until, codes=codes))
+        except ValueError as exc:
+            return HttpResponseBadRequest(str(exc))
+
+    view.__name__ = fn.__name__
+    view.__doc__ = fn.__doc__
+    return view
+
+
+@_analyst_view
+def heat(request, *, since, until, codes):
+    """Heat frames by day or week (?step=day|week), and the whole period."""
+    step = request.GET.get("step", "day")
+    return {"since": since.isoformat(), "until": until.isoformat(), "step": step,
+            "frames": analytics.heat_frames(since=since, until=until, category_codes=codes, step=step),
+            "total": analytics.heat_points(since=since, until=until, category_codes=codes)}
+
+
+@_analyst_view
+def incidents(request, *, since, until, codes):
+    """Incidents (?eps_m=250&window_hours=24&min_appeals=3)."""
+    return analytics.find_incidents(
+        since=since, until=until, category_codes=codes,
+        eps_m=min(float(request.GET.get("eps_m", 250)), 2000.0),
+        window_hours=min(float(request.GET.get("window_hours", 24)), 24 * 14),
+        min_appeals=max(int(request.GET.get("min_appeals", 3)), 2),
+    )
+
+
+@_analyst_view
+def choropleth(request, *, since, until, codes):
+    """Counts per neighbourhood or service area (?by=neighbourhood|service_area)."""
+    return analytics.choropleth(by=request.GET.get("by", "neighbourhood"), since=since, until=until, category_codes=codes)
+
+
+@_analyst_view
+def repeats(request, *, since, until, codes):
+    """Repeat addresses (?min=3)."""
+    return {"addresses": analytics.repeat_addresses(since=since, until=until, category_codes=codes,
+                                                    min_appeals=max(int(request.GET.get("min", 3)), 2))}

@@ -1,0 +1,122 @@
+"""Public JSON endpoints of the map (no sign-in; no personal data, ever).
+
+GET /api/v1/public/categories                    public categories and statuses (for the filters)
+GET /api/v1/public/clusters?bbox=w,s,e,n&zoom=z  clusters at city zooms, appeals one by one at street zooms
+      [&category=code,...][&status=s,...][&days=N]
+GET /api/v1/public/appeals/<number>              the public card
+GET /api/v1/public/layers/<layer>?bbox=w,s,e,n   small registry layers as GeoJSON, at most MAX_FEATURES
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from appeals.models import Status
+from webmap import clusters as cl
+from webmap import geojson, selectors
+
+
+class BadRequest(ValueError):
+    """A malformed query parameter (answered with 400)."""
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float]:
+    """'west,south,east,north' in lon/lat → a tuple; rejects anything else.
+
+    >>> parse_bbox("37.5,48.7,37.6,48.8")
+    (37.5, 48.7, 37.6, 48.8)
+    """
+    try:
+        west, south, east, north = (float(v) for v in (value or "").split(","))
+    except ValueError as exc:
+        raise BadRequest("bbox must be west,south,east,north in degrees (lon, lat)") from exc
+    if not (-180 <= west < east <= 180 and -85.06 <= south < north <= 85.06):
+        raise BadRequest("bbox out of range or empty")
+    return west, south, east, north
+
+
+def _list(request, name: str) -> list[str]:
+    return [v for v in request.GET.get(name, "").split(",") if v]
+
+
+def filter_from_request(request) -> selectors.AppealFilter:
+    days = request.GET.get("days")
+    try:
+        days_n = int(days) if days else None
+    except ValueError as exc:
+        raise BadRequest("days must be a whole number") from exc
+    return selectors.public_filter(days=days_n, category_codes=_list(request, "category"),
+                                   statuses=_list(request, "status"))
+
+
+def clusters_payload(f: selectors.AppealFilter, *, zoom: int, bbox: tuple[float, float, float, float]) -> dict:
+    """A GeoJSON FeatureCollection: clusters (``cluster: true``) up to CLUSTER_MAX_ZOOM, else single appeals."""
+    west, south, east, north = bbox
+    if zoom <= cl.CLUSTER_MAX_ZOOM:
+        xmin, ymin = cl.lonlat_to_mercator(west, south)
+        xmax, ymax = cl.lonlat_to_mercator(east, north)
+        features = []
+        for c in selectors.clusters(f, zoom=zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax):
+            lon, lat = cl.mercator_to_lonlat(c["x"], c["y"])
+            by_status = c["by_status"]
+            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                             "properties": {"cluster": True, "count": c["count"], "by_status": by_status,
+                                            "open": sum(v for k, v in by_status.items() if k in selectors.OPEN_STATUSES),
+                                            "last_day": c["last_day"].isoformat() if c["last_day"] else None}})
+        return {"type": "FeatureCollection", "zoom": zoom, "clustered": True, "features": features}
+    rows = selectors.appeals_in_bbox(f, west=west, south=south, east=east, north=north)
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.pop("lon"), r.pop("lat")]},
+                 "properties": {"cluster": False, **r}} for r in rows]
+    return {"type": "FeatureCollection", "zoom": zoom, "clustered": False, "truncated": len(rows) >= cl.MAX_FEATURES,
+            "features": features}
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def categories(request):
+    return JsonResponse({
+        "categories": [{"code": c["code"], "name": c["name"]} for c in selectors.public_categories()],
+        "statuses": [{"code": s.value, "name": str(s.label)} for s in Status],
+        "window_days": selectors.public_window_days(),
+    })
+
+
+@require_GET
+@cache_control(max_age=30, public=True)
+def clusters(request):
+    try:
+        bbox = parse_bbox(request.GET.get("bbox"))
+        zoom = int(request.GET.get("zoom", ""))
+        if not 0 <= zoom <= 22:
+            raise BadRequest("zoom must be 0..22")
+        f = filter_from_request(request)
+    except (BadRequest, ValueError) as exc:
+        return HttpResponseBadRequest(str(exc))
+    return JsonResponse(clusters_payload(f, zoom=zoom, bbox=bbox), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@cache_control(max_age=60, public=True)
+def appeal_card(request, number: str):
+    card = selectors.public_card(number=number)
+    if card is None:
+        raise Http404("no public appeal with this number")
+    return JsonResponse(card, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def layer(request, layer: str):
+    if layer not in geojson.LAYERS:
+        raise Http404("no such layer")
+    try:
+        bbox = parse_bbox(request.GET.get("bbox")) if request.GET.get("bbox") else None
+        kind = request.GET.get("service_kind") or None
+    except BadRequest as exc:
+        return HttpResponseBadRequest(str(exc))
+    collection = geojson.layer_geojson(layer=layer, bbox=bbox, service_kind=kind)
+    return HttpResponse(json.dumps(collection, ensure_ascii=False), content_type="application/geo+json")

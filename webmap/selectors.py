@@ -1,0 +1,234 @@
+"""Read-side queries of the maps (plain functions, keyword-only arguments, parameterised SQL).
+
+Public output carries no personal data (appeals.models.PERSONAL_FIELDS, nor address_text or
+description, which may hold them): only number, category, status, dates and the building's
+address and point. Appeals with no building are placed on a 100 m grid, never on their pin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from appeals.models import OPEN_STATUSES, Status
+from webmap import clusters as cl
+
+# Appeals older than this many days fade out of the public map (settings.PUBLIC_MAP_WINDOW_DAYS).
+DEFAULT_PUBLIC_WINDOW_DAYS = 90
+RESOLVED_STATUSES = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
+
+
+def public_window_days() -> int:
+    return int(getattr(settings, "PUBLIC_MAP_WINDOW_DAYS", DEFAULT_PUBLIC_WINDOW_DAYS))
+
+
+@dataclass(frozen=True)
+class AppealFilter:
+    """What the map asks for: a period in Kyiv days and optional category codes / statuses.
+
+    ``category_ids`` is already restricted to what the caller may see (public categories for the public).
+    ``provider_id`` limits to appeals with an active route to that provider (internal layer, operators).
+    """
+
+    since: dt.date
+    until: dt.date
+    category_ids: tuple[int, ...]
+    statuses: tuple[str, ...] = ()
+    provider_id: int | None = None
+    public: bool = True
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def cache_key(self) -> str:
+        return (f"{self.since:%Y%m%d}-{self.until:%Y%m%d}-{','.join(map(str, self.category_ids))}-"
+                f"{','.join(self.statuses)}-{self.provider_id or ''}-{int(self.public)}")
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def public_categories() -> list[dict]:
+    """Categories shown on the public map: id, code, name."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, code, name_uk FROM layers_category WHERE is_public ORDER BY sort_order, name_uk")
+        return [{"id": i, "code": c, "name": n} for i, c, n in cur.fetchall()]
+
+
+def category_ids(*, codes: list[str] | None, public_only: bool) -> tuple[int, ...]:
+    """Ids of the categories with these codes (all when none given) that the caller may see."""
+    sql = "SELECT id FROM layers_category WHERE (%s OR is_public) AND (%s OR code = ANY(%s)) ORDER BY id"
+    with connection.cursor() as cur:
+        cur.execute(sql, [not public_only, not codes, list(codes or [])])
+        return tuple(r[0] for r in cur.fetchall())
+
+
+def public_filter(*, days: int | None = None, category_codes: list[str] | None = None,
+                  statuses: list[str] | None = None) -> AppealFilter:
+    """The public layer's filter: public categories only, at most the public window back from today."""
+    window = public_window_days()
+    days = window if days is None else max(1, min(int(days), window))
+    until = today()
+    valid = {s.value for s in Status}
+    return AppealFilter(
+        since=until - dt.timedelta(days=days - 1), until=until,
+        category_ids=category_ids(codes=category_codes, public_only=True),
+        statuses=tuple(sorted(s for s in (statuses or []) if s in valid)),
+    )
+
+
+# --- clusters (city zooms) ---------------------------------------------------------------------
+
+_CLUSTER_SQL = """
+WITH cells AS (
+    SELECT ix >> %(shift)s AS cx, iy >> %(shift)s AS cy, status, sum(n) AS n, sum(sx) AS sx, sum(sy) AS sy,
+           max(day) FILTER (WHERE n > 0) AS last_day
+    FROM webmap_appealcell
+    WHERE level = %(level)s AND ix BETWEEN %(ix0)s AND %(ix1)s AND iy BETWEEN %(iy0)s AND %(iy1)s
+      AND day BETWEEN %(since)s AND %(until)s AND category_id = ANY(%(cats)s)
+      AND (%(any_status)s OR status = ANY(%(statuses)s))
+    GROUP BY 1, 2, 3
+    HAVING sum(n) > 0
+)
+SELECT cx, cy, sum(n)::int, sum(sx) / sum(n), sum(sy) / sum(n),
+       json_object_agg(status, n ORDER BY status)::text, max(last_day)
+FROM cells GROUP BY cx, cy ORDER BY cx, cy
+"""
+
+
+def _cluster_params(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: float, ymax: float) -> dict:
+    display = cl.grid_level_for_zoom(zoom)
+    stored = cl.stored_level_for(display)
+    size = cl.cell_size(stored)
+    return {
+        "shift": stored - display, "level": stored,
+        "ix0": int(xmin // size), "ix1": int(-(-xmax // size)) - 1, "iy0": int(ymin // size), "iy1": int(-(-ymax // size)) - 1,
+        "since": f.since, "until": f.until, "cats": list(f.category_ids),
+        "any_status": not f.statuses, "statuses": list(f.statuses),
+    }
+
+
+def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: float, ymax: float) -> list[dict]:
+    """Clusters of the display grid of ``zoom`` in an EPSG:3857 box: x, y (3857), count, by_status, last_day.
+
+    Internal filters by provider cannot use the cells (they hold no routes), so they are not allowed here.
+    """
+    if f.provider_id is not None:
+        raise ValueError("clusters by provider are computed from appeals, not cells")
+    with connection.cursor() as cur:
+        cur.execute(_CLUSTER_SQL, _cluster_params(f, zoom=zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
+        return [{"cell": (cx, cy), "x": x, "y": y, "count": n, "by_status": json.loads(bs), "last_day": last}
+                for cx, cy, n, x, y, bs, last in cur.fetchall()]
+
+
+# --- individual appeals (street zooms) ---------------------------------------------------------
+
+# The public position: the building's point, or the pin snapped to a 100 m metric grid.
+_POSITION = ("coalesce(b.point, ST_Transform(ST_SnapToGrid(ST_Transform(a.point, 32637), 100), 4326))")
+
+_APPEALS_SQL = f"""
+SELECT a.number, a.status, c.code, c.name_uk, a.created_at, a.deadline, a.resolved_at, {_POSITION} AS pos,
+       coalesce(s.street_type || ' ' || s.name || ', ' || b.housenumber, '') AS address
+FROM appeals_appeal AS a
+JOIN layers_category AS c ON c.id = a.category_id
+LEFT JOIN layers_building AS b ON b.id = a.building_id
+LEFT JOIN layers_street AS s ON s.id = b.street_id
+WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND a.category_id = ANY(%(cats)s)
+  AND (%(any_status)s OR a.status = ANY(%(statuses)s))
+  AND (%(no_provider)s OR EXISTS (SELECT 1 FROM appeals_appealroute AS r
+                                  WHERE r.appeal_id = a.id AND r.provider_id = %(provider)s))
+  AND a.id IN (
+      SELECT a2.id FROM layers_building AS b2 JOIN appeals_appeal AS a2 ON a2.building_id = b2.id
+      WHERE b2.point && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
+        AND a2.created_at >= %(t0)s AND a2.created_at < %(t1)s
+      UNION ALL
+      SELECT a3.id FROM appeals_appeal AS a3
+      WHERE a3.building_id IS NULL AND a3.point && ST_MakeEnvelope(%(w)s - 0.002, %(s)s - 0.002, %(e)s + 0.002, %(n)s + 0.002, 4326)
+        AND a3.created_at >= %(t0)s AND a3.created_at < %(t1)s
+  )
+ORDER BY a.created_at DESC
+LIMIT %(limit)s
+"""
+
+
+def _day_bounds(f: AppealFilter) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    t0 = dt.datetime.combine(f.since, dt.time.min, tzinfo=tz)
+    t1 = dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return t0, t1
+
+
+def appeals_in_bbox(f: AppealFilter, *, west: float, south: float, east: float, north: float,
+                    limit: int = cl.MAX_FEATURES) -> list[dict]:
+    """Appeals one by one in a lon/lat box (newest first, at most ``limit``): public fields only.
+
+    Each has lon, lat (building precision), number, status, category, dates, address and ``age`` in
+    [0, 1] (0 = today, 1 = at the edge of the public window) for fading.
+    """
+    t0, t1 = _day_bounds(f)
+    params = {"t0": t0, "t1": t1, "cats": list(f.category_ids), "any_status": not f.statuses,
+              "statuses": list(f.statuses), "no_provider": f.provider_id is None, "provider": f.provider_id,
+              "w": west, "s": south, "e": east, "n": north, "limit": min(limit, cl.MAX_FEATURES)}
+    sql = _APPEALS_SQL.replace(f"{_POSITION} AS pos", f"ST_X({_POSITION}), ST_Y({_POSITION})")
+    now = timezone.now()
+    window = public_window_days()
+    out = []
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for number, status, code, cat_name, created, deadline, resolved, lon, lat, address in cur.fetchall():
+            if not (west <= lon <= east and south <= lat <= north):
+                continue
+            age_days = (now - created).total_seconds() / 86400
+            out.append({
+                "number": number, "status": status, "status_label": str(Status(status).label),
+                "category": code, "category_name": cat_name,
+                "created": timezone.localtime(created).date().isoformat(),
+                "deadline": timezone.localtime(deadline).date().isoformat() if deadline else None,
+                "resolved": timezone.localtime(resolved).date().isoformat() if resolved else None,
+                "address": address, "lon": round(lon, 6), "lat": round(lat, 6),
+                "age": round(min(max(age_days / window, 0.0), 1.0), 3),
+                "open": status in OPEN_STATUSES,
+            })
+    return out
+
+
+_CARD_SQL = """
+SELECT a.number, a.status, c.code, c.name_uk, a.created_at, a.deadline, a.resolved_at,
+       coalesce(s.street_type || ' ' || s.name || ', ' || b.housenumber, '') AS address
+FROM appeals_appeal AS a
+JOIN layers_category AS c ON c.id = a.category_id AND c.is_public
+LEFT JOIN layers_building AS b ON b.id = a.building_id
+LEFT JOIN layers_street AS s ON s.id = b.street_id
+WHERE a.number = %s
+"""
+
+
+def public_card(*, number: str) -> dict | None:
+    """The public card of an appeal in a public category: what a resident may see, or None."""
+    with connection.cursor() as cur:
+        cur.execute(_CARD_SQL, [number])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    number, status, code, cat_name, created, deadline, resolved, address = row
+    return {
+        "number": number, "status": status, "status_label": str(Status(status).label),
+        "category": code, "category_name": cat_name,
+        "created": timezone.localtime(created).date().isoformat(),
+        "deadline": timezone.localtime(deadline).date().isoformat() if deadline else None,
+        "resolved": timezone.localtime(resolved).date().isoformat() if resolved else None,
+        "address": address,
+    }
+
+
+# --- data versions (cache keys) ----------------------------------------------------------------
+
+def data_versions() -> tuple[int, int]:
+    """(appeals, registry) data versions: sequences every write statement advances (migration 0001)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT (SELECT last_value FROM webmap_appeals_version), (SELECT last_value FROM webmap_registry_version)")
+        return cur.fetchone()

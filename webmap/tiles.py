@@ -1,0 +1,164 @@
+"""Mapbox vector tiles straight from PostGIS (ST_AsMVT), cached per data version.
+
+Layers (each tile holds one MVT layer named like the URL's layer):
+
+- ``appeals``: the public appeals layer. Up to zoom clusters.CLUSTER_MAX_ZOOM a tile holds clusters
+  from the pre-aggregated cells (count, open, resolved, statuses as JSON); above it appeals one by one
+  (number, status, category, created, age) at building precision, at most clusters.MAX_FEATURES.
+- ``buildings`` (from zoom 14; the basemap's footprints), ``streets``, ``neighbourhoods``, ``boundary``,
+  ``service_areas`` (provider, colour, service kinds).
+
+Registry geometries are selected with their own 4326 GiST index (``geom && envelope``), then projected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import connection
+
+from webmap import clusters as cl
+from webmap import selectors
+from webmap.selectors import AppealFilter
+
+EXTENT = 4096
+BUFFER = 64
+BUILDINGS_MIN_ZOOM = 14
+# How long a cached tile may live even with no data change (the version sequences are taken before
+# a writing transaction commits, so a tile read in between could hold the old data for this long).
+CACHE_SECONDS = 120
+
+_ENVELOPE = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s)"
+_ENVELOPE_4326 = f"ST_Transform({_ENVELOPE}, 4326)"
+
+
+def _mvt_geom(expr: str) -> str:
+    return f"ST_AsMVTGeom(ST_Transform({expr}, 3857), {_ENVELOPE}, {EXTENT}, {BUFFER}, true)"
+
+
+# Pixel tolerance of simplification at zoom z, in degrees (about a quarter of a tile pixel).
+_SIMPLIFY = "(360.0 / (2 ^ %(z)s) / 4096)"
+
+REGISTRY_SQL = {
+    "boundary": f"""
+        SELECT {_mvt_geom(f"ST_Simplify(geom, {_SIMPLIFY})")} AS geom, id, name_uk AS name
+        FROM layers_boundary WHERE geom && {_ENVELOPE_4326}""",
+    "neighbourhoods": f"""
+        SELECT {_mvt_geom(f"ST_Simplify(geom, {_SIMPLIFY})")} AS geom, id, name_uk AS name, kind
+        FROM layers_neighbourhood WHERE geom && {_ENVELOPE_4326}""",
+    "streets": f"""
+        SELECT {_mvt_geom(f"ST_Simplify(geom, {_SIMPLIFY})")} AS geom, id, name, street_type
+        FROM layers_street WHERE geom && {_ENVELOPE_4326}""",
+    "buildings": f"""
+        SELECT {_mvt_geom("geom")} AS geom, b.id, b.housenumber, b.kind, b.floors
+        FROM layers_building AS b WHERE %(z)s >= {BUILDINGS_MIN_ZOOM} AND b.geom && {_ENVELOPE_4326}
+        LIMIT {cl.MAX_FEATURES}""",
+    "service_areas": f"""
+        SELECT {_mvt_geom(f"ST_Simplify(a.geom, {_SIMPLIFY})")} AS geom, a.id, a.name, p.id AS provider_id,
+               coalesce(nullif(p.short_name, ''), p.name) AS provider, p.kind AS provider_kind,
+               '#' || substr(md5(p.id::text), 1, 6) AS colour,
+               (SELECT string_agg(k.servicekind_id, ',' ORDER BY k.servicekind_id)
+                FROM layers_servicearea_service_kinds AS k WHERE k.servicearea_id = a.id) AS service_kinds
+        FROM layers_servicearea AS a JOIN layers_provider AS p ON p.id = a.provider_id
+        WHERE a.geom && {_ENVELOPE_4326} AND (a.valid_to IS NULL OR a.valid_to >= CURRENT_DATE)""",
+}
+
+REGISTRY_LAYERS = tuple(REGISTRY_SQL)
+APPEAL_LAYERS = ("appeals",)
+LAYERS = APPEAL_LAYERS + REGISTRY_LAYERS
+
+
+def _wrap(layer: str, inner: str) -> str:
+    return f"SELECT ST_AsMVT(q, %(layer)s, {EXTENT}, 'geom') FROM ({inner}) AS q WHERE q.geom IS NOT NULL"
+
+
+_CLUSTER_TILE_SQL = f"""
+WITH cells AS (
+    SELECT ix >> %(shift)s AS cx, iy >> %(shift)s AS cy, status, sum(n) AS n, sum(sx) AS sx, sum(sy) AS sy,
+           max(day) FILTER (WHERE n > 0) AS last_day
+    FROM webmap_appealcell
+    WHERE level = %(level)s AND ix BETWEEN %(ix0)s AND %(ix1)s AND iy BETWEEN %(iy0)s AND %(iy1)s
+      AND day BETWEEN %(since)s AND %(until)s AND category_id = ANY(%(cats)s)
+      AND (%(any_status)s OR status = ANY(%(statuses)s))
+    GROUP BY 1, 2, 3
+    HAVING sum(n) > 0
+), clusters AS (
+    SELECT cx, cy, sum(n)::int AS count, sum(sx) / sum(n) AS x, sum(sy) / sum(n) AS y,
+           (sum(n) FILTER (WHERE status = ANY(%(open)s)))::int AS open,
+           (sum(n) FILTER (WHERE status = ANY(%(resolved)s)))::int AS resolved,
+           json_object_agg(status, n ORDER BY status)::text AS statuses, max(last_day)::text AS last_day
+    FROM cells GROUP BY cx, cy
+)
+SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(x, y), 3857), {_ENVELOPE}, {EXTENT}, {BUFFER}, true) AS geom,
+       count, coalesce(open, 0) AS open, coalesce(resolved, 0) AS resolved, statuses, last_day, 1 AS cluster
+FROM clusters
+"""
+
+_POINT_TILE_SQL = f"""
+SELECT {_mvt_geom(selectors._POSITION)} AS geom, a.number, a.status, c.code AS category,
+       to_char(a.created_at AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD') AS created,
+       round(least(greatest(extract(epoch FROM now() - a.created_at) / 86400.0 / %(window)s, 0), 1)::numeric, 3)::float AS age
+FROM appeals_appeal AS a
+JOIN layers_category AS c ON c.id = a.category_id
+LEFT JOIN layers_building AS b ON b.id = a.building_id
+WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND a.category_id = ANY(%(cats)s)
+  AND (%(any_status)s OR a.status = ANY(%(statuses)s))
+  AND (%(no_provider)s OR EXISTS (SELECT 1 FROM appeals_appealroute AS r
+                                  WHERE r.appeal_id = a.id AND r.provider_id = %(provider)s))
+  AND a.id IN (
+      SELECT a2.id FROM layers_building AS b2 JOIN appeals_appeal AS a2 ON a2.building_id = b2.id
+      WHERE b2.point && {_ENVELOPE_4326} AND a2.created_at >= %(t0)s AND a2.created_at < %(t1)s
+      UNION ALL
+      SELECT a3.id FROM appeals_appeal AS a3
+      WHERE a3.building_id IS NULL AND a3.point && ST_Expand({_ENVELOPE_4326}, 0.002)
+        AND a3.created_at >= %(t0)s AND a3.created_at < %(t1)s
+  )
+ORDER BY a.created_at DESC
+LIMIT {cl.MAX_FEATURES}
+"""
+
+
+def render_registry_tile(*, layer: str, z: int, x: int, y: int) -> bytes:
+    with connection.cursor() as cur:
+        cur.execute(_wrap(layer, REGISTRY_SQL[layer]), {"layer": layer, "z": z, "x": x, "y": y})
+        return bytes(cur.fetchone()[0] or b"")
+
+
+def render_appeals_tile(f: AppealFilter, *, z: int, x: int, y: int, layer: str = "appeals") -> bytes:
+    params = {"layer": layer, "z": z, "x": x, "y": y, "cats": list(f.category_ids), "any_status": not f.statuses,
+              "statuses": list(f.statuses)}
+    if z <= cl.CLUSTER_MAX_ZOOM and f.provider_id is None:
+        xmin, ymin, xmax, ymax = cl.tile_bounds(z, x, y)
+        params.update(selectors._cluster_params(f, zoom=z, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
+        params.update({"open": [s.value for s in selectors.OPEN_STATUSES],
+                       "resolved": [s.value for s in selectors.RESOLVED_STATUSES]})
+        sql = _wrap(layer, _CLUSTER_TILE_SQL)
+    else:
+        t0, t1 = selectors._day_bounds(f)
+        params.update({"t0": t0, "t1": t1, "window": selectors.public_window_days(),
+                       "no_provider": f.provider_id is None, "provider": f.provider_id})
+        sql = _wrap(layer, _POINT_TILE_SQL)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return bytes(cur.fetchone()[0] or b"")
+
+
+def tile(*, layer: str, z: int, x: int, y: int, f: AppealFilter | None = None) -> bytes:
+    """The tile bytes, from the cache when the data has not changed since it was made."""
+    appeals_version, registry_version = selectors.data_versions()
+    if layer in APPEAL_LAYERS:
+        if f is None:
+            raise ValueError("the appeals layer needs a filter")
+        key_src = f"{layer}:{z}:{x}:{y}:{f.cache_key()}:{appeals_version}:{registry_version}"
+    else:
+        key_src = f"{layer}:{z}:{x}:{y}:{registry_version}"
+    key = "tile:" + hashlib.blake2b(key_src.encode(), digest_size=16).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        if layer in APPEAL_LAYERS:
+            data = render_appeals_tile(f, z=z, x=x, y=y, layer=layer)
+        else:
+            data = render_registry_tile(layer=layer, z=z, x=x, y=y)
+        cache.set(key, data, CACHE_SECONDS)
+    return data

@@ -1,0 +1,100 @@
+"""Pages (public map, analytics) and the vector tile endpoint. Views only adapt; logic is in the modules."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from appeals.models import Status
+from webmap import access, public_api, selectors, tiles
+
+MVT_TYPE = "application/vnd.mapbox-vector-tile"
+# Kramatorsk: where the map opens (lon, lat) and at which zoom.
+CITY_CENTRE = (37.56, 48.73)
+CITY_ZOOM = 12
+
+
+def _map_config(request) -> dict:
+    return {
+        "centre": {"lon": CITY_CENTRE[0], "lat": CITY_CENTRE[1]}, "zoom": CITY_ZOOM,
+        "basemapTileUrl": settings.BASEMAP_TILE_URL, "attribution": settings.DEMO_ATTRIBUTION,
+        "clusterMaxZoom": public_api.cl.CLUSTER_MAX_ZOOM, "windowDays": selectors.public_window_days(),
+    }
+
+
+@require_GET
+def public_map(request):
+    """/ : the public map of appeals."""
+    context = {
+        "config_json": json.dumps(_map_config(request), ensure_ascii=False),
+        "categories": selectors.public_categories(),
+        "statuses": list(Status),
+        "window_days": selectors.public_window_days(),
+        "service_kinds": _service_kinds(),
+    }
+    return render(request, "webmap/public_map.html", context)
+
+
+def _service_kinds() -> list[dict]:
+    from layers.models import ServiceKind
+
+    return [{"code": k.code, "name": k.name_uk} for k in ServiceKind.objects.filter(areas__isnull=False).distinct()]
+
+
+@login_required
+@require_GET
+def analytics(request):
+    """/analytics/ : heatmaps, incidents, choropleths and repeat addresses, for analysts."""
+    if not access.is_analyst(request.user):
+        raise PermissionDenied
+    from layers.models import Category
+
+    context = {
+        "config_json": json.dumps(_map_config(request), ensure_ascii=False),
+        "categories": list(Category.objects.values("code", "name_uk")),
+    }
+    return render(request, "webmap/analytics.html", context)
+
+
+@require_GET
+@cache_control(max_age=60, public=True)
+def tile(request, layer: str, z: int, x: int, y: int):
+    """/tiles/<layer>/{z}/{x}/{y}.pbf : one Mapbox vector tile."""
+    if layer not in tiles.LAYERS and layer != "appeals_internal":
+        raise Http404("no such layer")
+    if not (0 <= z <= 22 and 0 <= x < 2**z and 0 <= y < 2**z):
+        raise Http404("no such tile")
+    f = None
+    if layer == "appeals":
+        try:
+            f = public_api.filter_from_request(request)
+        except public_api.BadRequest as exc:
+            return HttpResponseBadRequest(str(exc))
+    elif layer == "appeals_internal":
+        return _internal_tile(request, z=z, x=x, y=y)
+    data = tiles.tile(layer=layer, z=z, x=x, y=y, f=f)
+    return HttpResponse(data, content_type=MVT_TYPE)
+
+
+def _internal_tile(request, *, z: int, x: int, y: int):
+    """Every category for signed-in staff; a provider operator sees only appeals routed to their provider."""
+    if not access.is_staff_member(request.user):
+        raise PermissionDenied
+    public = public_api.filter_from_request(request)
+    codes = [c for c in request.GET.get("category", "").split(",") if c]
+    f = selectors.AppealFilter(
+        since=public.since, until=public.until, statuses=public.statuses,
+        category_ids=selectors.category_ids(codes=codes, public_only=False),
+        provider_id=access.provider_scope(request.user), public=False,
+    )
+    data = tiles.tile(layer="appeals", z=z, x=x, y=y, f=f)
+    response = HttpResponse(data, content_type=MVT_TYPE)
+    response["Cache-Control"] = "private, max-age=30"
+    return response

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from geocoding.normalize import ParsedAddress, clean, fold, parse_address, short_key, split_type, street_key
 from geocoding.services import GeocodeResult, MatchKind, ReverseResult, Suggestion
@@ -172,7 +172,7 @@ class Index:
             key = street_key(text)
             nid = self.neighbourhood_keys.get(key)
             if nid is None and len(key) >= 5:
-                best = process.extractOne(key, list(self.neighbourhood_keys), scorer=Levenshtein.distance,
+                best = process.extractOne(key, list(self.neighbourhood_keys), scorer=OSA.distance,
                                           score_cutoff=_max_typos(key))
                 if best is not None:
                     nid = self.neighbourhood_keys[best[0]]
@@ -193,9 +193,9 @@ class Index:
         limit = _max_typos(key)
         if limit == 0:
             return [], "", 0.0
-        hits = process.extract(key, self.choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=20)
+        hits = process.extract(key, self.choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
         if p.short != key and _max_typos(p.short):
-            hits += process.extract(p.short, self.choices, scorer=Levenshtein.distance,
+            hits += process.extract(p.short, self.choices, scorer=OSA.distance,
                                     score_cutoff=_max_typos(p.short), limit=20)
         if not hits:
             return [], "", 0.0
@@ -268,6 +268,11 @@ class Index:
             # One neighbourhood, several types (вулиця Миру, проспект Миру) and no type said: the house decides.
             with_house = [s for s in cands if p.house_key in s.houses]
             if len(with_house) == 1:
+                cands = with_house
+        if len(cands) > 1 and match == MatchKind.FUZZY and p.house_key:
+            # Two streets one typo away: the one that has the house is the one meant (a tie stays ambiguous).
+            with_house = [s for s in cands if p.house_key in s.houses]
+            if len(with_house) == 1 and not with_house[0].shared_name:
                 cands = with_house
         if len(cands) == 1:
             return self._houses(cands[0], p, match=match, score=score, limit=limit)

@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rapidfuzz.distance import Levenshtein
+
 from layers.housenumbers import parse_housenumber
 
 # --- letters -------------------------------------------------------------------------------------------
@@ -31,6 +33,10 @@ _LOOKALIKE = str.maketrans({
     "p": "р", "t": "т", "x": "х", "y": "у",
 })
 _LATIN_LOOKALIKE_LETTERS = set("abcehikmoptxy")
+_HOUSE_LETTER = str.maketrans({
+    "a": "а", "b": "б", "v": "в", "g": "г", "d": "д", "e": "е", "c": "с", "k": "к", "m": "м", "h": "н", "o": "о",
+    "p": "р", "t": "т", "x": "х", "i": "і",
+})
 
 # Russian ⇄ Ukrainian: letters that differ between the two spellings of one name meet on one letter.
 # и/і/ї/ы/й → и; е/є/э/ё → е; ґ → г; ъ, ь and apostrophes vanish.
@@ -51,7 +57,7 @@ def roman_to_int(token: str) -> int | None:
     (19, 19, 4, None)
     """
     t = token.lower().replace("х", "x").replace("і", "i")
-    if not t or not _ROMAN.match(t):
+    if len(t) < 2 and t != "x" or not _ROMAN.match(t):  # a lone "і" is the word "and", never 1
         return None
     total, prev = 0, 0
     for ch in reversed(t):
@@ -69,7 +75,8 @@ def clean(text: str) -> str:
     >>> clean("Партз’їзду") == clean("Партз'їзду") == clean("Партзʼїзду")
     True
     """
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHE_TABLE).lower()
+    # NFKC would turn "№" into "No"; it is only ever a marker ("№ 12", "буд. № 5"), so it goes.
+    text = unicodedata.normalize("NFKC", text.replace("№", " ")).translate(_APOSTROPHE_TABLE).lower()
 
     def fold_word(m: re.Match) -> str:
         w = m.group(0)
@@ -77,6 +84,8 @@ def clean(text: str) -> str:
             return w.translate(_LOOKALIKE)
         return w
 
+    # A Latin letter right after a house number is transliterated as layers.housenumbers does (12b = 12Б).
+    text = re.sub(r"(?<=\d)(-?)([a-z])(?![a-z])", lambda m: m.group(1) + m.group(2).translate(_HOUSE_LETTER), text)
     return re.sub(r"[^\W\d_]+", fold_word, text)
 
 
@@ -102,18 +111,18 @@ def fold(word: str) -> str:
 # Every spelling (cleaned, without the dot) → the canonical type (layers.models.StreetType values).
 STREET_TYPES: dict[str, str] = {}
 for _canon, _forms in {
-    "вулиця": "вулиця вул вулица ул улиця у/л",
-    "провулок": "провулок пров пер переулок провул пр-к пров-к проулок",
-    "проспект": "проспект просп пр-т пр-кт пр проспе прт прспект",
+    "вулиця": "вулиця вул вулица улица ул улиця у/л",
+    "провулок": "провулок пров пер переулок провул пр-к пров-к проулок завулок",
+    "проспект": "проспект просп пр-т пр-кт пр проспе прт прспект прос",
     "бульвар": "бульвар бул бульв б-р б-в",
-    "площа": "площа пл площадь пл-ща",
-    "шосе": "шосе шоссе",
-    "тупик": "тупик туп",
+    "площа": "площа пл площадь пл-ща площ",
+    "шосе": "шосе шоссе шос",
+    "тупик": "тупик туп тупік",
     "проїзд": "проїзд проезд пр-д пр-зд проізд",
     "узвіз": "узвіз узвоз спуск узв",
-    "набережна": "набережна набережная наб",
+    "набережна": "набережна набережная наб набер",
     "майдан": "майдан",
-    "мікрорайон": "мікрорайон микрорайон мкр мкрн м-н мн мр-н мкр-н",
+    "мікрорайон": "мікрорайон микрорайон мкр мкрн м-н мн мр-н мкр-н мікр микр мікр-н микр-н ж/м ж.м жм житломасив жилмасив",
     "квартал": "квартал кв-л",
     "лінія": "лінія линия",
 }.items():
@@ -121,6 +130,7 @@ for _canon, _forms in {
         STREET_TYPES[_form] = _canon
 # Short forms that are a type only with their dot ("в. Шевченка", "ш. Слов'янське"), never bare.
 DOTTED_ONLY_TYPES = {"в": "вулиця", "ш": "шосе"}
+_FULL_TYPE_WORDS = ("вулиця", "улица", "провулок", "переулок", "проспект", "бульвар", "площа", "просп", "проїзд", "проезд")
 # A type word that is also a common street name ("вулиця Набережна"): a name when nothing else is.
 _TYPE_WORDS_THAT_NAME = {"набережна", "набережная", "майдан", "лінія", "линия", "спуск"}
 
@@ -132,7 +142,7 @@ _GIVEN = {fold(w) for w in """
 дмитра дмитрия олени елены марії марии соломії соломии ольги ганни анны степана федора фёдора федір
 олега ігоря игоря віктора виктора анатолія анатолия костянтина константина євгена евгения романа
 академіка академика генерала маршала гетьмана гетмана адмірала адмирала професора профессора
-святого св космонавта льотчика летчика героя
+дем'яна демьяна зої зои святого св космонавта льотчика летчика героя митрополита митроп митр
 """.split()}
 
 _ORDINAL_SUFFIX = re.compile(r"^(\d{1,3})-?(го|ого|его|й|ий|ый|я|а|е|ї|ти|ми|х|ое)$")
@@ -216,41 +226,67 @@ def split_type(text: str) -> tuple[str, str]:
     if not tokens:
         return "", ""
     first = _type_of(tokens[0])
+    if first and len(tokens) > 2 and tokens[0].rstrip(".") in _TYPE_WORDS_THAT_NAME and _type_of(tokens[-1]):
+        first = None  # "Набережна Перемоги вул.": the leading word is the name
     if first and len(tokens) > 1:
         return " ".join(tokens[1:]), first
-    last = _type_of(tokens[-1])
+    last = _type_of(tokens[-1]) if tokens[-1].rstrip(".") not in DOTTED_ONLY_TYPES else None
     if last and len(tokens) > 1 and tokens[-1].rstrip(".") not in _TYPE_WORDS_THAT_NAME | {"пр", "в"}:
         return " ".join(tokens[:-1]), last
     if last and len(tokens) > 1:
         return " ".join(tokens[:-1]), last
+    if len(tokens) > 2:
+        for i in range(1, len(tokens) - 1):  # "Ізмайлівський 1 пров. 11а": an abbreviated type in the middle
+            t = _type_of(tokens[i])
+            if t and tokens[i].endswith("."):
+                return " ".join(tokens[:i] + tokens[i + 1:]), t
+    if len(tokens) > 1 and len(tokens[0]) >= 5:  # "улиця", "прпосп": a typo in the leading type word
+        for full in _FULL_TYPE_WORDS:
+            if Levenshtein.distance(tokens[0].rstrip("."), full, score_cutoff=1) <= 1:
+                return " ".join(tokens[1:]), STREET_TYPES[full]
     return " ".join(tokens), ""
 
 
 # --- free text → parts -----------------------------------------------------------------------------------
 
 _FLAT = re.compile(
-    r"(?:(?<=[\s,.])|^)(?:кв|квартира|квар|кв-ра|apt)\s*\.?\s*(?:№\s*)?(?P<flat>\d{1,5}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)"
+    r"(?:(?<=[\s,.\d])|^)(?:кв|квартира|квар|кв-ра|apt|ап|прим|приміщення|помещение|пом|оф|офіс|офис)\s*\.?\s*(?:№\s*)?(?P<flat>\d{1,5}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)"
 )
 _HINT_MARKERS = (
-    r"пос|посёлок|поселок|п|селище|сел|смт|с|село|с-ще|мкр|мкрн|мікрорайон|микрорайон|м-н|р-н|район|ст|станция|станція"
+    r"пос|посёлок|поселок|селище|сел|смт|с|село|с-ще|мкр|мкрн|мікрорайон|микрорайон|м-н|р-н|район|ст|станция|станція"
 )
 _HINT = re.compile(rf"^\s*(?P<marker>{_HINT_MARKERS})\s*\.?\s+(?P<name>.+)$")
 _MICRODISTRICT_MARKERS = {"мкр", "мкрн", "мікрорайон", "микрорайон", "м-н"}
+_REGION = re.compile(r"[^\W\d_]+(?:ська|ская|ской|ської|цька|цкая)\s+(?:обл\b\.?|область)|(?:обл\b\.?|область)\s+[^\W\d_]+(?:ська|ская)\b")
+# Parts of an address below the building: entrance, floor, section, hostel room. Not the house, not the flat.
+_BUILDING_NOISE = re.compile(
+    r"(?:(?<=[\s,.])|^)(?:секція|секция|секц|сексія|під'їзд|підʼїзд|подъезд|під|пар|єт|эт|поверх|пов|этаж|гуртожиток|гуртож|гурт|гур|общ|"
+    r"кімната|кімн|комната|комн|кв|квартира|прим)"
+    r"(?![-а-яіїє])\s*\.?\s*(?:\d{1,3}(?:\s*-\s*\d{1,3})?|[а-яіїє](?![а-яіїє]))?(?:\s*\.\s*\d{1,3})?"
+    r"|№"
+    r"|(?:корпус|корп)\s*\.?\s*(?=,|$)"
+)
+_BARE_FLAT = re.compile(
+    r"^(?P<head>.*[^\W\d_]{2,}.*?\s(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?"
+    r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє]))?)\s+(?P<flat>\d{1,4})\s*$"
+)
 _LEADING_HOUSE = re.compile(r"^(?:будинок|буд|дом|д)\s*\.?\s*(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)\s+(?P<street>\D.*)$")
 _CITY_NOISE = re.compile(
     r"\b(?:краматорськ|краматорск|kramatorsk|україна|украина|ukraine|донецька|донецкая|донецкой|донецької)\b"
-    r"|(?:(?<=[\s,])|^)(?:м|г|місто|город|обл|область|р-н)\s*\.(?=\s|$|,)"
+    r"|(?:(?<=[\s,])|^)(?:м|г)\s*\.\s*[^\W\d_][\w'-]*(?=\s*(?:,|$))"  # "м. Київ" at the end: a city
+    r"|(?:(?<=[\s,])|^)(?:місто|город|обл|область|р-н)\s*\.(?=\s|$|,)"
     r"|(?:(?<=[\s,])|^)(?:місто|город|область|обл)(?=\s|$|,)"
     r"|\b\d{5}\b"
 )
 _HOUSE = re.compile(
     r"(?:(?<=[\s,.])|^)"
     r"(?P<house>(?:(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*)?\d{1,4}"
-    r"(?:\s*-?\s*[а-яіїєґ](?![а-яіїєґ'])(?![\s.]*\d))?"
+    r"(?:\s*-?\s*[а-яіїєґ](?<![йь])(?![а-яіїєґ'])(?![\s.]*\d))?"
     r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє])(?![а-яіїє]))?"
-    r"(?:\s*,?\s*(?:корпус|корп|кор|к|блок|секція|секция|секц|стр|будова)\s*\.?\s*-?\s*(?:\d{1,3}|[а-яіїє])(?![а-яіїє]))?)"
+    r"(?:\s*,?\s*(?:корпус|корпс|корп|кор|к|блок|бл|стр|будова)(?![а-яіїє])\s*\.?\s*-?\s*(?:\d{1,3}|[а-яіїє])(?![а-яіїє]))?)"
     r"\s*(?=,|$)"
 )
+_HOUSE_THEN_WORDS = re.compile(_HOUSE.pattern[: -len(r"\s*(?=,|$)")] + r"\s+(?=[^\W\d_]{2,})")
 
 
 @dataclass(frozen=True)
@@ -279,7 +315,7 @@ def _house(text: str):
     # "81/б" is the letter Б, not a fraction; "дом 12" and "д. 12" are prefixes layers.housenumbers knows.
     t = re.sub(r"/\s*([а-яіїє])$", r"\1", text.strip())
     t = re.sub(r"^(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*", "", t)
-    t = re.sub(r"(?:блок|секція|секция|секц|стр|будова)\s*\.?", "к", t)
+    t = re.sub(r"(?:блок|бл|стр|будова)\s*\.?", "к", t)
     return parse_housenumber(t)
 
 
@@ -310,11 +346,23 @@ def parse_address(text: str) -> ParsedAddress:
     if m:
         flat = re.sub(r"[\s-]", "", m["flat"]).upper()
         text = text[: m.start()] + " " + text[m.end():]
+    text = _REGION.sub(" ", text)
     text = _CITY_NOISE.sub(" ", text)
-    text = re.sub(r"[;()\[\]]", ",", text)
+    text = re.sub(r"\([^)]*\)", " ", text)  # "(Танкова)": an old name in brackets, not the street
+    text = re.sub(r"\(\s*[^\s\d(]*", " ", text)  # an unclosed bracket: drop its first word
+    text = _BUILDING_NOISE.sub(" ", text)
+    text = re.sub(r"([а-яіїєґ]{3,})(\d)", r"\1 \2", text)  # "Первомайского4"
+    text = re.sub(r"[;\[\]]", ",", text)
     text = re.sub(r"\.(?=[^\s\d.,])", ". ", text)  # "вул.паркова" → "вул. паркова"
     segments = [s.strip(" .-") for s in text.split(",")]
     segments = [s for s in segments if s and re.search(r"\w", s)]
+    if not flat:
+        # "Паркова 12 5": a bare number after the house is the flat.
+        for i, seg in enumerate(segments):
+            fm = _BARE_FLAT.match(seg)
+            if fm:
+                segments[i], flat = fm["head"], fm["flat"]
+                break
 
     hint = hint_marker = ""
     rest: list[str] = []
@@ -339,13 +387,22 @@ def parse_address(text: str) -> ParsedAddress:
     for i, seg in enumerate(rest):
         for hm in _HOUSE.finditer(seg):
             before = seg[: hm.start()]
-            if re.search(r"[^\W\d_]{2,}", before) or (not before.strip() and (i > 0 or hint)):
+            if _has_name(before) or (not before.strip() and (i > 0 or hint)):
                 housenumber = hm["house"].strip()
                 street = before.strip() or (rest[i - 1] if i > 0 else "")
                 house_seg = i
                 break
         if house_seg >= 0:
             break
+    if house_seg < 0:
+        for i, seg in enumerate(rest):
+            # "Достоєвського 1 ЗАВОД ХБМ": a house followed by words that are not an address (a firm, a note).
+            for hm in _HOUSE_THEN_WORDS.finditer(seg):
+                if _has_name(seg[: hm.start()]):
+                    housenumber, street, house_seg = hm["house"].strip(), seg[: hm.start()].strip(), i
+                    break
+            if house_seg >= 0:
+                break
     if house_seg < 0:
         for i, seg in enumerate(rest):
             lm = _LEADING_HOUSE.match(seg)  # "дом 12 Паркова": the house before the street, with its marker
@@ -375,6 +432,12 @@ def parse_address(text: str) -> ParsedAddress:
         neighbourhood=hint,
         extra=extra,
     )
+
+
+def _has_name(text: str) -> bool:
+    """Whether text holds a word of a name (not only a type word): "вул. 1 Травня" has none before the 1."""
+    return any(re.search(r"[^\W\d_]{2,}", t) and (not _type_of(t) or t in _TYPE_WORDS_THAT_NAME)
+               for t in re.sub(r"\.(?=\S)", ". ", text).split())
 
 
 def _street_type_inside(text: str) -> bool:

@@ -1,0 +1,104 @@
+"""geocoding.normalize: keys and parts of free-text addresses (no database)."""
+
+import pytest
+
+from geocoding.normalize import clean, fold, parse_address, roman_to_int, short_key, split_type, street_key
+
+
+def test_ukrainian_and_russian_spellings_of_one_name_meet_on_one_key():
+    assert street_key("Бєлінського") == street_key("Белинского")
+    assert street_key("Парковая") == street_key("Паркова")
+    assert fold("ё") == fold("е") == fold("є") == fold("э")
+
+
+def test_the_street_type_is_kept_apart_from_the_name_before_or_after_it():
+    assert split_type(clean("Миру вулиця")) == ("миру", "вулиця")
+    assert split_type(clean("вул. Миру")) == ("миру", "вулиця")
+    assert split_type(clean("Миру пр-т")) == ("миру", "проспект")
+    assert parse_address("Миру вулиця 5").street_type != parse_address("Миру проспект 5").street_type
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("вул.", "вулиця"), ("в.", "вулиця"), ("ул.", "вулиця"), ("просп.", "проспект"), ("пр-т", "проспект"),
+    ("пр.", "проспект"), ("пров.", "провулок"), ("пер.", "провулок"), ("бул.", "бульвар"), ("б-р", "бульвар"),
+    ("пл.", "площа"), ("шосе", "шосе"), ("шоссе", "шосе"), ("туп.", "тупик"), ("проїзд", "проїзд"),
+    ("проезд", "проїзд"), ("узвіз", "узвіз"), ("набережна", "набережна"), ("майдан", "майдан"),
+    ("мкр", "мікрорайон"), ("мкрн", "мікрорайон"), ("мікрорайон", "мікрорайон"), ("кв-л", "квартал"),
+])
+def test_every_street_type_abbreviation_of_the_issue_is_understood(text, canonical):
+    assert parse_address(f"{text} Тестова 1").street_type == canonical
+
+
+def test_case_and_missing_spaces_do_not_matter():
+    p = parse_address("ВУЛ.ПАРКОВА,12")
+    assert (p.key, p.street_type, p.house_key) == ("паркова", "вулиця", "12")
+
+
+@pytest.mark.parametrize("variant", ["Партз’їзду", "Партз'їзду", "Партзʼїзду", "Партз`їзду"])
+def test_every_apostrophe_gives_the_same_key(variant):
+    assert street_key(variant) == street_key("Партз'їзду")
+
+
+def test_latin_look_alike_letters_inside_cyrillic_words_are_folded():
+    assert clean("Пaркoвa") == "паркова"  # Latin a, o
+    assert street_key("Шкiльна") == street_key("Шкільна")  # Latin i
+    assert street_key("Cадова") == street_key("Садова")  # Latin C
+
+
+def test_ordinals_and_roman_numerals_meet():
+    assert street_key("1-го Травня") == street_key("1 Травня")
+    assert street_key("XIX Партз'їзду") == street_key("19-го Партз'їзду") == street_key("ХІХ Партз'їзду")
+    assert roman_to_int("XIX") == 19 and roman_to_int("і") is None
+
+
+def test_initials_and_given_names_are_dropped_in_the_short_key_only():
+    assert short_key("Т. Шевченка") == short_key("Тараса Шевченка") == short_key("Шевченка") == "шевченка"
+    assert street_key("Тараса Шевченка") != street_key("Шевченка")
+
+
+@pytest.mark.parametrize("text, key", [
+    ("12", "12"), ("12а", "12А"), ("12-А", "12А"), ("12 А", "12А"), ("12/1", "12/1"), ("12 к.2", "12к2"),
+    ("12 корп. 2", "12к2"), ("12к2", "12к2"), ("буд. 12", "12"), ("д. 12", "12"), ("дом 12", "12"),
+    ("12-А/1 корп.2", "12А/1к2"), ("12b", "12Б"),
+])
+def test_every_house_number_form_gives_the_canonical_key(text, key):
+    assert parse_address(f"Паркова {text}").house_key == key
+
+
+def test_a_flat_is_kept_as_the_flat_and_never_read_as_the_house():
+    p = parse_address("Паркова, буд.12-А кв.5")
+    assert (p.house_key, p.flat) == ("12А", "5")
+    p = parse_address("Паркова 12, квартира 105")
+    assert (p.house_key, p.flat) == ("12", "105")
+
+
+def test_city_oblast_postcode_and_country_are_noise():
+    p = parse_address("Україна, 84300, Донецька обл., м. Краматорськ, вул. Садова, буд. 12, кв. 3")
+    assert (p.key, p.street_type, p.house_key, p.flat) == ("садова", "вулиця", "12", "3")
+    assert parse_address("г. Краматорск, ул. Садовая, д. 11").key == street_key("Садова")
+
+
+@pytest.mark.parametrize("text, hint, street", [
+    ("пос. Октябрьский, Школьная 7", "октябрьский", "школьная"),
+    ("селище Біленьке вул. Шкільна 4", "біленьке", "шкільна"),
+    ("пос. Семеновка, Школьная 4", "семеновка", "школьная"),
+])
+def test_neighbourhood_hints_are_separated_from_the_street(text, hint, street):
+    p = parse_address(text)
+    assert (p.neighbourhood, p.street, p.house_key) == (hint, street, p.house_key) and p.house_key
+
+
+def test_a_hint_after_the_address_is_kept_as_an_extra_part():
+    assert parse_address("Шкільна 6, Семенівка").extra == ("семенівка",)
+
+
+def test_a_street_name_that_starts_with_a_number_is_not_a_house():
+    p = parse_address("вул. 50 років ВЛКСМ")
+    assert (p.key, p.house_key) == ("50 рокив влксм", "")
+    assert parse_address("20 років Жовтня 5").house_key == "5"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "12345", "'; DROP TABLE x; --", "кв. 5", "x" * 5000, "\x00"])
+def test_junk_never_raises_and_gives_no_house_on_a_street(text):
+    p = parse_address(text)
+    assert not (p.key and p.house_key and p.key.isdigit())

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import psycopg
 from django.db import connection
 from django.utils import timezone
 
@@ -40,7 +41,7 @@ NEAREST_LIMIT_M = 100.0
 _PROVIDER_FIELDS = [f.attname for f in Provider._meta.concrete_fields]
 _PROVIDER_COLUMNS = ", ".join(f"p.{f.column}" for f in Provider._meta.concrete_fields)
 
-# Rows: (all service-kind codes, source, row id, priority, kind code, area name, provider columns...).
+# Rows: (all service-kind codes, kinds that have any area, source, row id, priority, kind code, area name, provider columns...).
 # The LEFT JOIN keeps one row with the kind list when nothing covers the point.
 _ROUTE_SQL = f"""
 WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g),
@@ -65,8 +66,9 @@ hits AS (
           )
       AND (ba.valid_from IS NULL OR ba.valid_from <= %(at)s) AND (ba.valid_to IS NULL OR ba.valid_to >= %(at)s)
 )
-SELECT k.codes, h.src, h.row_id, h.priority, h.kind, h.label, {_PROVIDER_COLUMNS}
-FROM (SELECT array_agg(code ORDER BY code) AS codes FROM layers_servicekind) k
+SELECT k.codes, k.layered, h.src, h.row_id, h.priority, h.kind, h.label, {_PROVIDER_COLUMNS}
+FROM (SELECT (SELECT array_agg(code ORDER BY code) FROM layers_servicekind) AS codes,
+             (SELECT array_agg(DISTINCT servicekind_id) FROM layers_servicearea_service_kinds) AS layered) k
 LEFT JOIN (hits h JOIN layers_provider p ON p.id = h.provider_id) ON true
 """
 
@@ -126,6 +128,23 @@ def _provider(values: Sequence[object]) -> Provider:
     return Provider.from_db(connection.alias, _PROVIDER_FIELDS, list(values))
 
 
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    """Run one routing statement as a server-side prepared statement (parsed and planned once per connection).
+
+    Django's cursors bind parameters client-side, so every call would be parsed and planned again,
+    which costs more than the lookup itself.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    if isinstance(raw, psycopg.Connection):
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall()
+    with connection.cursor() as cursor:  # another driver: plain execution
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _today() -> date:
     return timezone.localdate()
 
@@ -163,14 +182,13 @@ def _route(*, lon: float, lat: float, building_id: int | None, service_kinds: Se
            at: date | None) -> list[Decision]:
     at = at or _today()
     params = {"lon": float(lon), "lat": float(lat), "at": at, "building_id": building_id}
-    with connection.cursor() as cursor:
-        cursor.execute(_ROUTE_SQL, params)
-        rows = cursor.fetchall()
+    rows = _fetch(_ROUTE_SQL, params)
     all_kinds = list(rows[0][0] or []) if rows else []
+    layered = set(rows[0][1] or []) if rows else set()
     kinds = sorted(dict.fromkeys(service_kinds)) if service_kinds is not None else all_kinds
     area_hits: dict[str, list[_Hit]] = {}
     assignment_hits: dict[str, list[_Hit]] = {}
-    for _codes, src, row_id, priority, kind, label, *provider_values in rows:
+    for _codes, _layered, src, row_id, priority, kind, label, *provider_values in rows:
         if src is None:
             continue
         hit = _Hit(source=src, row_id=row_id, priority=priority, label=label, provider=_provider(provider_values))
@@ -186,7 +204,9 @@ def _route(*, lon: float, lat: float, building_id: int | None, service_kinds: Se
         else:
             gaps.append(kind)
     if gaps:
-        decisions.update(_gaps(lon=float(lon), lat=float(lat), kinds=gaps, at=at))
+        # A kind with no area at all has nothing to suggest: skip the second query for it.
+        decisions.update(_gaps(lon=float(lon), lat=float(lat), kinds=[k for k in gaps if k in layered], at=at))
+        decisions.update(_gaps_without_candidates([k for k in gaps if k not in layered]))
     return [decisions[kind] for kind in kinds]
 
 
@@ -233,9 +253,7 @@ def _box_degrees(lat: float) -> float:
 def _gaps(*, lon: float, lat: float, kinds: list[str], at: date) -> dict[str, Decision]:
     params = {"lon": lon, "lat": lat, "at": at, "kinds": kinds, "limit_m": NEAREST_LIMIT_M,
               "box_deg": _box_degrees(lat)}
-    with connection.cursor() as cursor:
-        cursor.execute(_NEAREST_SQL, params)
-        rows = cursor.fetchall()
+    rows = _fetch(_NEAREST_SQL, params) if kinds else []
     nearest = {kind: (area_id, name, dist, _provider(values)) for kind, area_id, name, dist, *values in rows}
     out: dict[str, Decision] = {}
     for kind in kinds:
@@ -246,8 +264,13 @@ def _gaps(*, lon: float, lat: float, kinds: list[str], at: date) -> dict[str, De
                                  reason=f"Жодна зона цього виду не покриває точку; найближча — «{name}» (№{area_id}) "
                                         f"виконавця «{prov}» за {dist:.0f} м: потрібне рішення людини")
         else:
-            out[kind] = Decision(service_kind=kind, outcome=GAP, provider=None, candidates=(),
-                                 area_id=None, assignment_id=None, rule="none",
-                                 reason=f"Жодна зона цього виду не покриває точку і немає зони ближче "
-                                        f"{NEAREST_LIMIT_M:.0f} м: потрібне рішення людини")
+            out.update(_gaps_without_candidates([kind]))
     return out
+
+
+def _gaps_without_candidates(kinds: list[str]) -> dict[str, Decision]:
+    return {kind: Decision(service_kind=kind, outcome=GAP, provider=None, candidates=(), area_id=None,
+                           assignment_id=None, rule="none",
+                           reason=f"Жодна зона цього виду не покриває точку і немає зони ближче "
+                                  f"{NEAREST_LIMIT_M:.0f} м: потрібне рішення людини")
+            for kind in kinds}

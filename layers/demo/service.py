@@ -225,6 +225,11 @@ def _write(city: DemoCity, stamp: str, report: DemoReport) -> None:
         for a in plans.assignments for k in a.service_kinds
     ])
 
+    with connection.cursor() as cur:  # fresh statistics, or the planner scans 20k footprints for every lookup
+        for model in (models.Building, models.Street, models.StreetAlias, models.Neighbourhood, models.ServiceArea,
+                      models.ServiceAreaPart, models.BuildingAssignment, models.Provider):
+            cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
+
     kinds = [b.kind for b in city.layout.buildings]
     report.counts = {
         "boundaries": 1, "neighbourhoods": len(nbs), "streets": len(streets), "aliases": len(aliases),

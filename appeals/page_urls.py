@@ -1,5 +1,23 @@
-"""Staff pages: /dispatch/, /journal/, /control/ (owned by the appeals-pages engineer)."""
+"""Staff pages: /dispatch/, /journal/, /control/, appeal cards, and sign-in (/accounts/...)."""
 
-from django.urls import path  # noqa: F401
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-urlpatterns: list = []
+from appeals import views
+
+urlpatterns = [
+    path("accounts/login/", views.StaffLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(template_name="appeals/logged_out.html"), name="logout"),
+    # The rest of Django's auth views (password change and reset) under the same prefix.
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("staff/", views.home, name="appeals-home"),
+    path("dispatch/", views.dispatch, name="dispatch"),
+    path("dispatch/search/", views.search, name="dispatch-search"),
+    path("dispatch/phone.json", views.phone_history, name="dispatch-phone"),
+    path("dispatch/building.json", views.building_info, name="dispatch-building"),
+    path("dispatch/preview.json", views.category_preview, name="dispatch-preview"),
+    path("journal/", views.journal, name="journal"),
+    path("control/", views.control, name="control"),
+    path("appeals/<str:number>/", views.appeal_detail, name="appeal-detail"),
+    path("appeals/<str:number>/<str:action>/", views.appeal_action, name="appeal-action"),
+]

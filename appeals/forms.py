@@ -1,0 +1,167 @@
+"""Forms of the staff pages: they check and clean input; the work is done by appeals.services."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from appeals.models import CallOutcome, Status
+from layers.models import Building, Category, Neighbourhood, Provider
+
+# Outcomes the dispatcher picks on the intake form (a link to an appeal is chosen from the duplicates).
+INTAKE_OUTCOMES = [
+    (CallOutcome.NEW_APPEAL.value, _("нове звернення")),
+    (CallOutcome.ADDED_TO_APPEAL.value, _("додати до звернення")),
+    (CallOutcome.STATUS_INQUIRY.value, _("запит про стан")),
+    (CallOutcome.CONSULTATION.value, _("консультація")),
+    (CallOutcome.OTHER.value, _("інше")),
+]
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class IntakeForm(forms.Form):
+    """One call on the dispatcher's screen: a new appeal, a call added to one, or a call-only outcome."""
+
+    phone = forms.CharField(label=_("Телефон заявника"), max_length=32, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "autofocus": True}))
+    address = forms.CharField(label=_("Адреса"), max_length=255, required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "off", "role": "combobox",
+                                                            "aria-autocomplete": "list", "aria-expanded": "false",
+                                                            "aria-controls": "address-suggestions"}))
+    building = forms.ModelChoiceField(queryset=Building.objects.all(), required=False, widget=forms.HiddenInput)
+    category = forms.ModelChoiceField(label=_("Категорія"), queryset=Category.objects.all(), required=False,
+                                      empty_label=_("— оберіть категорію —"))
+    flat = forms.CharField(label=_("Квартира"), max_length=16, required=False)
+    applicant_name = forms.CharField(label=_("Ім'я заявника"), max_length=200, required=False)
+    description = forms.CharField(label=_("Опис"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(label=_("Результат дзвінка"), choices=INTAKE_OUTCOMES, initial=CallOutcome.NEW_APPEAL,
+                                widget=forms.RadioSelect)
+    link_to = forms.CharField(label=_("Номер звернення"), max_length=16, required=False)
+    consultation_office = forms.CharField(label=_("Куди скеровано"), max_length=200, required=False,
+                                          help_text=_("установа, до якої скеровано заявника"))
+    note = forms.CharField(label=_("Примітка"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if phone and len(digits) < 5:
+            raise forms.ValidationError(_("Номер телефону надто короткий."))
+        return phone
+
+    def clean_link_to(self) -> str:
+        return self.cleaned_data["link_to"].strip()
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome == CallOutcome.NEW_APPEAL:
+            if not data.get("category"):
+                self.add_error("category", _("Оберіть категорію."))
+            elif not data.get("building") and not data["category"].is_consultation:
+                self.add_error("address", _("Оберіть будинок зі списку підказок."))
+        elif outcome == CallOutcome.ADDED_TO_APPEAL and not data.get("link_to"):
+            self.add_error("link_to", _("Вкажіть номер звернення, до якого додати дзвінок."))
+        elif outcome == CallOutcome.CONSULTATION and not data.get("consultation_office", "").strip():
+            self.add_error("consultation_office", _("Вкажіть, куди скеровано заявника."))
+        return data
+
+
+class SearchForm(forms.Form):
+    """'What happened to my appeal': by number, phone, address, provider, status and dates."""
+
+    number = forms.CharField(label=_("Номер"), max_length=16, required=False)
+    phone = forms.CharField(label=_("Телефон"), max_length=32, required=False)
+    address = forms.CharField(label=_("Адреса"), max_length=255, required=False)
+    building = forms.ModelChoiceField(queryset=Building.objects.all(), required=False, widget=forms.HiddenInput)
+    provider = forms.ModelChoiceField(label=_("Виконавець"), queryset=Provider.objects.all(), required=False,
+                                      empty_label=_("усі"))
+    status = forms.ChoiceField(label=_("Стан"), choices=[("", _("усі"))] + list(Status.choices), required=False)
+    date_from = forms.DateField(label=_("З"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("По"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def has_criteria(self) -> bool:
+        return self.is_valid() and any(v not in (None, "") for v in self.cleaned_data.values())
+
+
+DEADLINE_FILTERS = [
+    ("", _("усі")),
+    ("overdue", _("прострочені")),
+    ("today", _("строк сьогодні")),
+    ("open", _("у строк")),
+]
+
+
+class JournalFilterForm(forms.Form):
+    """The filters of the old thematic journals: category, status, deadline, area."""
+
+    category = forms.ModelChoiceField(label=_("Категорія"), queryset=Category.objects.all(), required=False,
+                                      empty_label=_("усі"))
+    status = forms.ChoiceField(label=_("Стан"), required=False)
+    deadline = forms.ChoiceField(label=_("Строк"), choices=DEADLINE_FILTERS, required=False)
+    area = forms.ModelChoiceField(label=_("Район"), queryset=Neighbourhood.objects.all(), required=False,
+                                  empty_label=_("усі"))
+    number = forms.CharField(label=_("Номер"), max_length=16, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("відкриті")), ("all", _("усі"))] + list(Status.choices)
+
+
+class ControlFilterForm(forms.Form):
+    provider = forms.ModelChoiceField(label=_("Виконавець"), queryset=Provider.objects.all(), required=False,
+                                      empty_label=_("усі"))
+    area = forms.ModelChoiceField(label=_("Район"), queryset=Neighbourhood.objects.all(), required=False,
+                                  empty_label=_("усі"))
+
+
+class _VersionedForm(forms.Form):
+    """Every action carries the version the user saw: a stale one is a conflict, never a lost update."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AcceptForm(_VersionedForm):
+    note = forms.CharField(label=_("Примітка"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(_VersionedForm):
+    reason = forms.CharField(label=_("Чому не наше"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Вкажіть причину відхилення."))
+        return reason
+
+
+class ProgressForm(_VersionedForm):
+    note = forms.CharField(label=_("Що робиться"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResolveForm(_VersionedForm):
+    resolution = forms.CharField(label=_("Що зроблено"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_resolution(self) -> str:
+        text = self.cleaned_data["resolution"].strip()
+        if not text:
+            raise forms.ValidationError(_("Опишіть, що зроблено."))
+        return text
+
+
+class ReasonForm(_VersionedForm):
+    reason = forms.CharField(label=_("Причина"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DuplicateForm(_VersionedForm):
+    duplicate_of = forms.CharField(label=_("Номер основного звернення"), max_length=16)
+
+
+class PlanDateForm(_VersionedForm):
+    plan_date = forms.DateField(label=_("Планова дата"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Примітка"), required=False, max_length=500)

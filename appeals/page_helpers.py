@@ -1,0 +1,335 @@
+"""What the staff pages need beyond appeals.selectors and appeals.services: access by role, rows for
+tables, the dispatcher's JSON panels (building, category preview, phone history), control summaries.
+
+Reads only; every write goes through appeals.services. Lists that come from the user start from a
+scoped selector (roles.scope_appeals is applied inside them), so a filter here can only narrow them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from appeals import deadlines, roles, selectors, workflow
+from appeals.models import Appeal, AppealEvent, AppealRoute, Call, RouteOutcome, Status
+from layers import routing
+from layers.models import Building, BuildingKind, Category, ServiceKind
+
+DISPATCH_ROLES = (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR)
+SEARCH_ROLES = (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR, workflow.ANALYST)
+JOURNAL_ROLES = (workflow.PROVIDER_OPERATOR, workflow.SUPERVISOR, workflow.ADMINISTRATOR)
+CONTROL_ROLES = (workflow.SUPERVISOR, workflow.ADMINISTRATOR)
+# Where each role lands after signing in.
+HOME_BY_ROLE = {
+    workflow.DISPATCHER: "dispatch",
+    workflow.ADMINISTRATOR: "dispatch",
+    workflow.PROVIDER_OPERATOR: "journal",
+    workflow.SUPERVISOR: "control",
+    workflow.ANALYST: "dispatch-search",
+}
+
+
+@dataclass(frozen=True)
+class StaffRole:
+    """The signed-in user's role as the templates need it (menu items, personal data, provider badge)."""
+
+    role: str | None
+    provider: object | None = None
+
+    @property
+    def can_dispatch(self) -> bool:
+        return self.role in DISPATCH_ROLES
+
+    @property
+    def can_journal(self) -> bool:
+        return self.role in JOURNAL_ROLES
+
+    @property
+    def can_control(self) -> bool:
+        return self.role in CONTROL_ROLES
+
+    @property
+    def is_analyst(self) -> bool:
+        return self.role == workflow.ANALYST
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.role in (workflow.DISPATCHER, workflow.PROVIDER_OPERATOR, workflow.SUPERVISOR,
+                             workflow.ADMINISTRATOR)
+
+
+def staff_role(user) -> StaffRole:
+    role = roles.role_of(user)
+    return StaffRole(role=role, provider=roles.provider_of(user) if role == workflow.PROVIDER_OPERATOR else None)
+
+
+def require_role(*allowed: str) -> Callable:
+    """View decorator: anonymous users go to the login page; a signed-in user of another role gets 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            role = staff_role(request.user)
+            if role.role is None or (allowed and role.role not in allowed):
+                raise PermissionDenied
+            request.staff_role = role
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def home_url(user) -> str:
+    return reverse(HOME_BY_ROLE.get(roles.role_of(user) or "", "login"))
+
+
+# --- rows and small serialisations ---------------------------------------------------------------
+
+
+def appeal_address(appeal: Appeal) -> str:
+    if appeal.address_text:
+        return appeal.address_text
+    if appeal.building_id is not None:
+        return appeal.building.address
+    return f"{appeal.point.y:.5f}, {appeal.point.x:.5f}"
+
+
+def is_overdue(appeal: Appeal, now: datetime) -> bool:
+    return appeal.is_open and deadlines.is_overdue(deadline=appeal.deadline, now=now)
+
+
+def _active_providers(appeal: Appeal) -> list[str]:
+    routes = getattr(appeal, "active_routes", None)
+    if routes is None:
+        routes = [r for r in appeal.routes.all() if r.active]
+    return [str(r.provider) for r in routes if r.provider_id is not None]
+
+
+@dataclass(frozen=True)
+class Row:
+    appeal: Appeal
+    address: str
+    providers: list[str]
+    overdue: bool
+
+
+def rows(appeals: Iterable[Appeal], *, now: datetime | None = None) -> list[Row]:
+    now = now or timezone.now()
+    return [Row(appeal=a, address=appeal_address(a), providers=_active_providers(a), overdue=is_overdue(a, now))
+            for a in appeals]
+
+
+def local_text(at: datetime | None) -> str:
+    return date_format(timezone.localtime(at, deadlines.KYIV), "d.m.Y H:i") if at else ""
+
+
+def appeal_brief(appeal: Appeal, *, now: datetime, distance_m: float | None = None) -> dict:
+    """An appeal for the dispatcher's panels: no personal data (the number is enough to find the rest)."""
+    return {
+        "number": appeal.number,
+        "url": reverse("appeal-detail", args=[appeal.number]),
+        "category": appeal.category.name_uk,
+        "status": appeal.status,
+        "status_label": str(appeal.get_status_display()),
+        "address": appeal_address(appeal),
+        "created": local_text(appeal.created_at),
+        "deadline": local_text(appeal.deadline),
+        "overdue": is_overdue(appeal, now),
+        "providers": _active_providers(appeal),
+        "lon": appeal.point.x,
+        "lat": appeal.point.y,
+        "distance_m": None if distance_m is None else round(distance_m),
+    }
+
+
+def _provider_dict(p) -> dict | None:
+    if p is None:
+        return None
+    return {"id": p.pk, "name": str(p), "kind": p.kind, "kind_label": str(p.get_kind_display()),
+            "phones": list(p.phones or []), "emergency_phone": p.emergency_phone, "hours": p.hours,
+            "is_24_7": p.is_24_7}
+
+
+_OUTCOME_LABELS = {o.value: str(o.label) for o in RouteOutcome}
+
+
+def decision_dict(d: routing.Decision, kind_names: dict[str, str]) -> dict:
+    return {
+        "service_kind": d.service_kind,
+        "service_kind_name": kind_names.get(d.service_kind, d.service_kind),
+        "outcome": d.outcome,
+        "outcome_label": _OUTCOME_LABELS.get(d.outcome, d.outcome),
+        "provider": _provider_dict(d.provider),
+        "candidates": [_provider_dict(p) for p in d.candidates],
+        "reason": d.reason,
+    }
+
+
+def _kind_names() -> dict[str, str]:
+    return dict(ServiceKind.objects.values_list("code", "name_uk"))
+
+
+# --- the dispatcher's panels ----------------------------------------------------------------------
+
+
+def building_panel(*, building: Building, now: datetime | None = None) -> dict:
+    """The chosen building: where it is, who serves it per service kind, its open appeals and recent ones nearby.
+
+    Service kinds with a provider come first; the gaps follow, so the dispatcher reads the answer first.
+    """
+    now = now or timezone.now()
+    names = _kind_names()
+    decisions = routing.route_building(building=building, at=timezone.localdate(now, deadlines.KYIV))
+    decisions = sorted(decisions, key=lambda d: (d.outcome != routing.ASSIGNED, d.service_kind))
+    open_here = selectors.open_appeals_at(building=building)
+    here = {a.pk for a in open_here}
+    origin = building.point
+    nearby = [a for a in selectors.recent_appeals_near(lon=origin.x, lat=origin.y, now=now) if a.pk not in here]
+    return {
+        "building": {
+            "id": building.pk,
+            "address": building.address,
+            "neighbourhood": str(building.neighbourhood) if building.neighbourhood_id else "",
+            "kind": building.kind,
+            "kind_label": str(BuildingKind(building.kind).label) if building.kind in BuildingKind.values else "",
+            "floors": building.floors,
+            "flats": building.flats,
+            "lon": origin.x,
+            "lat": origin.y,
+            "geom": {"type": "Feature", "properties": {"id": building.pk}, "geometry": _geojson(building.geom)},
+        },
+        "services": [decision_dict(d, names) for d in decisions],
+        "open_appeals": [appeal_brief(a, now=now) for a in open_here],
+        "nearby": [appeal_brief(a, now=now, distance_m=_metres(origin, a.point)) for a in nearby],
+    }
+
+
+def _geojson(geom) -> dict:
+    import json
+
+    return json.loads(geom.geojson)
+
+
+def _metres(a, b) -> float:
+    from gis.srid import METRIC_SRID
+
+    return a.transform(METRIC_SRID, clone=True).distance(b.transform(METRIC_SRID, clone=True))
+
+
+def category_preview(*, category: Category, building: Building, now: datetime | None = None) -> dict:
+    """Before saving: who will get an appeal of this category here, its deadline, and likely duplicates."""
+    now = now or timezone.now()
+    names = _kind_names()
+    decisions = routing.route_category(category=category, building=building,
+                                       at=timezone.localdate(now, deadlines.KYIV))
+    deadline = deadlines.compute_deadline(registered_at=now, hours=category.deadline_hours,
+                                          is_emergency=category.is_emergency)
+    duplicates = selectors.duplicate_candidates(category=category, building=building, now=now)
+    return {
+        "category": {"id": category.pk, "code": category.code, "name": category.name_uk},
+        "routes": [decision_dict(d, names) for d in decisions],
+        "deadline": deadline.isoformat(),
+        "deadline_label": local_text(deadline),
+        "is_emergency": category.is_emergency,
+        "is_consultation": category.is_consultation,
+        "duplicates": [appeal_brief(a, now=now, distance_m=_metres(building.point, a.point)) for a in duplicates],
+    }
+
+
+def phone_panel(*, user, phone: str, now: datetime | None = None) -> dict:
+    """Earlier calls and appeals from this number (dispatchers see personal data; this is their own caller)."""
+    now = now or timezone.now()
+    calls: list[Call] = selectors.calls_from_phone(phone=phone, limit=10)
+    appeals = selectors.appeals_from_phone(user=user, phone=phone, limit=10)
+    return {
+        "calls": [{"at": local_text(c.started_at), "outcome": c.outcome, "outcome_label": str(c.get_outcome_display()),
+                   "appeal_number": c.appeal.number if c.appeal_id else "",
+                   "office": c.consultation_office} for c in calls],
+        "appeals": [appeal_brief(a, now=now) for a in appeals],
+    }
+
+
+# --- journal and control filters (narrowing scoped querysets) ---------------------------------------
+
+
+def due_today(qs: QuerySet[Appeal], *, now: datetime | None = None) -> QuerySet[Appeal]:
+    """Appeals whose deadline falls on today's date in Kyiv and has not passed yet."""
+    now = now or timezone.now()
+    local = timezone.localtime(now, deadlines.KYIV)
+    end = local.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return qs.filter(deadline__gte=now, deadline__lte=end)
+
+
+def in_neighbourhood(qs: QuerySet[Appeal], neighbourhood_id: int) -> QuerySet[Appeal]:
+    return qs.filter(building__neighbourhood_id=neighbourhood_id)
+
+
+def held_by_provider(qs: QuerySet[Appeal], provider_id: int) -> QuerySet[Appeal]:
+    return qs.filter(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"), provider_id=provider_id,
+                                                        active=True)))
+
+
+@dataclass
+class ControlLine:
+    provider: str
+    area: str
+    overdue: int = 0
+    escalated: int = 0
+
+
+def control_summary(appeals: Iterable[Appeal], *, now: datetime | None = None) -> list[ControlLine]:
+    """Counts by (provider, neighbourhood) of the escalation queue: overdue and escalated."""
+    now = now or timezone.now()
+    overdue: Counter = Counter()
+    escalated: Counter = Counter()
+    for a in appeals:
+        area = str(a.building.neighbourhood) if a.building_id and a.building.neighbourhood_id else ""
+        providers = _active_providers(a) or [""]
+        for p in providers:
+            key = (p, area)
+            escalated[key] += 1
+            if is_overdue(a, now):
+                overdue[key] += 1
+    keys = sorted(escalated, key=lambda k: (-escalated[k], k))
+    return [ControlLine(provider=p, area=area, overdue=overdue[(p, area)], escalated=escalated[(p, area)])
+            for p, area in keys]
+
+
+# --- the appeal card ------------------------------------------------------------------------------
+
+
+def active_routes(appeal: Appeal) -> list[AppealRoute]:
+    routes = getattr(appeal, "active_routes", None)
+    if routes is None:
+        routes = list(appeal.routes.filter(active=True).select_related("provider", "service_kind"))
+    return routes
+
+
+def all_routes(appeal: Appeal) -> list[AppealRoute]:
+    """Every route the appeal ever had, the active ones first (a rejection stays on record)."""
+    return list(appeal.routes.select_related("provider", "service_kind").order_by("-active", "created_at", "id"))
+
+
+_STATUS_LABELS = {s.value: str(s.label) for s in Status}
+
+
+def history(appeal: Appeal) -> list[AppealEvent]:
+    """The append-only history, oldest first, each event with readable status names (from_label, to_label)."""
+    events = list(appeal.events.select_related("actor").order_by("at", "id"))
+    for e in events:
+        e.from_label = _STATUS_LABELS.get(e.from_status, e.from_status)
+        e.to_label = _STATUS_LABELS.get(e.to_status, e.to_status)
+    return events

@@ -1,0 +1,329 @@
+/* The dispatcher's screen: phone history, address suggest, building on the map, category preview, duplicates.
+ *
+ * Keyboard-first: Enter in a one-line field moves to the next field (it never submits by accident),
+ * arrows + Enter pick an address suggestion, Ctrl+Enter saves, Esc closes the suggestion list.
+ * Everything it fetches is on our own server; the map draws our basemap, never online tiles
+ * unless the settings name a tile server.
+ */
+(function () {
+  "use strict";
+
+  var cfg = JSON.parse(document.getElementById("dispatch-config").textContent);
+  var form = document.getElementById("intake-form");
+  var phone = document.getElementById("id_phone");
+  var address = document.getElementById("id_address");
+  var buildingId = document.getElementById("id_building");
+  var category = document.getElementById("id_category");
+  var linkTo = document.getElementById("id_link_to");
+  var list = document.getElementById("address-suggestions");
+  var historyBox = document.getElementById("phone-history");
+  var buildingBox = document.getElementById("building-info");
+  var categoryBox = document.getElementById("category-info");
+  var duplicatesBox = document.getElementById("duplicates");
+  var linkBanner = document.getElementById("link-banner");
+  var saveButton = document.getElementById("save-button");
+
+  function debounce(fn, ms) {
+    var t = null;
+    return function () {
+      var args = arguments, self = this;
+      clearTimeout(t);
+      t = setTimeout(function () { fn.apply(self, args); }, ms);
+    };
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "className") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  // Only the newest answer of each kind is drawn: a slow old response must not overwrite a newer one.
+  var seq = {};
+  function getJSON(kind, url) {
+    seq[kind] = (seq[kind] || 0) + 1;
+    var mine = seq[kind];
+    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (data) { return mine === seq[kind] ? data : Promise.reject("stale"); });
+  }
+
+  function qs(params) {
+    return Object.keys(params).filter(function (k) { return params[k] !== "" && params[k] != null; })
+      .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]); }).join("&");
+  }
+
+  function appealLink(a) {
+    var li = el("li", {}, [
+      el("a", {href: a.url, target: "_blank", text: a.number}), " ",
+      el("span", {className: "badge status-" + a.status, text: a.status_label}), " ",
+      a.category + (a.address ? " · " + a.address : "") + (a.created ? " · " + a.created : ""),
+      a.overdue ? el("span", {className: "badge overdue", text: cfg.text.overdue}) : null,
+      a.distance_m != null ? el("span", {className: "muted", text: " · " + a.distance_m + " м"}) : null,
+    ]);
+    li.dataset.number = a.number;
+    return li;
+  }
+
+  // ---- Map ----------------------------------------------------------------------------------------
+  var map = L.map("dispatch-map", {zoomControl: true, attributionControl: true}).setView([cfg.centre.lat, cfg.centre.lon], 13);
+  if (cfg.tile_url) L.tileLayer(cfg.tile_url, {maxZoom: 19}).addTo(map);
+  map.attributionControl.addAttribution(cfg.attribution);
+  var basemap = L.geoJSON(null, {
+    style: function (f) {
+      var k = f.properties.layer;
+      if (k === "street") return {color: "#b9b2a6", weight: 2, fill: false};
+      if (k === "boundary") return {color: "#6f6457", weight: 1.5, fill: false, dashArray: "4 3"};
+      return {color: "#9a8f80", weight: 1, fillColor: "#f0ece2", fillOpacity: 0.6};
+    },
+  }).addTo(map);
+  fetch(cfg.urls.basemap, {credentials: "same-origin"}).then(function (r) { return r.json(); })
+    .then(function (fc) { basemap.addData(fc); window.ecityBasemapLoaded = fc.features.length; });
+  var buildingLayer = L.geoJSON(null, {style: {color: "#b3261e", weight: 2, fillColor: "#f28b82", fillOpacity: 0.7}}).addTo(map);
+  var appealsLayer = L.layerGroup().addTo(map);
+  window.ecityDispatchMap = {map: map, building: buildingLayer, appeals: appealsLayer, basemap: basemap};
+
+  // ---- Phone: earlier calls and appeals ----------------------------------------------------------
+  var loadPhone = debounce(function () {
+    var value = phone.value.replace(/\D/g, "");
+    if (value.length < 5) { clear(historyBox); return; }
+    getJSON("phone", cfg.urls.phone + "?" + qs({phone: phone.value})).then(function (data) {
+      clear(historyBox);
+      if (!data.calls.length && !data.appeals.length) {
+        historyBox.appendChild(el("p", {className: "muted", text: cfg.text.no_history}));
+        return;
+      }
+      if (data.appeals.length) {
+        historyBox.appendChild(el("h3", {text: cfg.text.earlier_appeals}));
+        var ul = el("ul");
+        data.appeals.forEach(function (a) { ul.appendChild(appealLink(a)); });
+        historyBox.appendChild(ul);
+      }
+      if (data.calls.length) {
+        historyBox.appendChild(el("h3", {text: cfg.text.earlier_calls}));
+        var cl = el("ul");
+        data.calls.forEach(function (c) {
+          cl.appendChild(el("li", {}, [c.at + " · " + c.outcome_label + (c.appeal_number ? " · " + c.appeal_number : "")]));
+        });
+        historyBox.appendChild(cl);
+      }
+    }).catch(function () {});
+  }, 250);
+  phone.addEventListener("input", loadPhone);
+  if (phone.value) loadPhone();
+
+  // ---- Address suggest (debounced; arrows + Enter) ------------------------------------------------
+  var items = [];
+  var active = -1;
+
+  function closeList() { clear(list); list.hidden = true; items = []; active = -1; address.setAttribute("aria-expanded", "false"); }
+
+  function highlight(i) {
+    active = i;
+    Array.prototype.forEach.call(list.children, function (li, j) { li.setAttribute("aria-selected", j === i ? "true" : "false"); });
+    if (i >= 0 && list.children[i]) list.children[i].scrollIntoView({block: "nearest"});
+  }
+
+  function pick(i) {
+    var s = items[i];
+    if (!s) return;
+    address.value = s.address;
+    buildingId.value = s.building_id;
+    closeList();
+    loadBuilding(s.building_id);
+    category.focus();
+  }
+
+  function normaliseSuggestions(data) {
+    var raw = Array.isArray(data) ? data : (data.results || data.suggestions || []);
+    return raw.map(function (s) {
+      return {
+        building_id: s.building_id != null ? s.building_id : s.id,
+        address: s.address || s.label || s.text || "",
+        hint: s.neighbourhood || "",
+      };
+    }).filter(function (s) { return s.building_id != null && s.address; });
+  }
+
+  var suggest = debounce(function () {
+    var q = address.value.trim();
+    if (q.length < 2) { closeList(); return; }
+    getJSON("suggest", cfg.urls.suggest + "?" + qs({q: q})).then(function (data) {
+      items = normaliseSuggestions(data).slice(0, 10);
+      clear(list);
+      items.forEach(function (s, i) {
+        var li = el("li", {role: "option", id: "sugg-" + i, "aria-selected": "false"}, [s.address, s.hint ? el("span", {className: "hint", text: s.hint}) : null]);
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(i); });
+        list.appendChild(li);
+      });
+      list.hidden = items.length === 0;
+      address.setAttribute("aria-expanded", items.length ? "true" : "false");
+      highlight(items.length ? 0 : -1);
+    }).catch(function () {});
+  }, 150);
+
+  address.addEventListener("input", function () {
+    // A typed address no longer matches the building picked before.
+    buildingId.value = "";
+    suggest();
+  });
+  address.addEventListener("keydown", function (e) {
+    if (list.hidden || !items.length) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+    else if (e.key === "Enter" && !e.ctrlKey) { e.preventDefault(); e.stopPropagation(); pick(active < 0 ? 0 : active); }
+    else if (e.key === "Escape") { e.preventDefault(); closeList(); }
+  });
+  address.addEventListener("blur", function () { setTimeout(closeList, 150); });
+
+  // ---- Building: providers, open appeals, recent appeals nearby ----------------------------------
+  function loadBuilding(id) {
+    if (!id) return;
+    getJSON("building", cfg.urls.building + "?" + qs({building: id})).then(function (data) {
+      clear(buildingBox);
+      var b = data.building;
+      buildingBox.appendChild(el("h3", {id: "building-address", text: b.address}));
+      var facts = [];
+      if (b.neighbourhood) facts.push(b.neighbourhood);
+      if (b.kind_label) facts.push(b.kind_label);
+      if (b.floors) facts.push(b.floors + " " + cfg.text.floors);
+      if (b.flats) facts.push(b.flats + " " + cfg.text.flats);
+      if (facts.length) buildingBox.appendChild(el("p", {className: "muted", text: facts.join(" · ")}));
+      var table = el("table", {className: "list", id: "building-providers"});
+      table.appendChild(el("tr", {}, [el("th", {text: cfg.text.service}), el("th", {text: cfg.text.provider}), el("th", {text: cfg.text.phones})]));
+      data.services.forEach(function (s) {
+        var p = s.provider;
+        var who = p ? p.name : cfg.text.nobody;
+        var tr = el("tr", {"data-service-kind": s.service_kind}, [
+          el("td", {text: s.service_kind_name}),
+          el("td", {title: s.reason}, [who, s.outcome !== "assigned" ? el("span", {className: "badge overdue", text: s.outcome_label}) : null]),
+          el("td", {text: p ? [p.emergency_phone].concat(p.phones || []).filter(function (x, i, a) { return x && a.indexOf(x) === i; }).join(", ") + (p.is_24_7 ? " · 24/7" : (p.hours ? " · " + p.hours : "")) : ""}),
+        ]);
+        table.appendChild(tr);
+      });
+      buildingBox.appendChild(table);
+      if (data.open_appeals.length) {
+        buildingBox.appendChild(el("h3", {text: cfg.text.open_here}));
+        var ul = el("ul", {id: "building-open-appeals"});
+        data.open_appeals.forEach(function (a) { ul.appendChild(appealLink(a)); });
+        buildingBox.appendChild(ul);
+      }
+      if (data.nearby.length) {
+        buildingBox.appendChild(el("h3", {text: cfg.text.nearby}));
+        var nl = el("ul", {id: "building-nearby-appeals"});
+        data.nearby.forEach(function (a) { nl.appendChild(appealLink(a)); });
+        buildingBox.appendChild(nl);
+      }
+      buildingLayer.clearLayers();
+      appealsLayer.clearLayers();
+      buildingLayer.addData(b.geom);
+      data.nearby.concat(data.open_appeals).forEach(function (a) {
+        if (a.lon == null) return;
+        L.circleMarker([a.lat, a.lon], {radius: 6, color: "#1f3a5a", fillColor: a.overdue ? "#b3261e" : "#f6c343", fillOpacity: 0.9})
+          .bindTooltip(a.number + " · " + a.category).addTo(appealsLayer);
+      });
+      map.fitBounds(buildingLayer.getBounds(), {maxZoom: 17});
+      window.ecityBuildingShown = b.id;
+      preview();
+    }).catch(function () {});
+  }
+  if (buildingId.value) loadBuilding(buildingId.value);
+
+  // ---- Category: who gets it, the deadline, and duplicates (offered first) -----------------------
+  function setLink(number) {
+    linkTo.value = number || "";
+    clear(linkBanner);
+    if (number) {
+      var cancel = el("button", {type: "button", className: "linklike-dark", text: cfg.text.cancel_link});
+      cancel.addEventListener("click", function () { setLink(""); category.focus(); });
+      linkBanner.appendChild(el("p", {}, [el("strong", {text: cfg.text.will_link.replace("%s", number)}), " ", cancel]));
+      saveButton.textContent = cfg.text.save_link.replace("%s", number);
+      var newOutcome = form.querySelector("input[name=outcome][value=" + cfg.outcome_linked + "]");
+      if (newOutcome) newOutcome.checked = true;
+    } else {
+      saveButton.textContent = cfg.text.save;
+      var def = form.querySelector("input[name=outcome][value=" + cfg.outcome_new + "]");
+      if (def) def.checked = true;
+    }
+  }
+
+  var preview = debounce(function () {
+    clear(categoryBox);
+    clear(duplicatesBox);
+    if (!category.value || !buildingId.value) return;
+    getJSON("preview", cfg.urls.preview + "?" + qs({building: buildingId.value, category: category.value})).then(function (data) {
+      clear(categoryBox);
+      clear(duplicatesBox);
+      if (data.duplicates.length) {
+        duplicatesBox.appendChild(el("strong", {text: cfg.text.duplicate_title}));
+        data.duplicates.forEach(function (d, i) {
+          var b = el("button", {type: "button", className: "link-duplicate", "data-number": d.number},
+            [cfg.text.add_to.replace("%s", d.number), el("br"), el("span", {className: "muted", text: d.category + " · " + d.address + " · " + d.created + " · " + d.status_label})]);
+          b.addEventListener("click", function () { setLink(d.number); document.getElementById("id_description").focus(); });
+          duplicatesBox.appendChild(b);
+          if (i === 0) b.setAttribute("accesskey", "l");
+        });
+      }
+      var ul = el("ul", {id: "category-routes"});
+      data.routes.forEach(function (r) {
+        ul.appendChild(el("li", {title: r.reason}, [r.service_kind_name + ": ", el("strong", {text: r.provider ? r.provider.name : cfg.text.nobody}),
+          r.outcome !== "assigned" ? el("span", {className: "badge overdue", text: r.outcome_label}) : null]));
+      });
+      categoryBox.appendChild(el("p", {}, [cfg.text.goes_to]));
+      categoryBox.appendChild(ul);
+      categoryBox.appendChild(el("p", {id: "category-deadline"}, [cfg.text.deadline + ": ", el("strong", {text: data.deadline_label}),
+        data.is_emergency ? el("span", {className: "badge overdue", text: cfg.text.emergency}) : null]));
+      // The likely duplicate is offered first: focus goes to it so Enter links the call.
+      var first = duplicatesBox.querySelector("button");
+      if (first && !linkTo.value && document.activeElement === category) first.focus();
+    }).catch(function () {});
+  }, 120);
+  category.addEventListener("change", preview);
+
+  // ---- Keyboard: Enter moves on, Ctrl+Enter saves --------------------------------------------------
+  form.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      if (form.requestSubmit) form.requestSubmit(saveButton); else saveButton.click();
+      return;
+    }
+    if (e.key === "Enter" && t.tagName === "INPUT" && t.type !== "submit" && t.type !== "button") {
+      e.preventDefault();
+      var fields = Array.prototype.filter.call(form.querySelectorAll("input, select, textarea, button"), function (f) {
+        return f.type !== "hidden" && !f.disabled && f.offsetParent !== null;
+      });
+      var i = fields.indexOf(t);
+      if (i >= 0 && fields[i + 1]) fields[i + 1].focus();
+    }
+  });
+
+  // One click, one appeal: the button is disabled on submit (the idempotency key guards the server side).
+  form.addEventListener("submit", function () {
+    setTimeout(function () { saveButton.disabled = true; saveButton.textContent = cfg.text.saving; }, 0);
+  });
+
+  // Outcome radios show the fields each outcome needs.
+  function syncOutcome() {
+    var checked = form.querySelector("input[name=outcome]:checked");
+    var value = checked ? checked.value : cfg.outcome_new;
+    Array.prototype.forEach.call(form.querySelectorAll("[data-outcomes]"), function (node) {
+      node.hidden = node.getAttribute("data-outcomes").split(" ").indexOf(value) < 0;
+    });
+  }
+  Array.prototype.forEach.call(form.querySelectorAll("input[name=outcome]"), function (r) { r.addEventListener("change", syncOutcome); });
+  syncOutcome();
+  if (linkTo.value) setLink(linkTo.value);
+
+  document.addEventListener("keydown", function (e) {
+    if (e.altKey && (e.key === "p" || e.key === "з")) { e.preventDefault(); phone.focus(); }
+    if (e.altKey && (e.key === "a" || e.key === "ф")) { e.preventDefault(); address.focus(); }
+  });
+})();

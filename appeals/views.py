@@ -1,0 +1,397 @@
+"""Staff pages: the dispatcher's screen, provider journals, control, appeal cards.
+
+Views only adapt: forms check input, appeals.services writes, appeals.selectors (through
+appeals.page_helpers) reads within the user's scope. An appeal outside the scope is a 404 on
+every URL, the same as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from appeals import forms, page_helpers, roles, selectors, services, workflow
+from appeals.deadlines import DeadlineError
+from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
+from appeals.models import CallOutcome, Status
+from appeals.page_helpers import CONTROL_ROLES, DISPATCH_ROLES, JOURNAL_ROLES, SEARCH_ROLES, require_role
+from layers.models import Building, Category
+
+PAGE_SIZE = 50
+
+
+class StaffLoginView(LoginView):
+    template_name = "appeals/login.html"
+    next_page = reverse_lazy("appeals-home")
+
+
+@login_required
+def home(request):
+    """Where a signed-in user lands: the page of their role."""
+    if roles.role_of(request.user) is None:
+        return render(request, "appeals/no_role.html", {"staff_role": page_helpers.staff_role(request.user)},
+                      status=403)
+    return redirect(page_helpers.home_url(request.user))
+
+
+def _context(request, **extra) -> dict:
+    return {"staff_role": request.staff_role, **extra}
+
+
+# --- the dispatcher --------------------------------------------------------------------------------
+
+
+def _dispatch_config(request) -> dict:
+    lon, lat = 37.556, 48.738  # Kramatorsk; the map moves to the building once one is chosen
+    return {
+        "centre": {"lon": lon, "lat": lat},
+        "tile_url": settings.BASEMAP_TILE_URL,
+        "attribution": settings.DEMO_ATTRIBUTION,
+        "outcome_new": CallOutcome.NEW_APPEAL.value,
+        "outcome_linked": CallOutcome.ADDED_TO_APPEAL.value,
+        "urls": {
+            "suggest": reverse("suggest-address"),
+            "basemap": reverse("layers-basemap"),
+            "phone": reverse("dispatch-phone"),
+            "building": reverse("dispatch-building"),
+            "preview": reverse("dispatch-preview"),
+        },
+        "text": {
+            "overdue": _("прострочено"),
+            "no_history": _("З цього номера раніше не телефонували."),
+            "earlier_appeals": _("Звернення з цього номера"),
+            "earlier_calls": _("Попередні дзвінки"),
+            "floors": _("пов."),
+            "flats": _("кв."),
+            "service": _("Послуга"),
+            "provider": _("Виконавець"),
+            "phones": _("Телефони"),
+            "nobody": _("немає виконавця"),
+            "open_here": _("Відкриті звернення в цьому будинку"),
+            "nearby": _("Звернення поруч за 3 доби"),
+            "duplicate_title": _("Схоже, про це вже повідомили:"),
+            "add_to": _("Додати цей дзвінок до звернення %s"),
+            "will_link": _("Дзвінок буде додано до звернення %s"),
+            "cancel_link": _("скасувати"),
+            "save_link": _("Додати до звернення %s"),
+            "goes_to": _("Отримає:"),
+            "deadline": _("Строк"),
+            "emergency": _("аварійна"),
+            "save": _("Зберегти"),
+            "saving": _("Збереження…"),
+        },
+    }
+
+
+def _saved_result(request) -> dict | None:
+    """What the last save produced, shown once after the redirect (POST/redirect/GET)."""
+    number = request.GET.get("saved", "")
+    if number:
+        try:
+            appeal = selectors.appeal_detail(user=request.user, appeal=number)
+        except AppealNotFound:
+            return None
+        linked = request.GET.get("linked") == "1"
+        message = (_("Дзвінок додано до звернення") if linked else _("Звернення зареєстровано"))
+        return {"appeal": appeal, "routes": page_helpers.active_routes(appeal), "message": message}
+    if request.GET.get("call"):
+        return {"appeal": None, "message": _("Дзвінок зареєстровано: %(outcome)s") % {
+            "outcome": dict(forms.INTAKE_OUTCOMES).get(request.GET["call"], request.GET["call"])}}
+    return None
+
+
+@require_role(*DISPATCH_ROLES)
+def dispatch(request):
+    """GET: an empty intake form with a fresh idempotency key. POST: save the call (and the appeal), then redirect."""
+    if request.method == "POST":
+        form = forms.IntakeForm(request.POST)
+        if form.is_valid():
+            response = _save_intake(request, form)
+            if response is not None:
+                return response
+        status = 400
+    else:
+        form = forms.IntakeForm(initial={"idempotency_key": forms.new_idempotency_key()})
+        status = 200
+    return render(request, "appeals/dispatch.html", _context(
+        request, form=form, config=_dispatch_config(request), saved=_saved_result(request) if status == 200 else None,
+        categories=Category.objects.all(),
+    ), status=status)
+
+
+def _save_intake(request, form: forms.IntakeForm):
+    """Call the intake service for the chosen outcome; None means the form now carries the error."""
+    d = form.cleaned_data
+    outcome = d["outcome"]
+    try:
+        if outcome in (CallOutcome.NEW_APPEAL, CallOutcome.ADDED_TO_APPEAL):
+            linked = outcome == CallOutcome.ADDED_TO_APPEAL
+            result = services.register_intake(
+                dispatcher=request.user, category=d["category"], phone=d["phone"], address_text=d["address"],
+                building=d["building"], description=d["description"], flat=d["flat"],
+                applicant_name=d["applicant_name"], idempotency_key=d["idempotency_key"],
+                link_to_appeal=d["link_to"] if linked else None,
+            )
+            return HttpResponseRedirect(
+                reverse("dispatch") + f"?saved={result.number}" + ("&linked=1" if linked else ""))
+        services.record_call(
+            dispatcher=request.user, phone=d["phone"], outcome=outcome, appeal=d["link_to"] or None,
+            consultation_office=d["consultation_office"], note=d["note"], idempotency_key=d["idempotency_key"],
+        )
+        return HttpResponseRedirect(reverse("dispatch") + f"?call={outcome}")
+    except AddressNotFound as exc:
+        form.add_error("address", str(exc))
+    except AppealNotFound as exc:
+        form.add_error("link_to", str(exc))
+    except AppealError as exc:
+        form.add_error(None, str(exc))
+    return None
+
+
+@require_GET
+@require_role(*DISPATCH_ROLES)
+def phone_history(request):
+    phone = request.GET.get("phone", "").strip()
+    if len("".join(ch for ch in phone if ch.isdigit())) < 5:
+        return JsonResponse({"calls": [], "appeals": []})
+    return JsonResponse(page_helpers.phone_panel(user=request.user, phone=phone))
+
+
+def _int_param(request, name: str) -> int:
+    try:
+        return int(request.GET.get(name, ""))
+    except ValueError as exc:
+        raise Http404(name) from exc
+
+
+@require_GET
+@require_role(*DISPATCH_ROLES)
+def building_info(request):
+    building = get_object_or_404(Building.objects.select_related("street", "neighbourhood"),
+                                 pk=_int_param(request, "building"))
+    return JsonResponse(page_helpers.building_panel(building=building))
+
+
+@require_GET
+@require_role(*DISPATCH_ROLES)
+def category_preview(request):
+    building = get_object_or_404(Building.objects.select_related("street"), pk=_int_param(request, "building"))
+    category = get_object_or_404(Category, pk=_int_param(request, "category"))
+    return JsonResponse(page_helpers.category_preview(category=category, building=building))
+
+
+@require_GET
+@require_role(*SEARCH_ROLES)
+def search(request):
+    """'What happened to my appeal?': by number, phone, address, provider, status and dates."""
+    form = forms.SearchForm(request.GET or None)
+    if not request.staff_role.sees_personal_data:
+        del form.fields["phone"]  # an analyst may not look people up by phone
+    found = None
+    if form.has_criteria():
+        d = form.cleaned_data
+        found = selectors.search_appeals(user=request.user, filters=selectors.SearchFilters(
+            number=d["number"], phone=d.get("phone", ""), address=d["address"],
+            building_id=d["building"].pk if d["building"] else None,
+            provider_id=d["provider"].pk if d["provider"] else None,
+            status=(d["status"],) if d["status"] else (),
+            created_from=d["date_from"], created_to=d["date_to"],
+        ))
+    return render(request, "appeals/search.html", _context(
+        request, form=form, searched=found is not None, show_personal=request.staff_role.sees_personal_data,
+        **_paged(request, found)))
+
+
+def _paged(request, qs) -> dict:
+    if qs is None:
+        return {"rows": [], "count": 0}
+    page = Paginator(qs, PAGE_SIZE, allow_empty_first_page=True).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"rows": page_helpers.rows(page.object_list), "count": page.paginator.count, "page_obj": page,
+            "query_without_page": query.urlencode()}
+
+
+# --- the provider's journal -------------------------------------------------------------------------
+
+
+@require_GET
+@require_role(*JOURNAL_ROLES)
+def journal(request):
+    """Only the operator's provider's appeals (scoped in the selector's query), filtered like the old journals."""
+    form = forms.JournalFilterForm(request.GET or None)
+    d = form.cleaned_data if form.is_valid() else {}
+    status = d.get("status", "")
+    deadline = d.get("deadline", "")
+    qs = selectors.provider_journal(
+        user=request.user,
+        status=(status,) if status and status != "all" else (),
+        open_only=status != "all",
+        category=d["category"].code if d.get("category") else "",
+        overdue=True if deadline == "overdue" else False if deadline == "open" else None,
+    )
+    if deadline == "today":
+        qs = page_helpers.due_today(qs)
+    if d.get("area"):
+        qs = page_helpers.in_neighbourhood(qs, d["area"].pk)
+    if d.get("number"):
+        qs = qs.filter(number__endswith=d["number"].strip())
+    provider = request.staff_role.provider or _("усі виконавці")
+    return render(request, "appeals/journal.html", _context(
+        request, form=form, provider=provider, show_personal=True, **_paged(request, qs)))
+
+
+# --- control (supervisors) ----------------------------------------------------------------------------
+
+
+@require_GET
+@require_role(*CONTROL_ROLES)
+def control(request):
+    """Second-level control: the escalation queue by provider and area, with plan dates."""
+    form = forms.ControlFilterForm(request.GET or None)
+    d = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.escalation_queue(user=request.user).select_related("building__neighbourhood")
+    if d.get("provider"):
+        qs = page_helpers.held_by_provider(qs, d["provider"].pk)
+    if d.get("area"):
+        qs = page_helpers.in_neighbourhood(qs, d["area"].pk)
+    summary = page_helpers.control_summary(qs[:5000])
+    return render(request, "appeals/control.html", _context(
+        request, form=form, summary=summary, show_personal=False, **_paged(request, qs)))
+
+
+# --- the appeal card and its actions -------------------------------------------------------------------
+
+# The page's actions: (name, target status, form class, label, css). Shown only when the workflow allows.
+ACTIONS = {
+    "accept": (Status.ACCEPTED, forms.AcceptForm, _("Прийняти"), "primary"),
+    "progress": (Status.IN_PROGRESS, forms.ProgressForm, _("Звіт про хід робіт"), ""),
+    "resolve": (Status.RESOLVED, forms.ResolveForm, _("Виконано"), "primary"),
+    "reject": (Status.REJECTED, forms.RejectForm, _("Відхилити: не наше"), "danger"),
+    "confirm": (Status.CONFIRMED, forms.AcceptForm, _("Заявник підтвердив"), "primary"),
+    "reopen": (Status.REOPENED, forms.ReasonForm, _("Відкрити повторно"), "danger"),
+    "close": (Status.CLOSED, forms.AcceptForm, _("Закрити"), ""),
+    "cancel": (Status.CANCELLED, forms.ReasonForm, _("Скасувати"), "danger"),
+    "duplicate": (Status.DUPLICATE, forms.DuplicateForm, _("Позначити як дублікат"), ""),
+}
+SPECIAL_ACTIONS = {
+    "reroute": (forms.AcceptForm, _("Маршрутизувати знову"), ""),
+    "plan": (forms.PlanDateForm, _("Встановити планову дату"), "primary"),
+}
+
+
+def _actions_for(request, appeal, bound: dict | None = None) -> list[dict]:
+    """The actions this user may take on this appeal now (the services check again on submit)."""
+    role = request.staff_role.role
+    if role is None or role == workflow.ANALYST:
+        return []
+    if role == workflow.PROVIDER_OPERATOR:
+        provider = request.staff_role.provider
+        if provider is None or not any(r.provider_id == provider.pk for r in page_helpers.active_routes(appeal)):
+            return []
+    targets = set(workflow.allowed_targets(from_status=appeal.status, role=role))
+    out = []
+    bound = bound or {}
+    for name, (target, form_class, label, css) in ACTIONS.items():
+        if target in targets:
+            out.append({"name": name, "label": label, "css": css,
+                        "form": bound.get(name) or form_class(prefix=name, initial={"version": appeal.version})})
+    if appeal.is_open and role in (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR) and (
+            appeal.status in (Status.REGISTERED, Status.REJECTED)):
+        form_class, label, css = SPECIAL_ACTIONS["reroute"]
+        out.append({"name": "reroute", "label": label, "css": css,
+                    "form": bound.get("reroute") or form_class(prefix="reroute", initial={"version": appeal.version})})
+    if appeal.is_open and role in (workflow.SUPERVISOR, workflow.ADMINISTRATOR):
+        form_class, label, css = SPECIAL_ACTIONS["plan"]
+        out.append({"name": "plan", "label": label, "css": css,
+                    "form": bound.get("plan") or form_class(prefix="plan", initial={"version": appeal.version,
+                                                                                     "plan_date": appeal.plan_date})})
+    return out
+
+
+def _detail_context(request, appeal, *, bound: dict | None = None, conflict: str = "") -> dict:
+    return _context(
+        request, appeal=appeal, address=page_helpers.appeal_address(appeal),
+        overdue=page_helpers.is_overdue(appeal, timezone.now()),
+        show_personal=request.staff_role.sees_personal_data,
+        show_contacts=request.staff_role.role != workflow.ANALYST,
+        routes=page_helpers.all_routes(appeal), events=page_helpers.history(appeal),
+        calls_count=appeal.calls.count(), actions=_actions_for(request, appeal, bound), conflict=conflict,
+    )
+
+
+def _appeal_or_404(request, number: str):
+    try:
+        return selectors.appeal_detail(user=request.user, appeal=number)
+    except AppealNotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@require_GET
+@require_role()
+def appeal_detail(request, number: str):
+    appeal = _appeal_or_404(request, number)
+    return render(request, "appeals/appeal_detail.html", _detail_context(request, appeal))
+
+
+@require_POST
+@require_role()
+def appeal_action(request, number: str, action: str):
+    """One action on one appeal, with the version the user saw: a stale one is a clear conflict (409)."""
+    appeal = _appeal_or_404(request, number)
+    if action not in ACTIONS and action not in SPECIAL_ACTIONS:
+        raise Http404(action)
+    form_class = ACTIONS[action][1] if action in ACTIONS else SPECIAL_ACTIONS[action][0]
+    # The plan form on the control page posts unprefixed fields; the card's forms are prefixed.
+    prefix = None if "version" in request.POST else action
+    form = form_class(request.POST, prefix=prefix)
+    if not form.is_valid():
+        messages.error(request, _("Перевірте поля форми."))
+        return render(request, "appeals/appeal_detail.html",
+                      _detail_context(request, appeal, bound={action: form}), status=400)
+    d = form.cleaned_data
+    try:
+        if action == "reroute":
+            services.reroute(appeal=appeal, actor=request.user, version=d["version"], note=d.get("note", ""))
+        elif action == "plan":
+            services.set_plan_date(appeal=appeal, actor=request.user, version=d["version"],
+                                   plan_date=d["plan_date"], note=d.get("note", ""))
+        else:
+            target = ACTIONS[action][0]
+            services.change_status(
+                appeal=appeal, actor=request.user, to_status=target, version=d["version"], note=d.get("note", ""),
+                reason=d.get("reason", ""), resolution=d.get("resolution", ""),
+                duplicate_of=d.get("duplicate_of") or None,
+            )
+    except Conflict:
+        fresh = _appeal_or_404(request, number)
+        text = _("Звернення %(number)s щойно змінив інший користувач. Нижче — його актуальний стан; "
+                 "перевірте і повторіть дію, якщо вона ще потрібна.") % {"number": number}
+        return render(request, "appeals/appeal_detail.html", _detail_context(request, fresh, conflict=text),
+                      status=409)
+    except AppealNotFound as exc:
+        raise Http404(str(exc)) from exc
+    except NotAllowed as exc:
+        messages.error(request, str(exc))
+        return render(request, "appeals/appeal_detail.html", _detail_context(request, appeal), status=403)
+    except (AppealError, workflow.WorkflowError, DeadlineError) as exc:
+        messages.error(request, str(exc))
+        return render(request, "appeals/appeal_detail.html",
+                      _detail_context(request, appeal, bound={action: form}), status=400)
+    messages.success(request, _("Збережено: %(number)s — %(action)s") % {
+        "number": number, "action": (ACTIONS.get(action) or SPECIAL_ACTIONS[action])[-2]})
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return HttpResponseRedirect(back)
+    return HttpResponseRedirect(reverse("appeal-detail", args=[number]))

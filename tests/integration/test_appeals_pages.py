@@ -1,0 +1,253 @@
+"""The staff pages through Django's test client: intake, journal scoping, actions, conflicts, control, analysts."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from appeals import services
+from appeals.models import Appeal, Call, CallOutcome, Status
+from tests import factories
+
+PHONE = "050 123 45 67"
+NAME = "Петренко Ганна Іванівна"
+FLAT = "9876"
+
+
+@pytest.fixture
+def world(registry):
+    c = registry
+    c.cat_water = factories.category("p_no_water", service_kinds=("water",), hours=24, is_emergency=True,
+                                     name="Немає води (тест)")
+    c.cat_leak = factories.category("p_leak", service_kinds=("in_house",), hours=72, name="Протікання (тест)")
+    c.cat_consult = factories.category("p_consult", service_kinds=(), is_consultation=True, name="Консультація (тест)")
+    c.dispatcher = factories.staff("disp", "dispatcher")
+    c.op_zhek = factories.staff("op_zhek", "provider_operator", provider=c.providers["zhek1"], password="pass-op_zhek")
+    c.op_water = factories.staff("op_water", "provider_operator", provider=c.providers["water"])
+    c.supervisor = factories.staff("sup", "supervisor")
+    c.analyst = factories.staff("analyst", "analyst")
+    return c
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def intake(w, **kw):
+    args = {"dispatcher": w.dispatcher, "category": w.cat_leak, "phone": PHONE, "building": w.buildings["druzhby:3"],
+            "description": "тече стеля у ванній", "flat": FLAT, "applicant_name": NAME}
+    args.update(kw)
+    return services.register_intake(**args).appeal
+
+
+def intake_form(w, **kw) -> dict:
+    data = {"phone": PHONE, "address": "вулиця Дружби, 3", "building": w.buildings["druzhby:3"].pk,
+            "category": w.cat_leak.pk, "flat": FLAT, "applicant_name": NAME, "description": "тече стеля",
+            "outcome": CallOutcome.NEW_APPEAL, "idempotency_key": "key-1"}
+    data.update(kw)
+    return data
+
+
+# --- the dispatcher --------------------------------------------------------------------------------
+
+
+def test_saving_the_intake_form_registers_a_routed_appeal_and_shows_its_number(world):
+    client = client_for(world.dispatcher)
+    response = client.post(reverse("dispatch"), intake_form(world))
+    assert response.status_code == 302
+    appeal = Appeal.objects.get()
+    assert response["Location"] == reverse("dispatch") + f"?saved={appeal.number}"
+    assert appeal.status == Status.SENT and appeal.applicant_name == NAME and appeal.flat == FLAT
+    assert [str(r.provider) for r in appeal.routes.all()] == ["ЖЕК-1"]
+    page = client.get(response["Location"]).content.decode()
+    assert appeal.number in page and "ЖЕК-1" in page
+
+
+def test_a_double_submit_of_the_intake_form_creates_one_appeal_and_one_call(world):
+    client = client_for(world.dispatcher)
+    first = client.post(reverse("dispatch"), intake_form(world, idempotency_key="same-key"))
+    second = client.post(reverse("dispatch"), intake_form(world, idempotency_key="same-key"))
+    assert first["Location"] == second["Location"]
+    assert Appeal.objects.count() == 1 and Call.objects.count() == 1
+    # A fresh form carries a fresh key, so the next caller gets a new appeal.
+    client.post(reverse("dispatch"), intake_form(world, idempotency_key="other-key"))
+    assert Appeal.objects.count() == 2
+
+
+def test_the_intake_form_refuses_an_appeal_without_a_chosen_building_and_keeps_what_was_typed(world):
+    response = client_for(world.dispatcher).post(reverse("dispatch"), intake_form(world, building=""))
+    assert response.status_code == 400
+    assert "Оберіть будинок зі списку підказок" in response.content.decode()
+    assert PHONE in response.content.decode() and not Appeal.objects.exists()
+
+
+def test_a_call_added_to_a_likely_duplicate_links_to_it_instead_of_creating_an_appeal(world):
+    appeal = intake(world)
+    client = client_for(world.dispatcher)
+    preview = client.get(reverse("dispatch-preview"),
+                         {"building": world.buildings["druzhby:3"].pk, "category": world.cat_leak.pk}).json()
+    assert [d["number"] for d in preview["duplicates"]] == [appeal.number]
+    assert [r["provider"]["name"] for r in preview["routes"]] == ["ЖЕК-1"] and preview["deadline_label"]
+    response = client.post(reverse("dispatch"), intake_form(world, outcome=CallOutcome.ADDED_TO_APPEAL,
+                                                            link_to=appeal.number, idempotency_key="k2"))
+    assert response["Location"].endswith(f"?saved={appeal.number}&linked=1")
+    assert Appeal.objects.count() == 1
+    assert appeal.calls.filter(outcome=CallOutcome.ADDED_TO_APPEAL).count() == 1
+
+
+def test_a_consultation_is_a_call_only_and_records_the_office_the_caller_was_pointed_to(world):
+    client = client_for(world.dispatcher)
+    missing = client.post(reverse("dispatch"), intake_form(world, outcome=CallOutcome.CONSULTATION, building=""))
+    assert missing.status_code == 400 and not Call.objects.exists()
+    client.post(reverse("dispatch"), intake_form(world, outcome=CallOutcome.CONSULTATION, building="",
+                                                 consultation_office="Управління соцзахисту"))
+    call = Call.objects.get()
+    assert (call.outcome, call.consultation_office, call.appeal) == ("consultation", "Управління соцзахисту", None)
+    assert not Appeal.objects.exists()
+
+
+def test_the_phone_and_building_panels_show_earlier_appeals_providers_and_open_appeals(world):
+    appeal = intake(world)
+    client = client_for(world.dispatcher)
+    phone = client.get(reverse("dispatch-phone"), {"phone": "+38 (050) 123-45-67"}).json()
+    assert [a["number"] for a in phone["appeals"]] == [appeal.number]
+    assert [c["appeal_number"] for c in phone["calls"]] == [appeal.number]
+    panel = client.get(reverse("dispatch-building"), {"building": world.buildings["druzhby:3"].pk}).json()
+    served = {s["service_kind"]: s["provider"]["name"] for s in panel["services"] if s["provider"]}
+    assert served == {"in_house": "ЖЕК-1", "water": "Водоканал"}
+    assert panel["services"][0]["outcome"] == "assigned"  # answers first, gaps after
+    assert [a["number"] for a in panel["open_appeals"]] == [appeal.number]
+    assert panel["building"]["geom"]["geometry"]["type"] == "MultiPolygon"
+    # The panel is for the dispatcher's eyes, but it still carries no personal data.
+    assert NAME not in json.dumps(panel, ensure_ascii=False) and "+380501234567" not in json.dumps(panel)
+
+
+def test_search_finds_an_appeal_by_number_phone_and_status(world):
+    appeal = intake(world)
+    client = client_for(world.dispatcher)
+    for query in ({"number": appeal.number}, {"phone": "0501234567"}, {"status": "sent"},
+                  {"provider": world.providers["zhek1"].pk}):
+        page = client.get(reverse("dispatch-search"), query).content.decode()
+        assert appeal.number in page, query
+    assert appeal.number not in client.get(reverse("dispatch-search"), {"status": "closed"}).content.decode()
+
+
+# --- access ------------------------------------------------------------------------------------------
+
+
+def test_anonymous_users_are_sent_to_the_ukrainian_login_page(world):
+    response = Client().get(reverse("journal"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    login = Client().get(response["Location"]).content.decode()
+    assert "Вхід для працівників" in login
+
+
+def test_signing_in_lands_each_role_on_its_page_and_other_pages_are_forbidden(world):
+    client = Client()
+    response = client.post(reverse("login"), {"username": "op_zhek", "password": "pass-op_zhek"})
+    assert client.get(response["Location"])["Location"] == reverse("journal")
+    assert client.get(reverse("dispatch")).status_code == 403
+    assert client.get(reverse("control")).status_code == 403
+    assert client_for(world.dispatcher).get(reverse("control")).status_code == 403
+
+
+def test_an_operator_of_one_provider_gets_404_on_every_page_and_action_of_another_providers_appeal(world):
+    theirs = intake(world, category=world.cat_water)  # routed to the water utility only
+    mine = intake(world)  # routed to ЖЕК-1
+    client = client_for(world.op_zhek)
+    assert client.get(reverse("appeal-detail", args=[theirs.number])).status_code == 404
+    for action in ("accept", "reject", "progress", "resolve", "plan", "reroute", "close", "anything"):
+        response = client.post(reverse("appeal-action", args=[theirs.number, action]),
+                               {"version": theirs.version, "reason": "x", "note": "x", "resolution": "x"})
+        assert response.status_code == 404, action
+    theirs.refresh_from_db()
+    assert theirs.status == Status.SENT and theirs.events.count() == 3
+    journal = client.get(reverse("journal"), {"status": "all"}).content.decode()
+    assert f'data-number="{mine.number}"' in journal and theirs.number not in journal
+    searched = client.get(reverse("journal"), {"number": theirs.number}).content.decode()
+    assert f'data-number="{theirs.number}"' not in searched
+
+
+def test_an_operator_accepts_reports_and_resolves_and_the_history_records_each_step(world):
+    appeal = intake(world)
+    client = client_for(world.op_zhek)
+    steps = [("accept", {}), ("progress", {"note": "бригада виїхала"}), ("resolve", {"resolution": "замінено стояк"})]
+    for action, fields in steps:
+        appeal.refresh_from_db()
+        data = {f"{action}-version": appeal.version, **{f"{action}-{k}": v for k, v in fields.items()}}
+        response = client.post(reverse("appeal-action", args=[appeal.number, action]), data)
+        assert response.status_code == 302, (action, response.content.decode()[:500])
+    appeal.refresh_from_db()
+    assert appeal.status == Status.RESOLVED and appeal.resolution == "замінено стояк"
+    page = client.get(reverse("appeal-detail", args=[appeal.number])).content.decode()
+    for text in ("прийнято виконавцем", "бригада виїхала", "замінено стояк", "op_zhek"):
+        assert text in page
+
+
+def test_rejecting_as_not_ours_needs_a_reason_and_sends_the_appeal_back_to_the_dispatcher(world):
+    appeal = intake(world)
+    client = client_for(world.op_zhek)
+    url = reverse("appeal-action", args=[appeal.number, "reject"])
+    assert client.post(url, {"reject-version": appeal.version, "reject-reason": "  "}).status_code == 400
+    assert client.post(url, {"reject-version": appeal.version, "reject-reason": "це ОСББ"}).status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == Status.REJECTED
+    # The dispatcher sees the rejection with its reason and may route again.
+    page = client_for(world.dispatcher).get(reverse("appeal-detail", args=[appeal.number])).content.decode()
+    assert "це ОСББ" in page and 'id="action-reroute"' in page
+
+
+def test_a_stale_version_is_refused_with_a_clear_conflict_and_nothing_is_lost(world):
+    appeal = intake(world)
+    seen = appeal.version
+    client = client_for(world.op_zhek)
+    client.post(reverse("appeal-action", args=[appeal.number, "accept"]), {"accept-version": seen})
+    response = client.post(reverse("appeal-action", args=[appeal.number, "reject"]),
+                           {"reject-version": seen, "reject-reason": "не наше"})
+    assert response.status_code == 409
+    assert "щойно змінив інший користувач" in response.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.status == Status.ACCEPTED
+
+
+# --- control and analysts ------------------------------------------------------------------------------
+
+
+def test_the_supervisor_sees_overdue_escalated_appeals_by_provider_and_sets_a_plan_date(world):
+    appeal = intake(world)
+    services.run_escalation_sweep(now=appeal.deadline + timedelta(minutes=5))
+    client = client_for(world.supervisor)
+    page = client.get(reverse("control")).content.decode()
+    assert appeal.number in page and "ЖЕК-1" in page and "Соцмісто" in page
+    appeal.refresh_from_db()
+    plan = timezone.localdate() + timedelta(days=3)
+    response = client.post(reverse("appeal-action", args=[appeal.number, "plan"]),
+                           {"version": appeal.version, "plan_date": plan.isoformat(), "next": reverse("control")})
+    assert response.status_code == 302 and response["Location"] == reverse("control")
+    appeal.refresh_from_db()
+    assert appeal.plan_date == plan
+    filtered = client.get(reverse("control"), {"provider": world.providers["water"].pk}).content.decode()
+    assert f'data-number="{appeal.number}"' not in filtered
+
+
+def test_analyst_pages_show_no_names_phones_or_flats(world):
+    appeal = intake(world)
+    client = client_for(world.analyst)
+    pages = [client.get(reverse("dispatch-search"), {"status": "sent"}),
+             client.get(reverse("appeal-detail", args=[appeal.number]))]
+    for response in pages:
+        html = response.content.decode()
+        assert response.status_code == 200 and appeal.number in html
+        for secret in (NAME, "Петренко", "+380501234567", "050 123", f"кв. {FLAT}", FLAT):
+            assert secret not in html, secret
+    # Analysts read; they cannot act, and the dispatcher's panels (with phones) are closed to them.
+    assert client.post(reverse("appeal-action", args=[appeal.number, "accept"]),
+                       {"accept-version": appeal.version}).status_code == 403
+    assert client.get(reverse("dispatch-phone"), {"phone": PHONE}).status_code == 403

@@ -92,9 +92,17 @@ def _checked(text: str | None) -> str:
 
 def geocode(*, query: str, limit: int = 5) -> list[GeocodeResult]:
     """Free text → buildings, best first. An empty list means nothing fits; InvalidQuery means bad input."""
+    from django.conf import settings
+
     from geocoding import gazetteer
 
-    return gazetteer.get_index().geocode(_checked(query), limit=max(1, min(int(limit), 50)))
+    limit = max(1, min(int(limit), 50))
+    results = gazetteer.get_index().geocode(_checked(query), limit=limit)
+    if not results and getattr(settings, "GEOCODER_FALLBACK_URL", ""):
+        from geocoding.geopy_geocoder import fallback_geocode
+
+        results = fallback_geocode(query, limit=limit)
+    return results
 
 
 def reverse(*, lon: float, lat: float, max_distance_m: float = 50.0) -> ReverseResult | None:

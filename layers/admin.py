@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
 
-from layers import models
+from layers import models, services
 from layers.widgets import OfflineMapWidget
 
 admin.site.site_header = "E-City · Електронне місто"
@@ -72,6 +72,11 @@ class BuildingAdmin(MapAdmin):
     autocomplete_fields = ["street"]
     inlines = [BuildingAssignmentInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if any(fs.model is models.BuildingAssignment and fs.has_changed() for fs in formsets):
+            services.assignment_changed(building_ids=[form.instance.pk], reason="building assignments edited in admin")
+
 
 @admin.register(models.ServiceKind)
 class ServiceKindAdmin(admin.ModelAdmin):
@@ -94,6 +99,35 @@ class ServiceAreaAdmin(MapAdmin):
     filter_horizontal = ["service_kinds"]
     autocomplete_fields = ["provider"]
 
+    # Every edit announces routing_changed (layers.services) so open appeals inside are re-routed.
+    def save_model(self, request, obj, form, change):
+        form._previous_geom = (models.ServiceArea.objects.filter(pk=obj.pk).values_list("geom", flat=True).first()
+                               if change else None)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        previous = getattr(form, "_previous_geom", None)
+        services.area_changed(area_ids=[form.instance.pk],
+                              previous_geoms={form.instance.pk: previous} if previous else None,
+                              reason="service area edited in admin")
+
+    def delete_model(self, request, obj):
+        services.delete_area(area=obj)
+
+    def delete_queryset(self, request, queryset):
+        for area in queryset:
+            services.delete_area(area=area)
+
+    def get_urls(self):
+        from django.urls import path
+
+        from layers.admin_health import registry_health_view
+
+        return [
+            path("health/", self.admin_site.admin_view(registry_health_view), name="layers_registry_health"),
+        ] + super().get_urls()
+
 
 @admin.register(models.BuildingAssignment)
 class BuildingAssignmentAdmin(admin.ModelAdmin):
@@ -102,6 +136,24 @@ class BuildingAssignmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["building", "provider"]
     filter_horizontal = ["service_kinds"]
     list_select_related = ["building__street", "provider"]
+
+    def save_model(self, request, obj, form, change):
+        form._previous_building = (models.BuildingAssignment.objects.filter(pk=obj.pk)
+                                   .values_list("building_id", flat=True).first() if change else None)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        buildings = {form.instance.building_id, getattr(form, "_previous_building", None)} - {None}
+        services.assignment_changed(building_ids=buildings, assignment_ids=[form.instance.pk],
+                                    reason="building assignment edited in admin")
+
+    def delete_model(self, request, obj):
+        services.delete_assignment(assignment=obj)
+
+    def delete_queryset(self, request, queryset):
+        for assignment in queryset:
+            services.delete_assignment(assignment=assignment)
 
 
 @admin.register(models.Category)

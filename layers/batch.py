@@ -32,6 +32,7 @@ from datetime import date
 
 import numpy as np
 import shapely
+from scipy import ndimage
 
 ASSIGNED, GAP, OVERLAP = 0, 1, 2
 OUTCOMES = ("assigned", "gap", "overlap")
@@ -124,14 +125,11 @@ class BatchRouter:
         partial_cells: list[np.ndarray] = []
         partial_areas: list[np.ndarray] = []
         for i, g in enumerate(self.geoms):
-            cells, boxes = self._cells_in_bounds(g.bounds)
-            touching = shapely.intersects(g, boxes)
-            covered = shapely.covers(g, boxes[touching]) if touching.any() else np.zeros(0, dtype=bool)
-            t_cells = cells[touching]
-            full_cells.append(t_cells[covered])
-            full_areas.append(np.full(int(covered.sum()), i, dtype=np.int64))
-            partial_cells.append(t_cells[~covered])
-            partial_areas.append(np.full(int((~covered).sum()), i, dtype=np.int64))
+            full, partial = self._classify(g)
+            full_cells.append(full)
+            full_areas.append(np.full(len(full), i, dtype=np.int64))
+            partial_cells.append(partial)
+            partial_areas.append(np.full(len(partial), i, dtype=np.int64))
         self.cell_undecided = np.zeros(n_cells, dtype=bool)
         pc = np.concatenate(partial_cells) if partial_cells else np.zeros(0, dtype=np.int64)
         pa = np.concatenate(partial_areas) if partial_areas else np.zeros(0, dtype=np.int64)
@@ -167,6 +165,37 @@ class BatchRouter:
             cells, boxes = self._cells_in_bounds(s.footprint.bounds)
             self.cell_assigned[cells[shapely.intersects(s.footprint, boxes)]] = True
         self.assign_tree = shapely.STRtree([s.footprint for s in self.assignments]) if self.assignments else None
+
+    def _classify(self, g: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+        """(cells g covers entirely, cells its boundary may cross), as global cell ids.
+
+        The boundary is sampled every half cell and the touched cells widened by one cell, so no
+        crossed cell is missed (a wider band only means a few more exact tests). Every other cell lies
+        wholly inside or wholly outside, and so does each 4-connected component of such cells: one
+        centre per component decides it.
+        """
+        minx, miny, maxx, maxy = g.bounds
+        i0, i1 = max(int((minx - self.x0) // self.dx) - 1, 0), min(int((maxx - self.x0) // self.dx) + 1, self.nx - 1)
+        j0, j1 = max(int((miny - self.y0) // self.dy) - 1, 0), min(int((maxy - self.y0) // self.dy) + 1, self.ny - 1)
+        w, h = i1 - i0 + 1, j1 - j0 + 1
+        band = np.zeros((h, w), dtype=bool)
+        coords = shapely.get_coordinates(shapely.segmentize(shapely.boundary(g), min(self.dx, self.dy) / 2))
+        ci = np.clip(np.floor((coords[:, 0] - self.x0) / self.dx).astype(np.int64) - i0, 0, w - 1)
+        cj = np.clip(np.floor((coords[:, 1] - self.y0) / self.dy).astype(np.int64) - j0, 0, h - 1)
+        band[cj, ci] = True
+        band = ndimage.binary_dilation(band, structure=np.ones((3, 3), dtype=bool))
+        labels, n = ndimage.label(~band)
+        flat = labels.ravel()
+        component, first = np.unique(flat, return_index=True)
+        inside = np.zeros(n + 1, dtype=bool)
+        real = component > 0
+        jj, ii = np.divmod(first[real], w)
+        inside[component[real]] = shapely.intersects_xy(g, self.x0 + (ii + i0 + 0.5) * self.dx,
+                                                        self.y0 + (jj + j0 + 0.5) * self.dy)
+        full_local = np.flatnonzero(inside[flat] & (flat > 0))
+        band_local = np.flatnonzero(band.ravel())
+        to_global = lambda local: (local // w + j0) * self.nx + (local % w + i0)  # noqa: E731
+        return to_global(full_local), to_global(band_local)
 
     def _cells_in_bounds(self, bounds: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
         minx, miny, maxx, maxy = bounds

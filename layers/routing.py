@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,8 +125,14 @@ class _Hit:
     provider: Provider
 
 
+_PHONES = _PROVIDER_FIELDS.index("phones")
+
+
 def _provider(values: Sequence[object]) -> Provider:
-    return Provider.from_db(connection.alias, _PROVIDER_FIELDS, list(values))
+    values = list(values)
+    if isinstance(values[_PHONES], str):  # Django's psycopg loaders leave jsonb as text for JSONField to parse
+        values[_PHONES] = json.loads(values[_PHONES])
+    return Provider.from_db(connection.alias, _PROVIDER_FIELDS, values)
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:

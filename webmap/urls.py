@@ -1,8 +1,10 @@
 from django.urls import path  # noqa: F401
 
-from webmap import analytics_api, ogc, public_api, views
+from webmap import analytics_api, lookup, ogc, public_api, views
 
 urlpatterns: list = [
+    path("api/v1/lookup", lookup.lookup_api, name="lookup-api"),
+    path("dispatch/lookup", lookup.lookup_page, name="lookup-page"),
     # maps (issue 6)
     path("", views.public_map, name="public-map"),
     path("analytics/", views.analytics, name="analytics"),

@@ -32,6 +32,7 @@ def test_building_assignment_beats_the_housing_office_polygon(registry):
     neighbour = by_kind(routing.route_building(building=registry.buildings["parkova:14"]))["in_house"]
     assert (osbb_house.outcome, osbb_house.rule, osbb_house.provider) == ("assigned", "assignment", registry.providers["osbb"])
     assert osbb_house.assignment_id is not None and osbb_house.area_id is None
+    assert osbb_house.provider.phones == ["+380626000000"]  # a full Provider, JSON fields parsed
     assert (neighbour.rule, neighbour.provider, neighbour.area_id) == ("area", registry.providers["zhek1"], registry.areas["zhek1"].pk)
     assert "ЖЕК-1" in neighbour.reason
 

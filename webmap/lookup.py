@@ -1,0 +1,150 @@
+""""Who serves this address": GET /api/v1/lookup and the dispatcher page /dispatch/lookup.
+
+The view only adapts: geocoding.services finds the building, layers.routing decides per service kind.
+
+    GET /api/v1/lookup?q=Паркова 12        (any spelling geocoding accepts, Ukrainian or Russian)
+    GET /api/v1/lookup?lon=37.55&lat=48.73 (the building there, or the bare point)
+    GET /api/v1/lookup?building=42
+    optional: at=YYYY-MM-DD (areas valid at that date), geometry=1 (GeoJSON of the building and its areas)
+
+400 on bad input, 404 when no building or point is found; never 500 for what a caller types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.geos import Point
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from geocoding import services as geocoding
+from gis.geometry import GeometryError, parse_lon_lat
+from gis.srid import STORAGE_SRID
+from layers import routing
+from layers.models import Building, Provider, ProviderKind, ServiceArea, ServiceKind
+
+
+def _error(status: int, message: str, **extra: object) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _provider(p: Provider | None, kind_names: dict[str, str]) -> dict | None:
+    if p is None:
+        return None
+    return {"id": p.pk, "name": p.name, "short_name": p.short_name, "kind": p.kind,
+            "kind_name": kind_names.get(p.kind, p.kind),
+            "phones": list(p.phones or []), "hours": p.hours, "is_24_7": p.is_24_7, "emergency_phone": p.emergency_phone}
+
+
+def _building(b: Building) -> dict:
+    return {"id": b.pk, "address": b.address, "lon": round(b.point.x, 7), "lat": round(b.point.y, 7),
+            "kind": b.kind, "floors": b.floors, "flats": b.flats,
+            "neighbourhood": b.neighbourhood.name_uk if b.neighbourhood_id else ""}
+
+
+def _services(decisions: list[routing.Decision]) -> list[dict]:
+    names = dict(ServiceKind.objects.values_list("code", "name_uk"))
+    # get_kind_display() re-hashes the lazy choices on every call; translate them once per response.
+    kind_names = {value: str(label) for value, label in ProviderKind.choices}
+    return [
+        {"service_kind": d.service_kind, "service_kind_name": names.get(d.service_kind, d.service_kind),
+         "provider": _provider(d.provider, kind_names), "outcome": d.outcome, "rule": d.rule, "reason": d.reason,
+         "area_id": d.area_id, "assignment_id": d.assignment_id,
+         "candidates": [_provider(c, kind_names) for c in d.candidates]}
+        for d in decisions
+    ]
+
+
+def _geometry(*, building: Building | None, lon: float, lat: float, at: dt.date) -> dict:
+    """The building footprint and every area covering the point valid at the date, as GeoJSON features."""
+    features = []
+    if building is not None:
+        features.append({"type": "Feature", "geometry": _geojson(building.geom),
+                         "properties": {"layer": "building", "id": building.pk, "address": building.address}})
+    point = Point(lon, lat, srid=STORAGE_SRID)
+    areas = (ServiceArea.objects.filter(parts__geom__covers=point).distinct().select_related("provider")
+             .prefetch_related("service_kinds").order_by("id"))
+    for a in areas:
+        if (a.valid_from and a.valid_from > at) or (a.valid_to and a.valid_to < at):
+            continue
+        features.append({"type": "Feature", "geometry": _geojson(a.geom.simplify(0.00002, preserve_topology=True)),
+                         "properties": {"layer": "area", "id": a.pk, "name": a.name, "provider": str(a.provider),
+                                        "service_kinds": sorted(k.code for k in a.service_kinds.all()),
+                                        "priority": a.priority}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _geojson(geom) -> dict:
+    import json
+
+    return json.loads(geom.geojson)
+
+
+@require_GET
+def lookup_api(request):
+    """GET /api/v1/lookup: one entry per service kind with the provider, outcome and the reason."""
+    params = request.GET
+    at = routing._today()
+    if params.get("at"):
+        try:
+            at = dt.date.fromisoformat(params["at"])
+        except ValueError:
+            return _error(400, "at must be a date YYYY-MM-DD")
+    building: Building | None = None
+    geocoded: dict | None = None
+    if params.get("building"):
+        try:
+            building_id = int(params["building"])
+        except ValueError:
+            return _error(400, "building must be an integer id")
+        building = Building.objects.select_related("street", "neighbourhood").filter(pk=building_id).first()
+        if building is None:
+            return _error(404, "no such building")
+        lon, lat = building.point.x, building.point.y
+    elif params.get("q") is not None:
+        try:
+            results = geocoding.geocode(query=params["q"], limit=5)
+        except geocoding.InvalidQuery as exc:
+            return _error(400, str(exc))
+        found = next((r for r in results if r.building_id is not None), None)
+        if found is None:
+            return _error(404, "address not found", candidates=[r.as_dict() for r in results])
+        building = Building.objects.select_related("street", "neighbourhood").get(pk=found.building_id)
+        lon, lat = building.point.x, building.point.y
+        geocoded = {"match": found.match, "score": found.score, "address": found.address, "flat": found.flat,
+                    "alternatives": [r.as_dict() for r in results if r is not found]}
+    elif params.get("lon") is not None or params.get("lat") is not None:
+        try:
+            lon, lat = parse_lon_lat(params.get("lon"), params.get("lat"))
+        except GeometryError as exc:
+            return _error(400, str(exc))
+        near = geocoding.reverse(lon=lon, lat=lat, max_distance_m=50)
+        if near is not None and near.inside:
+            building = Building.objects.select_related("street", "neighbourhood").get(pk=near.building_id)
+    else:
+        return _error(400, "give q (an address), lon and lat, or building")
+
+    if building is not None:
+        decisions = routing.route_building(building=building, at=at)
+    else:
+        decisions = routing.route_point(lon=lon, lat=lat, at=at)
+    body = {
+        "building": _building(building) if building is not None else None,
+        "point": {"lon": round(lon, 7), "lat": round(lat, 7)},
+        "at": at.isoformat(),
+        "geocoding": geocoded,
+        "services": _services(decisions),
+    }
+    if params.get("geometry") in {"1", "true", "yes"}:
+        body["geometry"] = _geometry(building=building, lon=lon, lat=lat, at=at)
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+@require_GET
+def lookup_page(request):
+    """GET /dispatch/lookup: the dispatcher's "who serves this address" map."""
+    return render(request, "webmap/lookup.html", {"q": request.GET.get("q", "")})

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal
 from gis.srid import STORAGE_SRID
+from layers.categories import ensure_categories
 from layers.models import Category
 
 PERSONAL_MARKERS = ("Шевченко-Приватна", "+380509998877", "0509998877", "Ф-8841")
@@ -20,6 +21,8 @@ PERSONAL_MARKERS = ("Шевченко-Приватна", "+380509998877", "05099
 
 def appeal(number: str, *, building=None, lon: float | None = None, lat: float | None = None, category: str = "no_cold_water",
            status: str = "registered", age_days: float = 1.0, flat: str = "Ф-8841") -> Appeal:
+    if not Category.objects.filter(code=category).exists():
+        ensure_categories()  # a transactional test's flush removed the seeded ones
     created = timezone.now() - dt.timedelta(days=age_days)
     point = building.point if building is not None else Point(lon, lat, srid=STORAGE_SRID)
     return Appeal.objects.create(

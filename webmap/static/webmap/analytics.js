@@ -4,7 +4,7 @@
 (function () {
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const el = document.getElementById("map");
-  const map = L.map(el).setView([config.centre.lat, config.centre.lon], config.zoom);
+  const map = L.map(el, {minZoom: 8, maxZoom: 19}).setView([config.centre.lat, config.centre.lon], config.zoom);
   window.ecityMap = map;
   window.ecityBasemap(map, config);
   const today = new Date();

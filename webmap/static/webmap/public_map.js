@@ -5,7 +5,7 @@
 (function () {
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const el = document.getElementById("map");
-  const map = L.map(el, {zoomControl: true}).setView([config.centre.lat, config.centre.lon], config.zoom);
+  const map = L.map(el, {zoomControl: true, minZoom: 8, maxZoom: 19}).setView([config.centre.lat, config.centre.lon], config.zoom);
   window.ecityMap = map;
   window.ecityBasemap(map, config);
   const appeals = L.layerGroup().addTo(map);

@@ -1,0 +1,39 @@
+"""The analysts' page in headless Chromium: a heatmap renders from our own files, nothing leaves localhost."""
+
+import pytest
+from django.contrib.auth.models import Group
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.browser.conftest import login, offsite_requests
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Non-transparent pixels on the heat canvas.
+_PAINTED = """
+const c = document.querySelector('canvas.leaflet-heatmap-layer');
+if (!c) return -1;
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+return n;
+"""
+
+
+def test_a_heatmap_renders_for_an_analyst(browser, live_server, registry, django_user_model):
+    from appeals.workflow import ANALYST
+    from tests.integration.map_data import appeal
+
+    for i, key in enumerate(["parkova:12", "parkova:12", "parkova:14", "druzhby:3"]):
+        appeal(f"26-40000{i}", building=registry.buildings[key], age_days=1 + i)
+    user = django_user_model.objects.create_user("analyst", password="pw-analyst-1", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=ANALYST)[0])
+    browser.delete_all_cookies()
+    login(browser, live_server, "analyst", "pw-analyst-1")
+    browser.get_log("performance")
+    browser.get(live_server.url + "/analytics/")
+    WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-state") == "ready")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(_PAINTED) > 100)
+    browser.execute_script("document.getElementById('slider').value = 0;"
+                           "document.getElementById('slider').dispatchEvent(new Event('input'));")
+    assert browser.find_element(By.ID, "frame-label").text != ""
+    assert offsite_requests(browser) == []

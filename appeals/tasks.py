@@ -1,0 +1,25 @@
+"""Celery tasks of appeals. Thin: the work is in appeals.control (a plain, tested function)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from appeals import control
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="appeals.tasks.escalation_sweep", ignore_result=True)
+def escalation_sweep() -> dict:
+    """Run two-level control now: escalate (level 2) and, once per shift, record the level-1 shift report."""
+    report = control.run_escalation_sweep()
+    summary = {
+        "escalated": report.escalated,
+        "shift_report": report.shift_report.pk if report.shift_report else None,
+        "unreported": report.shift_report.count if report.shift_report else None,
+        "seconds": round(report.seconds, 3),
+    }
+    log.log(logging.WARNING if report.escalated_total else logging.INFO, "escalation sweep: %s", summary)
+    return summary

@@ -1,0 +1,31 @@
+"""The Celery app of E-City: `celery -A gis.celery worker` / `celery -A gis.celery beat` (see scripts/workers.sh).
+
+Broker: settings.CELERY_BROKER_URL (REDIS_URL, by default the private Redis on a unix socket under
+var/redis, see scripts/redis.sh). Tasks are found in each app's tasks.py; the schedule names them
+by string, so gis imports no app (the import contracts forbid it).
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gis.settings")
+
+app = Celery("ecity")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# How often the control job runs: escalation is due "within minutes", and the sweep is set-based and cheap.
+ESCALATION_SWEEP_SECONDS = float(os.environ.get("ECITY_SWEEP_SECONDS", "180"))
+
+app.conf.beat_schedule = {
+    "appeals-escalation-sweep": {
+        "task": "appeals.tasks.escalation_sweep",
+        "schedule": ESCALATION_SWEEP_SECONDS,
+        # A sweep that waited longer than one period is superseded by the next.
+        "options": {"expires": ESCALATION_SWEEP_SECONDS},
+    },
+}
+app.conf.broker_connection_retry_on_startup = True

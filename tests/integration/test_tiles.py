@@ -136,3 +136,20 @@ def test_a_provider_operator_sees_only_appeals_routed_to_their_provider(client, 
         decoded = _get(client, "appeals_internal", lon, lat, z)
         numbers |= {f["properties"]["number"] for f in decoded.get("appeals", {}).get("features", [])}
     assert numbers == {"26-000010"}
+
+
+def test_a_rebuild_gives_the_same_cells_the_triggers_kept(city_with_appeals):
+    from appeals.models import Appeal
+    from webmap.cells import rebuild_cells
+
+    Appeal.objects.filter(number="26-000001").update(status="in_progress")
+    Appeal.objects.filter(number="26-000040").delete()
+    query = ("SELECT level, ix, iy, day, category_id, status, n, round(sx::numeric, 3), round(sy::numeric, 3) "
+             "FROM webmap_appealcell WHERE n > 0 ORDER BY 1, 2, 3, 4, 5, 6")
+    with connection.cursor() as cur:
+        cur.execute(query)
+        kept = cur.fetchall()
+    assert rebuild_cells() == len(kept)
+    with connection.cursor() as cur:
+        cur.execute(query)
+        assert cur.fetchall() == kept

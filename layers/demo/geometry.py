@@ -74,6 +74,9 @@ class BuildingPlan:
     y: float = 0.0  # local frame, south edge
     footprint: Polygon | None = None  # metric
     point: Point | None = None  # metric
+    px: float = 0.0  # the point's metric x, y, and the footprint's metric bounds (fast to read)
+    py: float = 0.0
+    bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
     @property
     def source_id(self) -> str:
@@ -110,8 +113,13 @@ class NeighbourhoodLayout:
                 self.centre[1] + lx * math.sin(a) + ly * math.cos(a))
 
     def local_box(self, x0: float, y0: float, x1: float, y1: float) -> Polygon:
-        xs, ys = self.to_metric(np.array([x0, x1, x1, x0, x0]), np.array([y0, y0, y1, y1, y0]))
-        return Polygon(np.column_stack([xs, ys]))
+        a = math.radians(self.angle_deg)
+        cos, sin, cx, cy = math.cos(a), math.sin(a), self.centre[0], self.centre[1]
+        corners = []
+        for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):
+            lx, ly = x - self.width / 2, y - self.height / 2
+            corners.append((cx + lx * cos - ly * sin, cy + lx * sin + ly * cos))
+        return Polygon(corners)
 
     def row_band(self, first_row: int, last_row: int) -> Polygon:
         """The part of the polygon holding rows first_row..last_row, cut halfway between rows."""
@@ -297,8 +305,9 @@ def _materialise(n: NeighbourhoodLayout) -> None:
         footprints = shapely.polygons(np.stack([mx, my], axis=2))
         px, py = n.to_metric(bx + bw / 2, by + bd / 2)
         points = shapely.points(px, py)
-        for b, f, p in zip(st.buildings, footprints, points, strict=True):
-            b.footprint, b.point = f, p
+        bounds = np.stack([mx.min(axis=1), my.min(axis=1), mx.max(axis=1), my.max(axis=1)], axis=1).tolist()
+        for b, f, p, x, y, bb in zip(st.buildings, footprints, points, px.tolist(), py.tolist(), bounds, strict=True):
+            b.footprint, b.point, b.px, b.py, b.bounds = f, p, x, y, tuple(bb)
 
 
 def generate_layout(register: CleanRegister, boundary_lonlat: MultiPolygon, *, seed: int) -> DemoLayout:

@@ -114,13 +114,13 @@ def _free_position(intervals: list[tuple[float, float]], target: float) -> float
 def _cut(buildings: list[BuildingPlan], layouts: list[NeighbourhoodLayout], *, axis: int, quantile: float) -> float:
     """Where to cut (x if axis == 0, y if 1): near a quantile of the buildings, through no building
     and, when one lies within 3 km, through no neighbourhood."""
-    values = sorted(b.point.coords[0][axis] for b in buildings)
+    values = sorted(b.py if axis else b.px for b in buildings)
     target = values[min(len(values) - 1, int(quantile * len(values)))]
     nb_intervals = [(n.polygon.bounds[axis] - 50.0, n.polygon.bounds[axis + 2] + 50.0) for n in layouts]
     pos = _free_position(nb_intervals, target)
     if abs(pos - target) <= 3000.0:
         return pos
-    return _free_position([(b.footprint.bounds[axis] - 10.0, b.footprint.bounds[axis + 2] + 10.0)
+    return _free_position([(b.bounds[axis] - 10.0, b.bounds[axis + 2] + 10.0)
                            for b in buildings], target)
 
 
@@ -232,7 +232,7 @@ def plan_providers(layout: DemoLayout, boundary_lonlat: MultiPolygon, *, seed: i
                              address="Краматорськ, водоканал")
     ps.providers.append(vodokanal)
     for half, label, (lo, hi) in (("w", "західна", (west, x)), ("e", "східна", (x, east))):
-        in_half = [bp for bp in buildings if lo < bp.point.x < hi]
+        in_half = [bp for bp in buildings if lo < bp.px < hi]
         y = _cut(in_half, layout.neighbourhoods, axis=1, quantile=0.5)
         add_area(f"area:water-{half}s", f"Водоканал: {label} частина, південь", vodokanal,
                  main.intersection(box(lo, south, hi, y)))

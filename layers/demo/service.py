@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -22,6 +23,7 @@ import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
+from django.db.models import PROTECT, Count, ProtectedError, RestrictedError
 from psycopg import sql
 from shapely.geometry import MultiLineString, MultiPolygon, shape
 
@@ -107,12 +109,16 @@ class DemoReport:
     renamings_applied: list[str] = field(default_factory=list)
     renamings_not_applied: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    kept_other: str = ""  # a demo of another seed or version kept because other data uses it
 
     @property
     def created(self) -> int:
         return sum(self.counts.values())
 
     def lines(self) -> list[str]:
+        if self.kept_other:
+            return [f"Завантажено демо іншого зерна або версії генератора; залишено як є: {self.kept_other}",
+                    SYNTHETIC_NOTE]
         if self.already_loaded:
             return [f"Демо-місто (seed {self.seed}, генератор v{GENERATOR_VERSION}) вже завантажено: нічого не змінено "
                     f"({self.seconds:.2f} с). Перезавантажити: --force.", SYNTHETIC_NOTE]
@@ -136,13 +142,54 @@ def _geos(geom: shapely.Geometry) -> GEOSGeometry:
     return GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=STORAGE_SRID)
 
 
+# In the order they are deleted: dependants first.
+DEMO_MODELS = (models.BuildingAssignment, models.ServiceArea, models.Provider, models.Building, models.Street,
+               models.Neighbourhood, models.Boundary)
+
+
+def _protected_users() -> Counter:
+    """Rows outside the demo that a PROTECT foreign key ties to demo rows, counted by model and source."""
+    found: Counter = Counter()
+    for model in DEMO_MODELS:
+        for rel in model._meta.related_objects:
+            if rel.on_delete is not PROTECT or rel.many_to_many:
+                continue
+            users = rel.related_model._default_manager.filter(**{f"{rel.field.name}__source": SOURCE})
+            has_source = any(f.name == "source" for f in rel.related_model._meta.concrete_fields)
+            if has_source:
+                users = users.exclude(source=SOURCE)
+                for source, n in users.values_list("source").annotate(n=Count("pk")).order_by():
+                    found[f"{rel.related_model._meta.verbose_name_plural} (джерело {source})"] += n
+            elif n := users.count():
+                found[str(rel.related_model._meta.verbose_name_plural)] += n
+    return found
+
+
+class DemoCityInUse(RuntimeError):
+    """Rows of other sources (appeals, operators, imported buildings) point at demo rows that must not vanish."""
+
+
 def delete_demo_city() -> int:
-    """Delete every source="demo" registry row (dependants first). Returns the number of rows deleted."""
+    """Delete every source="demo" registry row (dependants first). Returns the number of rows deleted.
+
+    Raises DemoCityInUse, deleting nothing, when other data protects a demo row (an appeal on a demo
+    building, an operator of a demo provider, a building of another source on a demo street).
+    """
+    users = _protected_users()
+    if users:
+        detail = ", ".join(f"{label}: {n}" for label, n in sorted(users.items()))
+        raise DemoCityInUse(f"демо-місто використовують інші дані ({detail}); спершу видаліть їх")
     deleted = 0
-    for model in (models.BuildingAssignment, models.ServiceArea, models.Provider, models.Building,
-                  models.Street, models.Neighbourhood, models.Boundary):
-        n, _ = model.objects.filter(source=SOURCE).delete()
-        deleted += n
+    try:
+        with transaction.atomic():
+            for model in DEMO_MODELS:
+                n, _ = model.objects.filter(source=SOURCE).only("pk").delete()
+                deleted += n
+    except (ProtectedError, RestrictedError) as exc:
+        objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", [])
+        users = Counter(f"{o._meta.verbose_name_plural} (джерело {getattr(o, 'source', '?')})" for o in objects)
+        detail = ", ".join(f"{label}: {n}" for label, n in sorted(users.items()))
+        raise DemoCityInUse(f"демо-місто використовують інші дані ({detail}); спершу видаліть їх") from None
     return deleted
 
 
@@ -249,16 +296,22 @@ def load_demo_city(*, seed: int = DEFAULT_SEED, force: bool = False, stdout: Tex
     started = time.perf_counter()
     report = DemoReport(seed=seed)
     stamp = demo_stamp(seed)
-    if not force and models.Boundary.objects.filter(source=SOURCE, source_id=stamp).exists() \
-            and models.Building.objects.filter(source=SOURCE).exists():
+    loaded = models.Boundary.objects.filter(source=SOURCE).values_list("source_id", flat=True).first()
+    if not force and loaded == stamp and models.Building.objects.filter(source=SOURCE).exists():
         report.already_loaded = True
     else:
-        city = generate_demo_city(seed=seed)
-        report.renamings_applied = list(city.register.renamings_applied)
-        report.renamings_not_applied = list(city.register.renamings_not_applied)
-        with transaction.atomic():
-            report.deleted = delete_demo_city()
-            _write(city, stamp, report)
+        try:
+            with transaction.atomic():
+                report.deleted = delete_demo_city()  # first: refuses at once when other data uses the demo
+                city = generate_demo_city(seed=seed)
+                report.renamings_applied = list(city.register.renamings_applied)
+                report.renamings_not_applied = list(city.register.renamings_not_applied)
+                _write(city, stamp, report)
+        except DemoCityInUse as exc:
+            if force:
+                raise
+            # Another seed or generator version is loaded and in use: keep it rather than break that data.
+            report.already_loaded, report.kept_other = True, f"{loaded}: {exc}"
     report.seconds = time.perf_counter() - started
     if stdout is not None:
         stdout.write("\n".join(report.lines()) + "\n")

@@ -241,3 +241,18 @@ def test_force_reloads_the_same_rows_under_the_same_source_ids(demo_city):
     assert set(Building.objects.filter(source="demo").values_list("source_id", flat=True)) == before
     assert Boundary.objects.filter(source="demo").count() == 1
     assert "синтетична" in "\n".join(report.lines())
+
+
+def test_force_refuses_and_keeps_the_demo_when_other_data_stands_on_a_demo_street(demo_city):
+    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+
+    from layers.demo.service import DemoCityInUse
+
+    street = Street.objects.filter(source="demo").first()
+    square = Polygon.from_bbox((37.50, 48.70, 37.5001, 48.7001))
+    Building.objects.create(source="import", source_id="x1", street=street, geom=MultiPolygon(square, srid=4326),
+                            point=Point(37.50005, 48.70005, srid=4326), housenumber="999")
+    count = Building.objects.filter(source="demo").count()
+    with pytest.raises(DemoCityInUse, match="import"):
+        load_demo_city(force=True)
+    assert Building.objects.filter(source="demo").count() == count

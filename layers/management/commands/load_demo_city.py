@@ -1,8 +1,8 @@
 """manage.py load_demo_city [--seed N] [--force]: the demo Kramatorsk (real frame, synthetic geometry)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from layers.demo.service import DEFAULT_SEED, load_demo_city
+from layers.demo.service import DEFAULT_SEED, DemoCityInUse, load_demo_city
 
 
 class Command(BaseCommand):
@@ -14,4 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="видалити рядки source=demo і завантажити заново")
 
     def handle(self, *args, seed: int, force: bool, verbosity: int, **options):
-        load_demo_city(seed=seed, force=force, stdout=self.stdout if verbosity > 0 else None)
+        try:
+            load_demo_city(seed=seed, force=force, stdout=self.stdout if verbosity > 0 else None)
+        except DemoCityInUse as exc:
+            raise CommandError(str(exc)) from None

@@ -36,6 +36,8 @@ migrate: deps venv db
 demo: deps venv assets db redis migrate
 	@$(PY) manage.py load_demo_city
 	@echo "E-City on http://127.0.0.1:$(PORT)/  (make stop to stop)"
+	@$(PY) manage.py setup_demo --print-accounts
+	@scripts/workers.sh start
 	@$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 test: deps venv assets db redis
@@ -47,5 +49,6 @@ bench: deps venv assets db redis migrate
 	@$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 stop:
+	@-scripts/workers.sh stop
 	@-scripts/redis.sh stop
 	@-scripts/pg.sh stop

@@ -21,6 +21,25 @@ from rapidfuzz.distance import Levenshtein
 
 from layers.housenumbers import parse_housenumber
 
+# Patterns used inline below, compiled once.
+_LATIN_AFTER_DIGIT = re.compile(r"(?<=\d)(-?)([a-z])(?![a-z])")
+_WORD = re.compile(r"[^\W\d_]+")
+_NAME_TOKEN = re.compile(r"\d+(?:-?[^\W\d_]+)?|[^\W\d_][^\W\d_']*(?:'[^\W\d_]+)*\.?")
+_DOT_BEFORE_TEXT = re.compile(r"\.(?=\S)")
+_SLASH_LETTER = re.compile(r"/\s*([а-яіїє])$")
+_HOUSE_PREFIX = re.compile(r"^(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*")
+_BLOCK_WORD = re.compile(r"(?:блок|бл|стр|будова)\s*\.?")
+_SPACE_OR_DASH = re.compile(r"[\s-]")
+_BRACKETED = re.compile(r"\([^)]*\)")
+_OPEN_BRACKET = re.compile(r"\(\s*[^\s\d(]*")
+_WORD_GLUED_TO_DIGIT = re.compile(r"([а-яіїєґ]{3,})(\d)")
+_SEMICOLON_BRACKETS = re.compile(r"[;\[\]]")
+_DOT_BEFORE_WORD = re.compile(r"\.(?=[^\s\d.,])")
+_ANY_WORD_CHAR = re.compile(r"\w")
+_DIGIT = re.compile(r"\d")
+_TWO_LETTERS = re.compile(r"[^\W\d_]{2,}")
+_TRAILING_HOUSE_WORD = re.compile(r"\s+(?:будинок|буд|дом|д|б|№)\s*\.?$")
+
 # --- letters -------------------------------------------------------------------------------------------
 
 # Every apostrophe a keyboard or a Word document produces.
@@ -85,8 +104,8 @@ def clean(text: str) -> str:
         return w
 
     # A Latin letter right after a house number is transliterated as layers.housenumbers does (12b = 12Б).
-    text = re.sub(r"(?<=\d)(-?)([a-z])(?![a-z])", lambda m: m.group(1) + m.group(2).translate(_HOUSE_LETTER), text)
-    return re.sub(r"[^\W\d_]+", fold_word, text)
+    text = _LATIN_AFTER_DIGIT.sub(lambda m: m.group(1) + m.group(2).translate(_HOUSE_LETTER), text)
+    return _WORD.sub(fold_word, text)
 
 
 def fold(word: str) -> str:
@@ -151,7 +170,7 @@ _ORDINAL_SUFFIX = re.compile(r"^(\d{1,3})-?(го|ого|его|й|ий|ый|я|�
 def _name_tokens(text: str) -> list[str]:
     """Cleaned name text → folded tokens: ordinals and roman numerals become digits, initials kept."""
     out: list[str] = []
-    for raw in re.findall(r"\d+(?:-?[^\W\d_]+)?|[^\W\d_][^\W\d_']*(?:'[^\W\d_]+)*\.?", text.replace("-", " - ")):
+    for raw in _NAME_TOKEN.findall(text.replace("-", " - ")):
         tok = raw.rstrip(".")
         m = _ORDINAL_SUFFIX.match(tok)
         if m:
@@ -169,6 +188,15 @@ def _name_tokens(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=100_000)
+def _keys(name: str) -> tuple[str, str]:
+    """(street_key, short_key) of one name, computed together: both need the same tokens."""
+    name, _ = split_type(clean(name))
+    tokens = _name_tokens(name)
+    full = " ".join(t.rstrip(".") for t in tokens)
+    kept = [t for t in tokens if not (t.endswith(".") or len(t) == 1 and not t.isdigit() or t in _GIVEN)]
+    return full, (" ".join(kept) if kept else full)
+
+
 def street_key(name: str) -> str:
     """The comparison key of a street name (type word removed if it leads or trails; initials kept).
 
@@ -179,11 +207,9 @@ def street_key(name: str) -> str:
     >>> street_key("Миру вулиця") == street_key("вул. Миру")
     True
     """
-    name, _ = split_type(clean(name))
-    return " ".join(t.rstrip(".") for t in _name_tokens(name))
+    return _keys(name)[0]
 
 
-@lru_cache(maxsize=100_000)
 def short_key(name: str) -> str:
     """street_key without initials, given names and titles; falls back to street_key if nothing is left.
 
@@ -192,12 +218,7 @@ def short_key(name: str) -> str:
     >>> short_key("Академіка Павлова"), short_key("ак. Павлова")
     ('павлова', 'павлова')
     """
-    name, _ = split_type(clean(name))
-    tokens = _name_tokens(name)
-    kept = [t for t in tokens if not (t.endswith(".") or len(t) == 1 and not t.isdigit() or t in _GIVEN)]
-    if not kept:
-        kept = [t.rstrip(".") for t in tokens]
-    return " ".join(kept)
+    return _keys(name)[1]
 
 
 def _type_of(token: str) -> str | None:
@@ -221,7 +242,7 @@ def split_type(text: str) -> tuple[str, str]:
     >>> split_type("вулиця набережна")
     ('набережна', 'вулиця')
     """
-    text = re.sub(r"\.(?=\S)", ". ", text)
+    text = _DOT_BEFORE_TEXT.sub(". ", text)
     tokens = text.split()
     if not tokens:
         return "", ""
@@ -267,7 +288,7 @@ _BUILDING_NOISE = re.compile(
     r"|(?:корпус|корп)\s*\.?\s*(?=,|$)"
 )
 _BARE_FLAT = re.compile(
-    r"^(?P<head>.*[^\W\d_]{2,}.*?\s(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?"
+    r"\s(?P<house>(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?"
     r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє]))?)\s+(?P<flat>\d{1,4})\s*$"
 )
 _LEADING_HOUSE = re.compile(r"^(?:будинок|буд|дом|д)\s*\.?\s*(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)\s+(?P<street>\D.*)$")
@@ -313,9 +334,9 @@ class ParsedAddress:
 
 def _house(text: str):
     # "81/б" is the letter Б, not a fraction; "дом 12" and "д. 12" are prefixes layers.housenumbers knows.
-    t = re.sub(r"/\s*([а-яіїє])$", r"\1", text.strip())
-    t = re.sub(r"^(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*", "", t)
-    t = re.sub(r"(?:блок|бл|стр|будова)\s*\.?", "к", t)
+    t = _SLASH_LETTER.sub(r"\1", text.strip())
+    t = _HOUSE_PREFIX.sub("", t)
+    t = _BLOCK_WORD.sub("к", t)
     return parse_housenumber(t)
 
 
@@ -344,24 +365,24 @@ def parse_address(text: str) -> ParsedAddress:
     flat = ""
     m = _FLAT.search(text)
     if m:
-        flat = re.sub(r"[\s-]", "", m["flat"]).upper()
+        flat = _SPACE_OR_DASH.sub("", m["flat"]).upper()
         text = text[: m.start()] + " " + text[m.end():]
     text = _REGION.sub(" ", text)
     text = _CITY_NOISE.sub(" ", text)
-    text = re.sub(r"\([^)]*\)", " ", text)  # "(Танкова)": an old name in brackets, not the street
-    text = re.sub(r"\(\s*[^\s\d(]*", " ", text)  # an unclosed bracket: drop its first word
+    text = _BRACKETED.sub(" ", text)  # "(Танкова)": an old name in brackets, not the street
+    text = _OPEN_BRACKET.sub(" ", text)  # an unclosed bracket: drop its first word
     text = _BUILDING_NOISE.sub(" ", text)
-    text = re.sub(r"([а-яіїєґ]{3,})(\d)", r"\1 \2", text)  # "Первомайского4"
-    text = re.sub(r"[;\[\]]", ",", text)
-    text = re.sub(r"\.(?=[^\s\d.,])", ". ", text)  # "вул.паркова" → "вул. паркова"
+    text = _WORD_GLUED_TO_DIGIT.sub(r"\1 \2", text)  # "Первомайского4"
+    text = _SEMICOLON_BRACKETS.sub(",", text)
+    text = _DOT_BEFORE_WORD.sub(". ", text)  # "вул.паркова" → "вул. паркова"
     segments = [s.strip(" .-") for s in text.split(",")]
-    segments = [s for s in segments if s and re.search(r"\w", s)]
+    segments = [s for s in segments if s and _ANY_WORD_CHAR.search(s)]
     if not flat:
         # "Паркова 12 5": a bare number after the house is the flat.
         for i, seg in enumerate(segments):
-            fm = _BARE_FLAT.match(seg)
-            if fm:
-                segments[i], flat = fm["head"], fm["flat"]
+            fm = _BARE_FLAT.search(seg)
+            if fm and _has_name(seg[: fm.start()]):
+                segments[i], flat = seg[: fm.start()] + " " + fm["house"], fm["flat"]
                 break
 
     hint = hint_marker = ""
@@ -372,7 +393,7 @@ def parse_address(text: str) -> ParsedAddress:
             hint_marker = h["marker"]
             name = h["name"].strip()
             # Without a comma the hint is its first word; the rest is the street ("селище Біленьке вул. Шкільна 4").
-            if len(segments) == 1 or re.search(r"\d", name) or _street_type_inside(name):
+            if len(segments) == 1 or _DIGIT.search(name) or _street_type_inside(name):
                 first, _, tail = name.partition(" ")
                 hint = first
                 if tail.strip():
@@ -410,7 +431,7 @@ def parse_address(text: str) -> ParsedAddress:
                 housenumber, street, house_seg = lm["house"], lm["street"], i
                 break
     if house_seg < 0:
-        named = [s for s in rest if re.search(r"[^\W\d_]{2,}", s)]
+        named = [s for s in rest if _TWO_LETTERS.search(s)]
         street = named[0] if named else ""
     forced_type = ""
     if not street and hint:
@@ -419,7 +440,7 @@ def parse_address(text: str) -> ParsedAddress:
 
     name, street_type = split_type(street.strip(" .-"))
     street_type = street_type or forced_type
-    name = re.sub(r"\s+(?:будинок|буд|дом|д|б|№)\s*\.?$", "", name).strip()
+    name = _TRAILING_HOUSE_WORD.sub("", name).strip()
     hn = _house(housenumber) if housenumber else None
     extra = tuple(s for s in rest if s != street and (house_seg < 0 or s != rest[house_seg]))
     return ParsedAddress(
@@ -436,8 +457,8 @@ def parse_address(text: str) -> ParsedAddress:
 
 def _has_name(text: str) -> bool:
     """Whether text holds a word of a name (not only a type word): "вул. 1 Травня" has none before the 1."""
-    return any(re.search(r"[^\W\d_]{2,}", t) and (not _type_of(t) or t in _TYPE_WORDS_THAT_NAME)
-               for t in re.sub(r"\.(?=\S)", ". ", text).split())
+    return any(_TWO_LETTERS.search(t) and (not _type_of(t) or t in _TYPE_WORDS_THAT_NAME)
+               for t in _DOT_BEFORE_TEXT.sub(". ", text).split())
 
 
 def _street_type_inside(text: str) -> bool:

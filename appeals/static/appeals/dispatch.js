@@ -198,17 +198,21 @@
       if (facts.length) buildingBox.appendChild(el("p", {className: "muted", text: facts.join(" · ")}));
       var table = el("table", {className: "list", id: "building-providers"});
       table.appendChild(el("tr", {}, [el("th", {text: cfg.text.service}), el("th", {text: cfg.text.provider}), el("th", {text: cfg.text.phones})]));
+      var gaps = [];
       data.services.forEach(function (s) {
         var p = s.provider;
-        var who = p ? p.name : cfg.text.nobody;
-        var tr = el("tr", {"data-service-kind": s.service_kind}, [
+        if (!p && !s.candidates.length) { gaps.push(s.service_kind_name); return; }
+        var who = p ? p.name : s.candidates.map(function (c) { return c.name; }).join(" / ");
+        var phones = p ? [p.emergency_phone].concat(p.phones || []).filter(function (x, i, a) { return x && a.indexOf(x) === i; }).join(", ") +
+          (p.is_24_7 ? " · 24/7" : (p.hours ? " · " + p.hours : "")) : "";
+        table.appendChild(el("tr", {"data-service-kind": s.service_kind}, [
           el("td", {text: s.service_kind_name}),
           el("td", {title: s.reason}, [who, s.outcome !== "assigned" ? el("span", {className: "badge overdue", text: s.outcome_label}) : null]),
-          el("td", {text: p ? [p.emergency_phone].concat(p.phones || []).filter(function (x, i, a) { return x && a.indexOf(x) === i; }).join(", ") + (p.is_24_7 ? " · 24/7" : (p.hours ? " · " + p.hours : "")) : ""}),
-        ]);
-        table.appendChild(tr);
+          el("td", {text: phones}),
+        ]));
       });
       buildingBox.appendChild(table);
+      if (gaps.length) buildingBox.appendChild(el("p", {className: "muted", id: "building-gaps", text: cfg.text.no_provider_for + " " + gaps.join(", ")}));
       if (data.open_appeals.length) {
         buildingBox.appendChild(el("h3", {text: cfg.text.open_here}));
         var ul = el("ul", {id: "building-open-appeals"});

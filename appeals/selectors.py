@@ -208,3 +208,30 @@ def recent_appeals_near(*, lon: float, lat: float, radius_m: float = 300.0, hour
     qs = (Appeal.objects.filter(created_at__gte=now - timedelta(hours=hours), point__dwithin=(point, deg))
           .annotate(p_m=Transform("point", METRIC_SRID)).filter(p_m__distance_lte=(metric, D(m=radius_m))))
     return list(_with_relations(qs).order_by("-created_at")[:limit])
+
+
+@dataclass(frozen=True)
+class IntakePreview:
+    """What the dispatcher sees on choosing a category: who will get it, by when, and likely duplicates."""
+
+    decisions: list  # layers.routing.Decision, one per service kind of the category
+    deadline: datetime
+    duplicates: list[Appeal]
+
+
+def intake_preview(*, category: Category, building: Building | None = None, lon: float | None = None,
+                   lat: float | None = None, now: datetime | None = None) -> IntakePreview:
+    """Routing, deadline and duplicate candidates for an appeal not yet saved (no writes)."""
+    from appeals.deadlines import compute_deadline
+    from layers import routing
+
+    now = now or timezone.now()
+    if building is None and (lon is None or lat is None):
+        decisions = []
+    else:
+        decisions = routing.route_category(category=category, building=building,
+                                           lon=None if building else lon, lat=None if building else lat,
+                                           at=timezone.localdate(now, KYIV))
+    deadline = compute_deadline(registered_at=now, hours=category.deadline_hours, is_emergency=category.is_emergency)
+    duplicates = duplicate_candidates(category=category, building=building, lon=lon, lat=lat, now=now)
+    return IntakePreview(decisions=decisions, deadline=deadline, duplicates=duplicates)

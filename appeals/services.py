@@ -114,6 +114,10 @@ def _category(category: Category | str | int) -> Category:
     return Category.objects.get(code=category)
 
 
+# Geocoder matches precise enough to file an appeal on without a person choosing.
+_SURE_MATCHES = ("exact", "alias", "fuzzy")
+
+
 @dataclass(frozen=True)
 class _Place:
     building: Building | None
@@ -144,9 +148,13 @@ def resolve_place(*, address_text: str = "", building: Building | int | None = N
             results = geocoding.geocode(query=address_text, limit=1)
         except geocoding.InvalidQuery as exc:
             raise AddressNotFound(str(exc)) from exc
-        if results and results[0].building_id is not None:
+        if results and results[0].building_id is not None and results[0].match in _SURE_MATCHES:
             b = Building.objects.select_related("street").get(pk=results[0].building_id)
             return _Place(building=b, point=b.point, address_text=b.address, flat=results[0].flat)
+        if results:
+            # A guess (another house number, a street alone, several streets) is for a person to pick.
+            options = "; ".join(r.address for r in geocoding.geocode(query=address_text, limit=5))
+            raise AddressNotFound(f"адресу «{address_text}» не визначено однозначно; можливо: {options}")
         raise AddressNotFound(f"адресу «{address_text}» не знайдено")
     raise AddressNotFound("потрібна адреса, будинок або точка на карті")
 

@@ -310,3 +310,27 @@ def test_changing_a_service_area_reroutes_the_open_appeals_inside_it_with_a_repo
     # Accepted appeals stay with the provider who took them on.
     assert done.routes.get(active=True).provider == world.providers["zhek1"]
     assert open_leak.events.filter(action="routed").count() == 2
+
+
+def test_the_intake_preview_shows_providers_deadline_and_the_likely_duplicate_before_saving(world):
+    existing = intake(world).appeal
+    preview = selectors.intake_preview(category=world.cat_hot, building=world.buildings["parkova:12"], now=NOW)
+    assert [(d.service_kind, str(d.provider)) for d in preview.decisions] == [
+        ("in_house", "ОСББ «Паркова 12»"), ("water", "Водоканал")]
+    assert preview.deadline == NOW + timedelta(hours=24) and preview.duplicates == []
+    again = selectors.intake_preview(category=world.cat_leak, building=world.buildings["druzhby:3"], now=NOW)
+    assert [a.pk for a in again.duplicates] == [existing.pk]
+    assert Appeal.objects.count() == 1
+
+
+def test_a_typed_address_in_russian_with_the_old_street_name_is_geocoded_to_the_building_and_flat(world):
+    appeal = intake(world, building=None, address_text="ул. Ленина 3, кв. 5", flat="").appeal
+    assert appeal.building == world.buildings["druzhby:3"]
+    assert appeal.flat == "5" and appeal.address_text == "вулиця Дружби, 3"
+
+
+def test_an_address_that_is_only_a_guess_is_refused_with_the_options(world):
+    with pytest.raises(services.AddressNotFound, match="Шкільна"):
+        intake(world, building=None, address_text="Шкільна 4")
+    with pytest.raises(services.AddressNotFound, match="не знайдено"):
+        intake(world, building=None, address_text="вулиця Неіснуюча 999")

@@ -27,7 +27,6 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
-from shapely.prepared import prep
 
 from gis.srid import METRIC_SRID, STORAGE_SRID
 from layers.demo.register import CleanRegister, NeighbourhoodSpec, StreetSpec
@@ -261,7 +260,8 @@ def to_storage(geom):
 
 def _place(layouts: list[NeighbourhoodLayout], boundary_metric: MultiPolygon, *, seed: int) -> None:
     main = max(boundary_metric.geoms, key=lambda p: p.area)
-    inside = prep(main.buffer(-300.0))
+    inside = main.buffer(-300.0)
+    shapely.prepare(inside)
     cx, cy = to_metric(Point(*CITY_CENTRE_LON_LAT)).coords[0]
     placed: list[Polygon] = []
     golden = math.pi * (3 - math.sqrt(5))
@@ -272,14 +272,24 @@ def _place(layouts: list[NeighbourhoodLayout], boundary_metric: MultiPolygon, *,
         else:  # settlements and villages 5-11 km out, in a direction of their own
             r, a = rng.uniform(5000.0, 11000.0), rng.uniform(0, 2 * math.pi)
             tx, ty, step, gap = cx + r * math.cos(a), cy + r * math.sin(a), 120.0, 400.0
-        others = prep(shapely.union_all(placed).buffer(gap)) if placed else None
-        for k in range(20000):
-            d = step * math.sqrt(k)
-            n.centre = (tx + d * math.cos(k * golden), ty + d * math.sin(k * golden))
-            rect = n.local_box(0.0, 0.0, n.width, n.height)
-            if inside.contains(rect) and (others is None or not others.intersects(rect)):
-                n.polygon = rect
-                placed.append(rect)
+        others = shapely.union_all(placed).buffer(gap) if placed else None
+        if others is not None:
+            shapely.prepare(others)
+        n.centre = (0.0, 0.0)
+        corners = np.asarray(n.local_box(0.0, 0.0, n.width, n.height).exterior.coords)  # about the origin
+        for first in range(0, 20000, 256):  # candidates on a sunflower spiral, nearest first, in batches
+            k = np.arange(first, first + 256)
+            d = step * np.sqrt(k)
+            centres = np.column_stack([tx + d * np.cos(k * golden), ty + d * np.sin(k * golden)])
+            rects = shapely.polygons(corners[None, :, :] + centres[:, None, :])
+            ok = shapely.contains(inside, rects)
+            if others is not None:
+                ok &= ~shapely.intersects(others, rects)
+            hits = np.flatnonzero(ok)
+            if hits.size:
+                n.centre = (float(centres[hits[0], 0]), float(centres[hits[0], 1]))
+                n.polygon = n.local_box(0.0, 0.0, n.width, n.height)
+                placed.append(n.polygon)
                 break
         else:
             raise RuntimeError(f"no room for {n.spec.name_uk} inside the boundary")

@@ -133,7 +133,7 @@ for _canon, _forms in {
     "вулиця": "вулиця вул вулица улица ул улиця у/л",
     "провулок": "провулок пров пер переулок провул пр-к пров-к проулок завулок",
     "проспект": "проспект просп пр-т пр-кт пр проспе прт прспект прос",
-    "бульвар": "бульвар бул бульв б-р б-в",
+    "бульвар": "бульвар бул бульв б-р б-в бул-р",
     "площа": "площа пл площадь пл-ща площ",
     "шосе": "шосе шоссе шос",
     "тупик": "тупик туп тупік",
@@ -149,6 +149,8 @@ for _canon, _forms in {
         STREET_TYPES[_form] = _canon
 # Short forms that are a type only with their dot ("в. Шевченка", "ш. Слов'янське"), never bare.
 DOTTED_ONLY_TYPES = {"в": "вулиця", "ш": "шосе"}
+_FULL_WORD_TYPES = set(STREET_TYPES.values()) | {"улица", "переулок", "площадь", "шоссе", "проезд", "набережная", "линия",
+                                                  "микрорайон", "квартал", "спуск", "тупик"}
 _FULL_TYPE_WORDS = ("вулиця", "улица", "провулок", "переулок", "проспект", "бульвар", "площа", "просп", "проїзд", "проезд")
 # A type word that is also a common street name ("вулиця Набережна"): a name when nothing else is.
 _TYPE_WORDS_THAT_NAME = {"набережна", "набережная", "майдан", "лінія", "линия", "спуск"}
@@ -259,7 +261,7 @@ def split_type(text: str) -> tuple[str, str]:
     if len(tokens) > 2:
         for i in range(1, len(tokens) - 1):  # "Ізмайлівський 1 пров. 11а": an abbreviated type in the middle
             t = _type_of(tokens[i])
-            if t and tokens[i].endswith("."):
+            if t and (tokens[i].endswith(".") or tokens[i] not in _FULL_WORD_TYPES):
                 return " ".join(tokens[:i] + tokens[i + 1:]), t
     if len(tokens) > 1 and len(tokens[0]) >= 5:  # "улиця", "прпосп": a typo in the leading type word
         for full in _FULL_TYPE_WORDS:
@@ -286,15 +288,17 @@ _BUILDING_NOISE = re.compile(
     r"(?![-а-яіїє])\s*\.?\s*(?:\d{1,3}(?:\s*-\s*\d{1,3})?|[а-яіїє](?![а-яіїє]))?(?:\s*\.\s*\d{1,3})?"
     r"|№"
     r"|(?:корпус|корп)\s*\.?\s*(?=,|$)"
+    r"|\b\d{1,2}\s*(?:поверх|этаж|пов)\b"
 )
+_MASSIF = re.compile(r"\b(?:жилой|житловий|жилий)\s+масс?ив\b")
 _BARE_FLAT = re.compile(
-    r"\s(?P<house>(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?"
+    r"\s(?P<house>(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?<!й)(?![а-яіїє]))?"
     r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє]))?)\s+(?P<flat>\d{1,4})\s*$"
 )
 _LEADING_HOUSE = re.compile(r"^(?:будинок|буд|дом|д)\s*\.?\s*(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)\s+(?P<street>\D.*)$")
 _CITY_NOISE = re.compile(
     r"\b(?:краматорськ|краматорск|kramatorsk|україна|украина|ukraine|донецька|донецкая|донецкой|донецької)\b"
-    r"|(?:(?<=[\s,])|^)(?:м|г)\s*\.\s*[^\W\d_][\w'-]*(?=\s*(?:,|$))"  # "м. Київ" at the end: a city
+    r"|(?:(?<=[\s,])|^)(?:м|г)\s*\.\s*[^\W\d_][\w'-]*(?![^,]*\d)"  # "м. Київ", not "М. Шепелєва 13"
     r"|(?:(?<=[\s,])|^)(?:місто|город|обл|область|р-н)\s*\.(?=\s|$|,)"
     r"|(?:(?<=[\s,])|^)(?:місто|город|область|обл)(?=\s|$|,)"
     r"|\b\d{5}\b"
@@ -367,6 +371,7 @@ def parse_address(text: str) -> ParsedAddress:
     if m:
         flat = _SPACE_OR_DASH.sub("", m["flat"]).upper()
         text = text[: m.start()] + " " + text[m.end():]
+    text = _MASSIF.sub(" ж/м ", text)
     text = _REGION.sub(" ", text)
     text = _CITY_NOISE.sub(" ", text)
     text = _BRACKETED.sub(" ", text)  # "(Танкова)": an old name in brackets, not the street
@@ -438,7 +443,7 @@ def parse_address(text: str) -> ParsedAddress:
         street, hint = hint, ""
         forced_type = "мікрорайон" if hint_marker in _MICRODISTRICT_MARKERS else ""
 
-    name, street_type = split_type(street.strip(" .-"))
+    name, street_type = split_type(street.strip(" -").lstrip("."))  # keep "акад." dotted: it is a title
     street_type = street_type or forced_type
     name = _TRAILING_HOUSE_WORD.sub("", name).strip()
     hn = _house(housenumber) if housenumber else None
@@ -457,8 +462,11 @@ def parse_address(text: str) -> ParsedAddress:
 
 def _has_name(text: str) -> bool:
     """Whether text holds a word of a name (not only a type word): "вул. 1 Травня" has none before the 1."""
-    return any(_TWO_LETTERS.search(t) and (not _type_of(t) or t in _TYPE_WORDS_THAT_NAME)
-               for t in _DOT_BEFORE_TEXT.sub(". ", text).split())
+    tokens = _DOT_BEFORE_TEXT.sub(". ", text).split()
+    if any(_TWO_LETTERS.search(t) and (not _type_of(t) or t in _TYPE_WORDS_THAT_NAME) for t in tokens):
+        return True
+    # "мкр-н 4 1А/26", "вул. 3-я 1": a type word and then a number is a numbered street or microdistrict
+    return any(_type_of(a) and _DIGIT.match(b) for a, b in zip(tokens, tokens[1:], strict=False))
 
 
 def _street_type_inside(text: str) -> bool:

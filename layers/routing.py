@@ -7,11 +7,14 @@ Deterministic and explainable (STYLE.md rule 5). For each service kind, in order
    building's representative point (a point on a shared edge matches both areas):
    one area → "assigned" (rule "area"); several → the highest `priority` wins if it is unique
    ("assigned", rule "priority"), otherwise outcome "overlap" listing every candidate for a human;
-3. no area → outcome "gap", with the nearest area of that kind within 100 m (measured on the
-   spheroid, never in degrees) as a suggestion for a human (rule "nearest"), or none (rule "none").
+3. no area → outcome "gap", with the nearest area of that kind within 100 m (measured in
+   EPSG:32637, never in degrees) as a suggestion for a human (rule "nearest"), or none (rule "none").
 
-One SQL statement answers steps 1-2 for every kind at once; a second one runs only when a kind
-has a gap. Ties are broken by ids, so the same registry always gives the same answer.
+One prepared SQL statement per lookup, for every kind at once: PostGIS says which areas cover the
+point (indexed `ST_Covers` on the subdivided parts) and gives the registry version (migration 0005).
+Area, assignment and provider rows are held in process memory per version, so a lookup costs little
+more than the bare `covers` query, and an edit anywhere is seen by the very next lookup. Ties are
+broken by ids, so the same registry always gives the same answer.
 
 >>> Decision(service_kind="water", outcome="gap", provider=None, candidates=(), area_id=None,
 ...          assignment_id=None, rule="none", reason="").is_gap
@@ -20,16 +23,18 @@ True
 
 from __future__ import annotations
 
-import json
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import psycopg
 from django.db import connection
 from django.utils import timezone
 
+from gis.srid import METRIC_SRID, STORAGE_SRID
 from layers.models import Building, Category, Provider
 
 ASSIGNED = "assigned"
@@ -39,59 +44,113 @@ OVERLAP = "overlap"
 # How far a gap looks for a neighbouring area to suggest (metres, on the spheroid).
 NEAREST_LIMIT_M = 100.0
 
-_PROVIDER_FIELDS = [f.attname for f in Provider._meta.concrete_fields]
-_PROVIDER_COLUMNS = ", ".join(f"p.{f.column}" for f in Provider._meta.concrete_fields)
-
-# Rows: (all service-kind codes, kinds that have any area, source, row id, priority, kind code, area name, provider columns...).
-# The LEFT JOIN keeps one row with the kind list when nothing covers the point.
-_ROUTE_SQL = f"""
-WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g),
-covering AS (
-    SELECT DISTINCT part.area_id FROM layers_serviceareapart part, pt WHERE ST_Covers(part.geom, pt.g)
-),
-hits AS (
-    SELECT 'area'::text AS src, a.id AS row_id, a.provider_id, a.priority, sk.servicekind_id AS kind,
-           a.name AS label
-    FROM covering c
-    JOIN layers_servicearea a ON a.id = c.area_id
-    JOIN layers_servicearea_service_kinds sk ON sk.servicearea_id = a.id
-    WHERE (a.valid_from IS NULL OR a.valid_from <= %(at)s) AND (a.valid_to IS NULL OR a.valid_to >= %(at)s)
-    UNION ALL
-    SELECT 'assignment'::text, ba.id, ba.provider_id, 0, sk.servicekind_id, ''
-    FROM layers_buildingassignment ba
-    JOIN layers_buildingassignment_service_kinds sk ON sk.buildingassignment_id = ba.id
-    WHERE ba.building_id IN (
-            SELECT %(building_id)s::bigint WHERE %(building_id)s::bigint IS NOT NULL
-            UNION ALL
-            SELECT b.id FROM layers_building b, pt WHERE %(building_id)s::bigint IS NULL AND ST_Covers(b.geom, pt.g)
-          )
-      AND (ba.valid_from IS NULL OR ba.valid_from <= %(at)s) AND (ba.valid_to IS NULL OR ba.valid_to >= %(at)s)
-)
-SELECT k.codes, k.layered, h.src, h.row_id, h.priority, h.kind, h.label, {_PROVIDER_COLUMNS}
-FROM (SELECT (SELECT array_agg(code ORDER BY code) FROM layers_servicekind) AS codes,
-             (SELECT array_agg(DISTINCT servicekind_id) FROM layers_servicearea_service_kinds) AS layered) k
-LEFT JOIN (hits h JOIN layers_provider p ON p.id = h.provider_id) ON true
+# One statement per lookup: the registry version and the areas whose subdivided parts cover the
+# point (the GiST index does the work, as in MapIt). Everything else comes from _Registry.
+_LOOKUP_SQL = """
+SELECT (SELECT version FROM layers_routingversion WHERE id = 1),
+       ARRAY(SELECT part.area_id FROM layers_serviceareapart part
+             WHERE ST_Covers(part.geom, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)))
 """
 
-# The nearest area of each wanted kind within NEAREST_LIMIT_M. The && box (in degrees, generous)
-# only lets the GiST index prefilter; the distance itself is measured on the spheroid.
-_NEAREST_SQL = f"""
-WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g),
-near AS (
-    SELECT part.area_id, min(ST_Distance(part.geom::geography, pt.g::geography)) AS dist
-    FROM layers_serviceareapart part, pt
-    WHERE part.geom && ST_Expand(pt.g, %(box_deg)s)
-    GROUP BY part.area_id
-)
-SELECT DISTINCT ON (sk.servicekind_id) sk.servicekind_id, a.id, a.name, n.dist, {_PROVIDER_COLUMNS}
-FROM near n
-JOIN layers_servicearea a ON a.id = n.area_id
-JOIN layers_servicearea_service_kinds sk ON sk.servicearea_id = a.id
-JOIN layers_provider p ON p.id = a.provider_id
-WHERE n.dist <= %(limit_m)s AND sk.servicekind_id = ANY(%(kinds)s)
-  AND (a.valid_from IS NULL OR a.valid_from <= %(at)s) AND (a.valid_to IS NULL OR a.valid_to >= %(at)s)
-ORDER BY sk.servicekind_id, n.dist, a.id
-"""
+_VERSION_SQL = "SELECT version FROM layers_routingversion WHERE id = 1"
+
+
+@dataclass(frozen=True)
+class _Area:
+    id: int
+    name: str
+    provider: Provider
+    priority: int
+    kinds: frozenset[str]
+    valid_from: date | None
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class _Assignment:
+    id: int
+    building_id: int
+    provider: Provider
+    kinds: frozenset[str]
+    valid_from: date | None
+    valid_to: date | None
+
+
+def _valid(row: _Area | _Assignment, at: date) -> bool:
+    return (row.valid_from is None or row.valid_from <= at) and (row.valid_to is None or row.valid_to >= at)
+
+
+class _Registry:
+    """Areas, assignments, providers and kinds at one registry version, held in process memory.
+
+    The nearest-area index (for gaps) is built on first use, in METRIC_SRID so that 100 m are metres.
+    """
+
+    def __init__(self) -> None:
+        from layers.models import BuildingAssignment, ServiceArea, ServiceKind
+
+        self.kinds = list(ServiceKind.objects.order_by("code").values_list("code", flat=True))
+        self.providers = {p.pk: p for p in Provider.objects.all()}
+        self.areas: dict[int, _Area] = {}
+        for a in ServiceArea.objects.prefetch_related("service_kinds").only(
+                "id", "name", "provider_id", "priority", "valid_from", "valid_to"):
+            self.areas[a.pk] = _Area(id=a.pk, name=a.name, provider=self.providers[a.provider_id], priority=a.priority,
+                                     kinds=frozenset(k.pk for k in a.service_kinds.all()),
+                                     valid_from=a.valid_from, valid_to=a.valid_to)
+        self.assignments: dict[int, list[_Assignment]] = {}
+        for s in BuildingAssignment.objects.prefetch_related("service_kinds").order_by("id"):
+            self.assignments.setdefault(s.building_id, []).append(_Assignment(
+                id=s.pk, building_id=s.building_id, provider=self.providers[s.provider_id],
+                kinds=frozenset(k.pk for k in s.service_kinds.all()), valid_from=s.valid_from, valid_to=s.valid_to))
+        self.layered = frozenset(k for a in self.areas.values() for k in a.kinds)
+        self._nearest = None
+        # Footprints of assigned buildings: a bare point inside one takes its assignments.
+        import shapely
+
+        footprints = list(Building.objects.filter(id__in=list(self.assignments)).order_by("id").values_list("id", "geom"))
+        self.footprint_ids = np.array([i for i, _g in footprints], dtype=np.int64)
+        self.footprints = shapely.STRtree(shapely.from_wkb([bytes(g.wkb) for _i, g in footprints])) if footprints else None
+
+    def buildings_at(self, lon: float, lat: float) -> list[int]:
+        """Assigned buildings whose footprint covers the point (edge included)."""
+        if self.footprints is None:
+            return []
+        import shapely
+
+        return self.footprint_ids[self.footprints.query(shapely.Point(lon, lat), predicate="intersects")].tolist()
+
+    def nearest_index(self):
+        if self._nearest is None:
+            import shapely
+            from pyproj import Transformer
+
+            from layers.models import ServiceAreaPart
+
+            parts = list(ServiceAreaPart.objects.values_list("area_id", "geom"))
+            to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
+            geoms = shapely.transform(shapely.from_wkb([bytes(g.wkb) for _a, g in parts]),
+                                      lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
+            self._nearest = (shapely.STRtree(geoms), geoms, np.array([a for a, _g in parts], dtype=np.int64), to_metric)
+        return self._nearest
+
+
+_registries: dict[int, _Registry] = {}
+_registries_lock = threading.Lock()
+
+
+def _registry(version: int | None) -> _Registry:
+    """The in-memory registry at a version; loaded once per version (a few recent versions are kept)."""
+    cached = _registries.get(version) if version is not None else None
+    if cached is not None:
+        return cached
+    registry = _Registry()
+    # Keep it only if nothing changed while loading (the version read before and after agree).
+    if version is not None and _fetch(_VERSION_SQL, {})[0][0] == version:
+        with _registries_lock:
+            if len(_registries) >= 4:
+                _registries.pop(next(iter(_registries)))
+            _registries[version] = registry
+    return registry
 
 
 @dataclass(frozen=True)
@@ -118,21 +177,10 @@ class Decision:
 
 @dataclass(frozen=True)
 class _Hit:
-    source: str  # "area" | "assignment"
     row_id: int
     priority: int
     label: str
     provider: Provider
-
-
-_PHONES = _PROVIDER_FIELDS.index("phones")
-
-
-def _provider(values: Sequence[object]) -> Provider:
-    values = list(values)
-    if isinstance(values[_PHONES], str):  # Django's psycopg loaders leave jsonb as text for JSONField to parse
-        values[_PHONES] = json.loads(values[_PHONES])
-    return Provider.from_db(connection.alias, _PROVIDER_FIELDS, values)
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -188,19 +236,26 @@ def route_category(*, category: Category, building: Building | None = None, lon:
 def _route(*, lon: float, lat: float, building_id: int | None, service_kinds: Sequence[str] | None,
            at: date | None) -> list[Decision]:
     at = at or _today()
-    params = {"lon": float(lon), "lat": float(lat), "at": at, "building_id": building_id}
-    rows = _fetch(_ROUTE_SQL, params)
-    all_kinds = list(rows[0][0] or []) if rows else []
-    layered = set(rows[0][1] or []) if rows else set()
-    kinds = sorted(dict.fromkeys(service_kinds)) if service_kinds is not None else all_kinds
+    version, area_ids = _fetch(_LOOKUP_SQL, {"lon": float(lon), "lat": float(lat)})[0]
+    reg = _registry(version)
+    building_ids = [building_id] if building_id is not None else reg.buildings_at(float(lon), float(lat))
+    kinds = sorted(dict.fromkeys(service_kinds)) if service_kinds is not None else reg.kinds
+    wanted = set(kinds)
     area_hits: dict[str, list[_Hit]] = {}
-    assignment_hits: dict[str, list[_Hit]] = {}
-    for _codes, _layered, src, row_id, priority, kind, label, *provider_values in rows:
-        if src is None:
+    for area_id in sorted(set(area_ids)):  # several parts of one area may cover the point
+        area = reg.areas.get(area_id)
+        if area is None or not _valid(area, at):
             continue
-        hit = _Hit(source=src, row_id=row_id, priority=priority, label=label, provider=_provider(provider_values))
-        (assignment_hits if src == "assignment" else area_hits).setdefault(kind, []).append(hit)
-
+        for kind in area.kinds & wanted:
+            area_hits.setdefault(kind, []).append(_Hit(row_id=area.id, priority=area.priority, label=area.name,
+                                                       provider=area.provider))
+    assignment_hits: dict[str, list[_Hit]] = {}
+    for b_id in building_ids:
+        for s in reg.assignments.get(b_id, ()):
+            if _valid(s, at):
+                for kind in s.kinds & wanted:
+                    assignment_hits.setdefault(kind, []).append(_Hit(row_id=s.id, priority=0, label="",
+                                                                     provider=s.provider))
     decisions: dict[str, Decision] = {}
     gaps: list[str] = []
     for kind in kinds:
@@ -211,9 +266,9 @@ def _route(*, lon: float, lat: float, building_id: int | None, service_kinds: Se
         else:
             gaps.append(kind)
     if gaps:
-        # A kind with no area at all has nothing to suggest: skip the second query for it.
-        decisions.update(_gaps(lon=float(lon), lat=float(lat), kinds=[k for k in gaps if k in layered], at=at))
-        decisions.update(_gaps_without_candidates([k for k in gaps if k not in layered]))
+        # A kind with no area at all has nothing to suggest: no search for it.
+        decisions.update(_gaps(reg, lon=float(lon), lat=float(lat), kinds=[k for k in gaps if k in reg.layered], at=at))
+        decisions.update(_gaps_without_candidates([k for k in gaps if k not in reg.layered]))
     return [decisions[kind] for kind in kinds]
 
 
@@ -251,25 +306,33 @@ def _from_areas(kind: str, hits: list[_Hit]) -> Decision:
                     reason=f"Зони перекриваються з однаковим пріоритетом {top.priority}: {tied}; вирішує людина")
 
 
-def _box_degrees(lat: float) -> float:
-    """Half-size in degrees of a box certainly holding every point within NEAREST_LIMIT_M (index prefilter only)."""
-    metres_per_degree_lon = 111_320.0 * max(math.cos(math.radians(min(abs(lat), 89.0))), 0.01)
-    return 1.5 * NEAREST_LIMIT_M / metres_per_degree_lon
+def _gaps(reg: _Registry, *, lon: float, lat: float, kinds: list[str], at: date) -> dict[str, Decision]:
+    """For each kind, the nearest valid area within NEAREST_LIMIT_M (metres in METRIC_SRID), as a suggestion."""
+    if not kinds:
+        return {}
+    import shapely
 
-
-def _gaps(*, lon: float, lat: float, kinds: list[str], at: date) -> dict[str, Decision]:
-    params = {"lon": lon, "lat": lat, "at": at, "kinds": kinds, "limit_m": NEAREST_LIMIT_M,
-              "box_deg": _box_degrees(lat)}
-    rows = _fetch(_NEAREST_SQL, params) if kinds else []
-    nearest = {kind: (area_id, name, dist, _provider(values)) for kind, area_id, name, dist, *values in rows}
+    tree, geoms, part_areas, to_metric = reg.nearest_index()
+    x, y = to_metric.transform(lon, lat)
+    point = shapely.Point(x, y)
+    idx = tree.query(point, predicate="dwithin", distance=NEAREST_LIMIT_M)
+    best: dict[str, tuple[float, int]] = {}
+    for i, dist in zip(idx.tolist(), shapely.distance(geoms[idx], point).tolist(), strict=True):
+        area = reg.areas.get(int(part_areas[i]))
+        if area is None or not _valid(area, at):
+            continue
+        for kind in area.kinds.intersection(kinds):
+            if (dist, area.id) < best.get(kind, (math.inf, 0)):
+                best[kind] = (dist, area.id)
     out: dict[str, Decision] = {}
     for kind in kinds:
-        if kind in nearest:
-            area_id, name, dist, prov = nearest[kind]
-            out[kind] = Decision(service_kind=kind, outcome=GAP, provider=None, candidates=(prov,),
+        if kind in best:
+            dist, area_id = best[kind]
+            area = reg.areas[area_id]
+            out[kind] = Decision(service_kind=kind, outcome=GAP, provider=None, candidates=(area.provider,),
                                  area_id=None, assignment_id=None, rule="nearest",
-                                 reason=f"Жодна зона цього виду не покриває точку; найближча — «{name}» (№{area_id}) "
-                                        f"виконавця «{prov}» за {dist:.0f} м: потрібне рішення людини")
+                                 reason=f"Жодна зона цього виду не покриває точку; найближча — «{area.name}» "
+                                        f"(№{area.id}) виконавця «{area.provider}» за {dist:.0f} м: потрібне рішення людини")
         else:
             out.update(_gaps_without_candidates([kind]))
     return out

@@ -152,3 +152,15 @@ def test_the_standard_categories_are_seeded_with_kinds_deadlines_and_flags(db):
     assert cats["gas_smell"].is_emergency and cats["gas_smell"].deadline_hours <= 2
     assert cats["road_damage"].street_level and not cats["garbage"].street_level
     assert cats["consultation"].is_consultation and not cats["consultation"].service_kinds.exists()
+
+
+def test_an_edit_of_any_routing_row_is_seen_by_the_very_next_lookup(registry):
+    b = registry.buildings["parkova:14"]
+    assert by_kind(routing.route_building(building=b))["water"].provider.name == "Водоканал"
+    registry.providers["water"].__class__.objects.filter(pk=registry.providers["water"].pk).update(name="Водоканал-2")
+    assert by_kind(routing.route_building(building=b))["water"].provider.name == "Водоканал-2"
+    registry.areas["water"].service_kinds.set([])
+    assert by_kind(routing.route_building(building=b))["water"].outcome == "gap"
+    osbb = f.provider("ОСББ «Паркова 14»", "condominium")
+    f.assign(b, osbb, service_kinds=("in_house",))
+    assert by_kind(routing.route_point(lon=b.point.x, lat=b.point.y))["in_house"].provider == osbb

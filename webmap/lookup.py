@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from geocoding import services as geocoding
@@ -87,7 +88,7 @@ def _geojson(geom) -> dict:
 def lookup_api(request):
     """GET /api/v1/lookup: one entry per service kind with the provider, outcome and the reason."""
     params = request.GET
-    at = routing._today()
+    at = timezone.localdate()
     if params.get("at"):
         try:
             at = dt.date.fromisoformat(params["at"])
@@ -112,7 +113,9 @@ def lookup_api(request):
         found = next((r for r in results if r.building_id is not None), None)
         if found is None:
             return _error(404, "address not found", candidates=[r.as_dict() for r in results])
-        building = Building.objects.select_related("street", "neighbourhood").get(pk=found.building_id)
+        building = Building.objects.select_related("street", "neighbourhood").filter(pk=found.building_id).first()
+        if building is None:  # the gazetteer is a moment behind a deletion
+            return _error(404, "address not found")
         lon, lat = building.point.x, building.point.y
         geocoded = {"match": found.match, "score": found.score, "address": found.address, "flat": found.flat,
                     "alternatives": [r.as_dict() for r in results if r is not found]}
@@ -123,7 +126,7 @@ def lookup_api(request):
             return _error(400, str(exc))
         near = geocoding.reverse(lon=lon, lat=lat, max_distance_m=50)
         if near is not None and near.inside:
-            building = Building.objects.select_related("street", "neighbourhood").get(pk=near.building_id)
+            building = Building.objects.select_related("street", "neighbourhood").filter(pk=near.building_id).first()
     else:
         return _error(400, "give q (an address), lon and lat, or building")
 

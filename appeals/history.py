@@ -5,8 +5,8 @@ Two halves:
 * pure planning (no database): seasons, hours of the day, bursts from one failure, the life of one
   appeal (status steps with increasing timestamps), synthetic people and phones. Unit-tested in
   tests/unit/test_appeal_history.py;
-* writing (`generate_history`): reads the registry once, routes every building once through
-  layers.routing.route_building, and streams rows into PostgreSQL with COPY.
+* writing (`generate_history`): reads the registry once, routes each building that gets appeals once
+  through layers.routing.route_building, and streams rows into PostgreSQL with COPY.
 
 Everything random comes from `random.Random(seed)` and from hashes of the seed, so the same seed, the
 same registry and the same end date give the same history.
@@ -791,19 +791,30 @@ def _route_of(decision: routing.Decision) -> Route:
     )
 
 
-def route_places(places: Sequence[Place], *, kinds: Iterable[str], at: date) -> dict[int, dict[str, Route]]:
-    """Route every building once, through layers.routing.route_building itself (the live intake's routing).
-
-    Once per building rather than once per appeal: a building's providers do not change within the
-    generated history (the registry is taken as it is at the end of it).
+class RouteCache(dict):
+    """building id → {service kind: Route}, routed on first use through layers.routing.route_building itself
+    (the live intake's routing), once per building rather than once per appeal: a building's providers do
+    not change within the generated history (the registry is taken as it is at its end).
     """
-    kinds = sorted(set(kinds))
-    out: dict[int, dict[str, Route]] = {}
-    for place in places:
+
+    def __init__(self, places: Iterable[Place], *, kinds: Iterable[str], at: date):
+        super().__init__()
+        self.places = {p.id: p for p in places}
+        self.kinds = sorted(set(kinds))
+        self.at = at
+
+    def __missing__(self, place_id: int) -> dict[str, Route]:
+        place = self.places[place_id]
         building = Building(id=place.id, point=Point(place.lon, place.lat, srid=STORAGE_SRID))
-        out[place.id] = {d.service_kind: _route_of(d)
-                         for d in routing.route_building(building=building, service_kinds=kinds, at=at)}
-    return out
+        routed = {d.service_kind: _route_of(d)
+                  for d in routing.route_building(building=building, service_kinds=self.kinds, at=self.at)}
+        self[place_id] = routed
+        return routed
+
+    def workable(self, place: Place, kinds: Iterable[str]) -> bool:
+        """Every service kind has a provider here (routed, or one a dispatcher can pick)."""
+        mine = self[place.id]
+        return all(k in mine and mine[k].workable for k in kinds)
 
 
 # --- planning ---------------------------------------------------------------------------------------------
@@ -816,23 +827,30 @@ class Pool:
     places: tuple[Place, ...]
     cumulative: tuple[float, ...]
 
-    def pick(self, rng: random.Random) -> Place:
-        return self.places[bisect.bisect_left(self.cumulative, rng.random() * self.cumulative[-1])]
+    def pick(self, rng: random.Random, routes: RouteCache, *, tries: int = 8) -> Place | None:
+        """A building, by weight, where every service kind of the category is workable (None after `tries`)."""
+        for _ in range(tries):
+            place = self.places[bisect.bisect_left(self.cumulative, rng.random() * self.cumulative[-1])]
+            if routes.workable(place, self.cat.kinds):
+                return place
+        return None
 
 
-def build_pools(places: Sequence[Place], cats: Sequence[Cat], routes: dict[int, dict[str, Route]]) -> list[Pool]:
-    """One pool per category that has at least one building where every service kind it needs is workable."""
+def build_pools(places: Sequence[Place], cats: Sequence[Cat], routes: RouteCache, *, seed: int) -> list[Pool]:
+    """One pool per category whose buildings (by weight) are, at least sometimes, served for all its kinds."""
     pools = []
     for cat in cats:
         chosen, weights = [], []
         for place in places:
             w = building_weight(place, cat)
-            mine = routes.get(place.id, {})
-            if w > 0 and all(k in mine and mine[k].workable for k in cat.kinds):
+            if w > 0:
                 chosen.append(place)
                 weights.append(w)
-        if chosen:
-            pools.append(Pool(cat, tuple(chosen), tuple(cumulative(weights))))
+        if not chosen:
+            continue
+        pool = Pool(cat, tuple(chosen), tuple(cumulative(weights)))
+        if pool.pick(seeded(seed, "probe", cat.code), routes, tries=40) is not None:
+            pools.append(pool)
     return pools
 
 
@@ -855,7 +873,7 @@ def _days(start: date, end: date) -> Iterable[date]:
 _WEEKDAY_MEAN = sum(WEEKDAY_FACTOR) / 7
 
 
-def plan_background(rng: random.Random, pools: Sequence[Pool], *, start: date, now: datetime,
+def plan_background(rng: random.Random, pools: Sequence[Pool], routes: RouteCache, *, start: date, now: datetime,
                     appeals_per_year: float, mix: Mix) -> list[Planned]:
     """Appeals of the ordinary flow: per day and category a Poisson count shaped by season and weekday."""
     total_share = sum(CATEGORY_SHARES.get(p.cat.code, OTHER_SHARE) for p in pools) or 1.0
@@ -867,8 +885,9 @@ def plan_background(rng: random.Random, pools: Sequence[Pool], *, start: date, n
         for pool, rate in rates:
             for _ in range(poisson(rng, rate * category_season(pool.cat.kinds, day) * weekday)):
                 at = random_time_of_day(rng, day)
-                if at <= now:
-                    out.append(Planned(at=at, cat=pool.cat, place=pool.pick(rng), channel=_channel(rng, mix)))
+                place = pool.pick(rng, routes)
+                if at <= now and place is not None:
+                    out.append(Planned(at=at, cat=pool.cat, place=place, channel=_channel(rng, mix)))
     return out
 
 
@@ -899,7 +918,7 @@ MAX_BURST_BUILDINGS = 80
 
 
 def plan_burst_appeals(rng: random.Random, bursts: Sequence[Burst], pools: Sequence[Pool],
-                       routes: dict[int, dict[str, Route]], *, now: datetime) -> tuple[list[Planned], int]:
+                       routes: RouteCache, *, now: datetime) -> tuple[list[Planned], int]:
     """The appeals of each failure: the buildings near it served by the same provider call within hours,
     the first call of a building opens an appeal, the neighbours' calls are added to it, some file
     online as well (a duplicate). Returns the appeals and how many failures produced any."""
@@ -918,10 +937,13 @@ def plan_burst_appeals(rng: random.Random, bursts: Sequence[Burst], pools: Seque
             grids[code] = (Grid(pool.places), frozenset(p.id for p in pool.places))
         grid, members = grids[code]
         kind = pool.cat.kinds[0]
-        epicentre = pool.pick(rng)
+        epicentre = pool.pick(rng, routes)
+        if epicentre is None:
+            continue
         provider = routes[epicentre.id][kind].provider_id
         hit = [p for p in grid.near(epicentre.x, epicentre.y, burst.radius_m)
-               if p.id in members and routes[p.id][kind].provider_id == provider][:MAX_BURST_BUILDINGS]
+               if p.id in members and routes.workable(p, pool.cat.kinds)
+               and routes[p.id][kind].provider_id == provider][:MAX_BURST_BUILDINGS]
         fixed_at = burst.start + timedelta(hours=burst.hours * rng.uniform(0.9, 1.3))
         any_call = False
         for place in hit:
@@ -1009,7 +1031,7 @@ SWEEP_DELAY = timedelta(minutes=3)  # the escalation job runs every few minutes
 
 
 class _Writer:
-    def __init__(self, *, seed: int, now: datetime, mix: Mix, routes: dict[int, dict[str, Route]],
+    def __init__(self, *, seed: int, now: datetime, mix: Mix, routes: RouteCache,
                  counters: Counters):
         from appeals.models import Appeal, AppealEvent, AppealRoute, Call
 
@@ -1225,7 +1247,7 @@ def _truncate() -> None:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def plan_history(*, seed: int, pools: Sequence[Pool], routes: dict[int, dict[str, Route]], now: datetime,
+def plan_history(*, seed: int, pools: Sequence[Pool], routes: RouteCache, now: datetime,
                  years: float, calls_per_year: float, count: int | None, mix: Mix
                  ) -> tuple[list[Planned], list[tuple[datetime, str, str, str]], int]:
     """Every appeal (sorted by time) and every plain call of the history, and how many failures there were.
@@ -1248,7 +1270,7 @@ def plan_history(*, seed: int, pools: Sequence[Pool], routes: dict[int, dict[str
             appeal_calls = calls_per_year * (1.0 - mix.consultation_share - mix.other_call_share) * span_years
             per_appeal = mix.phone_share + mix.repeat_rate + mix.status_rate
             background = max(appeal_calls - burst_calls, 0.0) / per_appeal / span_years
-        plan = plan_background(rng, pools, start=start, now=now, appeals_per_year=background, mix=mix)
+        plan = plan_background(rng, pools, routes, start=start, now=now, appeals_per_year=background, mix=mix)
         plan += burst_appeals
         if count is None or len(plan) >= count:
             break
@@ -1291,15 +1313,16 @@ def generate_history(*, seed: int = DEFAULT_SEED, years: float = 3.0, calls_per_
             _truncate()
         places = load_places()
         cats = load_categories()
-        routes = route_places(places, kinds={k for c in cats for k in c.kinds}, at=now.date())
-        pools = build_pools(places, cats, routes)
+        routes = RouteCache(places, kinds={k for c in cats for k in c.kinds}, at=now.date())
+        pools = build_pools(places, cats, routes, seed=seed)
         dropped = tuple(sorted({c.code for c in cats} - {p.cat.code for p in pools}))
-        say(f"{len(places)} buildings routed, {len(pools)} categories ({', '.join(dropped) or 'none'} without buildings)")
+        say(f"{len(places)} buildings, {len(pools)} categories ({', '.join(dropped) or 'none'} without buildings)")
 
         plan, plain_calls, counters.bursts = plan_history(
             seed=seed, pools=pools, routes=routes, now=now, years=years, calls_per_year=calls_per_year,
             count=count, mix=mix)
-        say(f"planned {len(plan)} appeals ({counters.bursts} failures), {len(plain_calls)} consultations and other calls")
+        say(f"planned {len(plan)} appeals ({counters.bursts} failures), {len(plain_calls)} consultations and other "
+            f"calls; {len(routes)} buildings routed")
 
         with connection.cursor() as cursor:
             cursor.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(sql.Identifier(Appeal._meta.db_table)))

@@ -35,6 +35,7 @@ migrate: deps venv db
 
 demo: deps venv assets db redis migrate
 	@$(PY) manage.py load_demo_city
+	@$(PY) manage.py generate_appeals --years 3
 	@echo "E-City on http://127.0.0.1:$(PORT)/  (make stop to stop)"
 	@$(PY) manage.py setup_demo --print-accounts
 	@scripts/workers.sh start

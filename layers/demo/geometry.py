@@ -296,28 +296,26 @@ def _place(layouts: list[NeighbourhoodLayout], boundary_metric: MultiPolygon, *,
 
 
 def _materialise(n: NeighbourhoodLayout) -> None:
-    """Street axes and building footprints of a placed neighbourhood, in metres."""
+    """Street axes and building footprints of a placed neighbourhood, in metres (one numpy pass)."""
     s = n.style
     for st in n.streets:
-        y = s.margin + st.row * s.row_spacing
-        x0, x1 = s.margin + st.x0, s.margin + st.x0 + st.length
-        xs, ys = n.to_metric(np.array([x0, x1]), np.array([y, y]))
+        row_y = s.margin + st.row * s.row_spacing
+        xs, ys = n.to_metric(np.array([s.margin + st.x0, s.margin + st.x0 + st.length]), np.array([row_y, row_y]))
         st.axis = LineString(np.column_stack([xs, ys]))
-        if not st.buildings:
-            continue
-        bx = np.array([s.margin + st.x0 + b.x for b in st.buildings])
-        by = np.array([y + b.y for b in st.buildings])
-        bw = np.array([b.width for b in st.buildings])
-        bd = np.array([b.depth for b in st.buildings])
-        cx = np.stack([bx, bx + bw, bx + bw, bx, bx], axis=1)
-        cy = np.stack([by, by, by + bd, by + bd, by], axis=1)
-        mx, my = n.to_metric(cx, cy)
-        footprints = shapely.polygons(np.stack([mx, my], axis=2))
-        px, py = n.to_metric(bx + bw / 2, by + bd / 2)
-        points = shapely.points(px, py)
-        bounds = np.stack([mx.min(axis=1), my.min(axis=1), mx.max(axis=1), my.max(axis=1)], axis=1).tolist()
-        for b, f, p, x, y, bb in zip(st.buildings, footprints, points, px.tolist(), py.tolist(), bounds, strict=True):
-            b.footprint, b.point, b.px, b.py, b.bounds = f, p, x, y, tuple(bb)
+    plans = [(st, b) for st in n.streets for b in st.buildings]
+    if not plans:
+        return
+    bx = np.array([s.margin + st.x0 + b.x for st, b in plans])
+    by = np.array([s.margin + st.row * s.row_spacing + b.y for st, b in plans])
+    bw = np.array([b.width for _, b in plans])
+    bd = np.array([b.depth for _, b in plans])
+    mx, my = n.to_metric(np.stack([bx, bx + bw, bx + bw, bx, bx], axis=1), np.stack([by, by, by + bd, by + bd, by], axis=1))
+    footprints = shapely.polygons(np.stack([mx, my], axis=2))
+    px, py = n.to_metric(bx + bw / 2, by + bd / 2)
+    points = shapely.points(px, py)
+    bounds = np.stack([mx.min(axis=1), my.min(axis=1), mx.max(axis=1), my.max(axis=1)], axis=1).tolist()
+    for (_, b), f, p, x, y, bb in zip(plans, footprints, points, px.tolist(), py.tolist(), bounds, strict=True):
+        b.footprint, b.point, b.px, b.py, b.bounds = f, p, x, y, tuple(bb)
 
 
 def generate_layout(register: CleanRegister, boundary_lonlat: MultiPolygon, *, seed: int) -> DemoLayout:

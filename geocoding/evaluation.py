@@ -93,7 +93,7 @@ def _typo(name: str, rng: random.Random) -> str | None:
     return " ".join(words)
 
 
-def generate_cases(*, seed: int = SEED, buildings_per_form: int = 1, sample: int = 260) -> list[Case]:
+def generate_cases(*, seed: int = SEED, sample: int = 260) -> list[Case]:
     """Deterministic cases over the registry in the database (the demo city in tests and the command)."""
     from layers.models import Building, Neighbourhood, Street, StreetAlias
 

@@ -10,20 +10,26 @@ from geopy.exc import GeocoderQueryError
 
 from geocoding import services
 from geocoding.geopy_geocoder import ECity, external_geocoder
-from tests import factories
+from tests.integration.test_geocoding_town import build_town
+
+
+@pytest.fixture
+def town(db):
+    """The test town (names the demo city does not have): see test_geocoding_town.py."""
+    return build_town()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_geopy_class_geocodes_and_reverses_through_our_api(live_server):
-    city = factories.tiny_city()
+    city = build_town()
     netloc = urlsplit(live_server.url).netloc
     ecity = ECity(domain=netloc, scheme="http", timeout=10)
-    loc = ecity.geocode("ул. Парковая 12а")
-    b = city.buildings["parkova:12А"]
-    assert loc.address == "вулиця Паркова, 12А"
+    loc = ecity.geocode("ул. Ореховая 12а")
+    b = city.buildings["horikhova:12А"]
+    assert loc.address == "вулиця Горіхова, 12А"
     assert (loc.latitude, loc.longitude) == pytest.approx((b.point.y, b.point.x))
     assert loc.raw["building_id"] == b.id and loc.raw["match"] in ("exact", "alias")
-    both = ecity.geocode("Шкільна 4", exactly_one=False)
+    both = ecity.geocode("Вербова 4", exactly_one=False)
     assert len(both) == 2 and {x.raw["match"] for x in both} == {"ambiguous"}
     assert ecity.geocode("Неіснуюча 99") is None
     back = ecity.reverse(f"{b.point.y}, {b.point.x}")
@@ -61,7 +67,7 @@ def fake_nominatim():
 
 
 @pytest.mark.django_db
-def test_the_fallback_is_off_by_default_and_asks_nobody(registry, fake_nominatim, settings):
+def test_the_fallback_is_off_by_default_and_asks_nobody(town, fake_nominatim, settings):
     settings.GEOCODER_FALLBACK_URL = ""
     assert services.geocode(query="Неіснуюча 5") == []
     assert _FakeNominatim.hits == []
@@ -69,8 +75,8 @@ def test_the_fallback_is_off_by_default_and_asks_nobody(registry, fake_nominatim
 
 @pytest.mark.django_db
 def test_the_fallback_answers_when_we_find_nothing_tied_to_our_building_and_flagged_approximate(
-        registry, fake_nominatim, settings):
-    b = registry.buildings["druzhby:3"]
+        town, fake_nominatim, settings):
+    b = town.buildings["tykha:3"]
     fake_nominatim.answer = (b.point.x, b.point.y)
     settings.GEOCODER_FALLBACK_URL = f"http://127.0.0.1:{fake_nominatim.server_port}"
     results = services.geocode(query="Неіснуюча 5")
@@ -81,12 +87,12 @@ def test_the_fallback_answers_when_we_find_nothing_tied_to_our_building_and_flag
     assert path == "/search" and params["q"] == ["Неіснуюча 5"]
     # Our own gazetteer still answers first: the fallback is not asked for a known address.
     _FakeNominatim.hits.clear()
-    assert services.geocode(query="Паркова 12")[0].match == "exact"
+    assert services.geocode(query="Горіхова 12")[0].match == "exact"
     assert _FakeNominatim.hits == []
 
 
 @pytest.mark.django_db
-def test_an_unreachable_fallback_gives_an_empty_result_not_an_error(registry, settings):
+def test_an_unreachable_fallback_gives_an_empty_result_not_an_error(town, settings):
     settings.GEOCODER_FALLBACK_URL = "http://127.0.0.1:9"  # discard port: nothing listens
     settings.GEOCODER_FALLBACK_TIMEOUT = 0.5
     assert services.geocode(query="Неіснуюча 5") == []

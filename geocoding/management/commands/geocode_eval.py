@@ -16,12 +16,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=evaluation.SEED)
+        parser.add_argument("--sample", type=int, default=260, help="how many streets the generated set samples")
         parser.add_argument("--failures", type=int, default=20, help="how many failed queries to list")
         parser.add_argument("--write", type=Path, help="also write the generated cases to this CSV")
         parser.add_argument("--no-handwritten", action="store_true")
 
     def handle(self, *args, **opts):
-        cases = evaluation.generate_cases(seed=opts["seed"])
+        cases = evaluation.generate_cases(seed=opts["seed"], sample=opts["sample"])
         if opts["write"]:
             evaluation.write_cases(cases, opts["write"])
         if not opts["no_handwritten"]:

@@ -165,3 +165,23 @@ class DuplicateForm(_VersionedForm):
 class PlanDateForm(_VersionedForm):
     plan_date = forms.DateField(label=_("Планова дата"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Примітка"), required=False, max_length=500)
+
+
+class AssignForm(_VersionedForm):
+    """The dispatcher chooses a provider for each service kind of the category (a routing gap or overlap).
+
+    kinds: (code, name, current provider id or None, providers that serve the kind, best first).
+    """
+
+    note = forms.CharField(label=_("Примітка"), required=False, max_length=500)
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, name, current, providers in kinds:
+            self.fields[f"provider_{code}"] = forms.ModelChoiceField(
+                label=name, queryset=providers, initial=current, empty_label=_("— оберіть виконавця —"),
+            )
+        self.kind_codes = [code for code, *_rest in kinds]
+
+    def chosen(self) -> dict:
+        return {code: self.cleaned_data[f"provider_{code}"] for code in self.kind_codes}

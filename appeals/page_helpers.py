@@ -8,14 +8,13 @@ scoped selector (roles.scope_appeals is applied inside them), so a filter here c
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -290,22 +289,28 @@ class ControlLine:
     escalated: int = 0
 
 
-def control_summary(appeals: Iterable[Appeal], *, now: datetime | None = None) -> list[ControlLine]:
-    """Counts by (provider, neighbourhood) of the escalation queue: overdue and escalated."""
+def control_summary(queue: QuerySet[Appeal], *, now: datetime | None = None) -> list[ControlLine]:
+    """Counts of a (scoped) escalation queue by (provider holding it, neighbourhood), in one grouped query.
+
+    An appeal held by two providers counts for each; one that no provider holds (a routing gap) is
+    counted under an empty provider.
+    """
     now = now or timezone.now()
-    overdue: Counter = Counter()
-    escalated: Counter = Counter()
-    for a in appeals:
-        area = str(a.building.neighbourhood) if a.building_id and a.building.neighbourhood_id else ""
-        providers = _active_providers(a) or [""]
-        for p in providers:
-            key = (p, area)
-            escalated[key] += 1
-            if is_overdue(a, now):
-                overdue[key] += 1
-    keys = sorted(escalated, key=lambda k: (-escalated[k], k))
-    return [ControlLine(provider=p, area=area, overdue=overdue[(p, area)], escalated=escalated[(p, area)])
-            for p, area in keys]
+    ids = queue.order_by().values("pk")
+    held = (AppealRoute.objects.filter(active=True, provider__isnull=False, appeal_id__in=ids)
+            .values("provider__name", "provider__short_name", "appeal__building__neighbourhood__name_uk")
+            .annotate(escalated=Count("appeal_id", distinct=True),
+                      overdue=Count("appeal_id", distinct=True, filter=Q(appeal__deadline__lt=now))))
+    lines = [ControlLine(provider=r["provider__short_name"] or r["provider__name"],
+                         area=r["appeal__building__neighbourhood__name_uk"] or "",
+                         overdue=r["overdue"], escalated=r["escalated"]) for r in held]
+    unheld = (queue.order_by().exclude(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"), active=True,
+                                                                          provider__isnull=False)))
+              .values("building__neighbourhood__name_uk")
+              .annotate(escalated=Count("id"), overdue=Count("id", filter=Q(deadline__lt=now))))
+    lines += [ControlLine(provider="", area=r["building__neighbourhood__name_uk"] or "", overdue=r["overdue"],
+                          escalated=r["escalated"]) for r in unheld]
+    return sorted(lines, key=lambda line: (-line.escalated, line.provider, line.area))
 
 
 # --- the appeal card ------------------------------------------------------------------------------
@@ -333,3 +338,22 @@ def history(appeal: Appeal) -> list[AppealEvent]:
         e.from_label = _STATUS_LABELS.get(e.from_status, e.from_status)
         e.to_label = _STATUS_LABELS.get(e.to_status, e.to_status)
     return events
+
+
+def assignment_kinds(appeal: Appeal) -> list[tuple]:
+    """For the dispatcher's manual assignment: each service kind of the category, its current provider,
+    and the providers that serve that kind (the routing's candidates for it first)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from layers.models import Provider
+
+    current = {r.service_kind_id: r for r in active_routes(appeal)}
+    out = []
+    for kind in appeal.category.service_kinds.order_by("code"):
+        route = current.get(kind.code)
+        candidate_ids = [c["id"] for c in (route.candidates if route else []) if isinstance(c, dict) and "id" in c]
+        providers = Provider.objects.filter(service_kinds=kind).annotate(
+            rank=Case(When(pk__in=candidate_ids or [0], then=Value(0)), default=Value(1), output_field=IntegerField()),
+        ).order_by("rank", "name")
+        out.append((kind.code, kind.name_uk, route.provider_id if route else None, providers))
+    return out

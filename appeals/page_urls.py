@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/", views.home, name="appeals-home"),
     path("dispatch/", views.dispatch, name="dispatch"),
     path("dispatch/search/", views.search, name="dispatch-search"),
+    path("dispatch/shift/", views.shift_report, name="dispatch-shift"),
     path("dispatch/phone.json", views.phone_history, name="dispatch-phone"),
     path("dispatch/building.json", views.building_info, name="dispatch-building"),
     path("dispatch/preview.json", views.category_preview, name="dispatch-preview"),

@@ -223,6 +223,16 @@ def _paged(request, qs) -> dict:
             "query_without_page": query.urlencode()}
 
 
+@require_GET
+@require_role(*DISPATCH_ROLES)
+def shift_report(request):
+    """Level-1 control: the appeals a provider held through the last shift without a single report."""
+    report = selectors.latest_shift_report()
+    qs = selectors.shift_report_appeals(user=request.user, report=report) if report else None
+    return render(request, "appeals/shift_report.html", _context(
+        request, report=report, show_personal=True, **_paged(request, qs)))
+
+
 # --- the provider's journal -------------------------------------------------------------------------
 
 
@@ -266,7 +276,7 @@ def control(request):
         qs = page_helpers.held_by_provider(qs, d["provider"].pk)
     if d.get("area"):
         qs = page_helpers.in_neighbourhood(qs, d["area"].pk)
-    summary = page_helpers.control_summary(qs[:5000])
+    summary = page_helpers.control_summary(qs)
     return render(request, "appeals/control.html", _context(
         request, form=form, summary=summary, show_personal=False, **_paged(request, qs)))
 
@@ -287,6 +297,7 @@ ACTIONS = {
 }
 SPECIAL_ACTIONS = {
     "reroute": (forms.AcceptForm, _("Маршрутизувати знову"), ""),
+    "assign": (forms.AssignForm, _("Призначити виконавців"), "primary"),
     "plan": (forms.PlanDateForm, _("Встановити планову дату"), "primary"),
 }
 
@@ -312,6 +323,10 @@ def _actions_for(request, appeal, bound: dict | None = None) -> list[dict]:
         form_class, label, css = SPECIAL_ACTIONS["reroute"]
         out.append({"name": "reroute", "label": label, "css": css,
                     "form": bound.get("reroute") or form_class(prefix="reroute", initial={"version": appeal.version})})
+        form_class, label, css = SPECIAL_ACTIONS["assign"]
+        out.append({"name": "assign", "label": label, "css": css,
+                    "form": bound.get("assign") or form_class(prefix="assign", initial={"version": appeal.version},
+                                                              kinds=page_helpers.assignment_kinds(appeal))})
     if appeal.is_open and role in (workflow.SUPERVISOR, workflow.ADMINISTRATOR):
         form_class, label, css = SPECIAL_ACTIONS["plan"]
         out.append({"name": "plan", "label": label, "css": css,
@@ -355,7 +370,8 @@ def appeal_action(request, number: str, action: str):
     form_class = ACTIONS[action][1] if action in ACTIONS else SPECIAL_ACTIONS[action][0]
     # The plan form on the control page posts unprefixed fields; the card's forms are prefixed.
     prefix = None if "version" in request.POST else action
-    form = form_class(request.POST, prefix=prefix)
+    extra = {"kinds": page_helpers.assignment_kinds(appeal)} if action == "assign" else {}
+    form = form_class(request.POST, prefix=prefix, **extra)
     if not form.is_valid():
         messages.error(request, _("Перевірте поля форми."))
         return render(request, "appeals/appeal_detail.html",
@@ -364,6 +380,9 @@ def appeal_action(request, number: str, action: str):
     try:
         if action == "reroute":
             services.reroute(appeal=appeal, actor=request.user, version=d["version"], note=d.get("note", ""))
+        elif action == "assign":
+            services.reroute(appeal=appeal, actor=request.user, version=d["version"], providers=form.chosen(),
+                             note=d.get("note", ""))
         elif action == "plan":
             services.set_plan_date(appeal=appeal, actor=request.user, version=d["version"],
                                    plan_date=d["plan_date"], note=d.get("note", ""))

@@ -251,3 +251,36 @@ def test_analyst_pages_show_no_names_phones_or_flats(world):
     assert client.post(reverse("appeal-action", args=[appeal.number, "accept"]),
                        {"accept-version": appeal.version}).status_code == 403
     assert client.get(reverse("dispatch-phone"), {"phone": PHONE}).status_code == 403
+
+
+def test_a_routing_gap_is_closed_by_the_dispatcher_choosing_a_provider_on_the_card(world):
+    appeal = intake(world, building=world.buildings["shkilna_e:4"])  # no housing office in the east
+    assert appeal.status == Status.REGISTERED
+    client = client_for(world.dispatcher)
+    page = client.get(reverse("appeal-detail", args=[appeal.number])).content.decode()
+    assert 'id="action-assign"' in page and "ЖЕК-1" in page
+    response = client.post(reverse("appeal-action", args=[appeal.number, "assign"]),
+                           {"assign-version": appeal.version, "assign-provider_in_house": world.providers["zhek1"].pk})
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    [route] = appeal.routes.filter(active=True)
+    assert (appeal.status, route.provider, route.outcome) == (Status.SENT, world.providers["zhek1"], "manual")
+    journal = client_for(world.op_zhek).get(reverse("journal")).content.decode()
+    assert f'data-number="{appeal.number}"' in journal
+
+
+def test_at_shift_end_the_dispatcher_sees_the_appeals_a_provider_left_without_a_report(world):
+    from appeals.control import record_shift_report
+
+    silent = intake(world)
+    reported = intake(world, category=world.cat_water)
+    client_for(world.op_water).post(reverse("appeal-action", args=[reported.number, "accept"]),
+                                    {"accept-version": reported.version})
+    start = timezone.now() + timedelta(seconds=1)
+    # The water utility reports during the shift; ЖЕК-1 says nothing.
+    reported.refresh_from_db()
+    services.change_status(appeal=reported, actor=world.op_water, to_status=Status.IN_PROGRESS,
+                           version=reported.version, now=start + timedelta(hours=1))
+    record_shift_report(shift_start=start, shift_end=start + timedelta(hours=12), now=start + timedelta(hours=12))
+    page = client_for(world.dispatcher).get(reverse("dispatch-shift")).content.decode()
+    assert f'data-number="{silent.number}"' in page and f'data-number="{reported.number}"' not in page

@@ -264,6 +264,9 @@ class Index:
             hinted = [s for s in cands if s.neighbourhood_id in hints]
             if hinted:
                 cands = hinted
+        if len(cands) > 1 and p.house_key and any(s.ordered for s in cands):
+            # A registry street without a single building cannot hold the house asked for.
+            cands = [s for s in cands if s.ordered]
         if len(cands) > 1 and len({s.neighbourhood_id for s in cands}) == 1 and p.house_key:
             # One neighbourhood, several types (вулиця Миру, проспект Миру) and no type said: the house decides.
             with_house = [s for s in cands if p.house_key in s.houses]

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from layers.housenumbers import parse_housenumber
 
@@ -31,7 +31,7 @@ _HOUSE_PREFIX = re.compile(r"^(?:будинок|буд|дом|д|б|№)\s*\.?\s
 _BLOCK_WORD = re.compile(r"(?:блок|бл|стр|будова)\s*\.?")
 _SPACE_OR_DASH = re.compile(r"[\s-]")
 _BRACKETED = re.compile(r"\([^)]*\)")
-_OPEN_BRACKET = re.compile(r"\(\s*[^\s\d(]*")
+_OPEN_BRACKET = re.compile(r"\([^\d(]*")
 _WORD_GLUED_TO_DIGIT = re.compile(r"([а-яіїєґ]{3,})(\d)")
 _SEMICOLON_BRACKETS = re.compile(r"[;\[\]]")
 _DOT_BEFORE_WORD = re.compile(r"\.(?=[^\s\d.,])")
@@ -151,7 +151,8 @@ for _canon, _forms in {
 DOTTED_ONLY_TYPES = {"в": "вулиця", "ш": "шосе"}
 _FULL_WORD_TYPES = set(STREET_TYPES.values()) | {"улица", "переулок", "площадь", "шоссе", "проезд", "набережная", "линия",
                                                   "микрорайон", "квартал", "спуск", "тупик"}
-_FULL_TYPE_WORDS = ("вулиця", "улица", "провулок", "переулок", "проспект", "бульвар", "площа", "просп", "проїзд", "проезд")
+_FULL_TYPE_WORDS = ("вулиця", "улица", "провулок", "переулок", "проспект", "бульвар", "площа", "просп", "проїзд", "проезд",
+                    "вул", "пров")
 # A type word that is also a common street name ("вулиця Набережна"): a name when nothing else is.
 _TYPE_WORDS_THAT_NAME = {"набережна", "набережная", "майдан", "лінія", "линия", "спуск"}
 
@@ -263,9 +264,11 @@ def split_type(text: str) -> tuple[str, str]:
             t = _type_of(tokens[i])
             if t and (tokens[i].endswith(".") or tokens[i] not in _FULL_WORD_TYPES):
                 return " ".join(tokens[:i] + tokens[i + 1:]), t
-    if len(tokens) > 1 and len(tokens[0]) >= 5:  # "улиця", "прпосп": a typo in the leading type word
+    if len(tokens) > 1 and len(tokens[0]) >= 4:  # "улиця", "прпосп", "проволук": a typo in the leading type word
+        head = tokens[0].rstrip(".")
         for full in _FULL_TYPE_WORDS:
-            if Levenshtein.distance(tokens[0].rstrip("."), full, score_cutoff=1) <= 1:
+            limit = 2 if len(head) >= 7 and len(full) >= 7 else 1
+            if OSA.distance(head, full, score_cutoff=limit) <= limit:
                 return " ".join(tokens[1:]), STREET_TYPES[full]
     return " ".join(tokens), ""
 
@@ -280,7 +283,9 @@ _HINT_MARKERS = (
 )
 _HINT = re.compile(rf"^\s*(?P<marker>{_HINT_MARKERS})\s*\.?\s+(?P<name>.+)$")
 _MICRODISTRICT_MARKERS = {"мкр", "мкрн", "мікрорайон", "микрорайон", "м-н"}
-_REGION = re.compile(r"[^\W\d_]+(?:ська|ская|ской|ської|цька|цкая)\s+(?:обл\b\.?|область)|(?:обл\b\.?|область)\s+[^\W\d_]+(?:ська|ская)\b")
+_REGION = re.compile(
+    r"[^\W\d_][\w'.-]*\s+(?:обл\b\.?|область|р-н\b\.?|район\b)|(?:обл\b\.?|область)\s+[^\W\d_]+(?:ська|ская)\b"
+)
 # Parts of an address below the building: entrance, floor, section, hostel room. Not the house, not the flat.
 _BUILDING_NOISE = re.compile(
     r"(?:(?<=[\s,.])|^)(?:секція|секция|секц|сексія|під'їзд|підʼїзд|подъезд|під|пар|єт|эт|поверх|пов|этаж|гуртожиток|гуртож|гурт|гур|общ|"
@@ -288,7 +293,7 @@ _BUILDING_NOISE = re.compile(
     r"(?![-а-яіїє])\s*\.?\s*(?:\d{1,3}(?:\s*-\s*\d{1,3})?|[а-яіїє](?![а-яіїє]))?(?:\s*\.\s*\d{1,3})?"
     r"|№"
     r"|(?:корпус|корп)\s*\.?\s*(?=,|$)"
-    r"|\b\d{1,2}\s*(?:поверх|этаж|пов)\b"
+    r"|\b\d{1,2}\s*(?:поверх|этаж|пов)\b(?!\s*\d)"
 )
 _MASSIF = re.compile(r"\b(?:жилой|житловий|жилий)\s+масс?ив\b")
 _BARE_FLAT = re.compile(
@@ -375,7 +380,7 @@ def parse_address(text: str) -> ParsedAddress:
     text = _REGION.sub(" ", text)
     text = _CITY_NOISE.sub(" ", text)
     text = _BRACKETED.sub(" ", text)  # "(Танкова)": an old name in brackets, not the street
-    text = _OPEN_BRACKET.sub(" ", text)  # an unclosed bracket: drop its first word
+    text = _OPEN_BRACKET.sub(" ", text)  # an unclosed bracket: drop what it opened, up to a number
     text = _BUILDING_NOISE.sub(" ", text)
     text = _WORD_GLUED_TO_DIGIT.sub(r"\1 \2", text)  # "Первомайского4"
     text = _SEMICOLON_BRACKETS.sub(",", text)

@@ -141,3 +141,10 @@ def test_the_index_builds_from_the_database_and_counts_the_buildings(town):
     from layers.models import Building
 
     assert idx.building_count == Building.objects.filter(street__isnull=False).count() >= len(town.buildings)
+
+
+def test_a_namesake_street_without_buildings_does_not_make_a_house_ambiguous(town):
+    factories.street("Горіхова", neighbourhood=None)  # registered, never built on
+    r = top("Горіхова 14")
+    assert r.building_id == town.buildings["horikhova:14"].id and r.match == "exact"
+    assert top("вул. Горіхова").match == "ambiguous"  # the street alone: both fit

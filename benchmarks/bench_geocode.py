@@ -1,4 +1,8 @@
-"""Geocoding: index build, single queries (incl. fuzzy), batch throughput, /api/v1/geocode and suggest, on the demo city."""
+"""Geocoding: index build, single queries (incl. fuzzy), batch throughput, /api/v1/geocode and suggest, on the demo city.
+
+Wall times on a shared machine include waiting for a core; CPU times (time.process_time) are what one core
+spends on the work, which is what the issue's "on one core" figures ask for. Both are printed.
+"""
 
 from __future__ import annotations
 
@@ -25,15 +29,17 @@ def main() -> None:
 
     from geocoding import evaluation, gazetteer, services
 
-    builds = []
+    builds, builds_cpu = [], []
     for _ in range(3):
         _clear_caches()
         gazetteer.invalidate()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         idx = gazetteer.get_index()
         builds.append(time.perf_counter() - t)
+        builds_cpu.append(time.process_time() - c)
     print(f"   index: {idx.building_count} buildings, {len(idx.streets)} streets", flush=True)
-    report("index build", {"min": min(builds) * 1000, "max": max(builds) * 1000})
+    report("index build, wall", {"min": min(builds) * 1000, "max": max(builds) * 1000})
+    report("index build, CPU of this process (the DB works besides)", {"min": min(builds_cpu) * 1000})
 
     cases = evaluation.generate_cases() + evaluation.load_handwritten()
     queries = [c.query for c in cases]
@@ -60,16 +66,16 @@ def main() -> None:
         c = time.process_time()
         services.geocode(query=q)
         cpu.append(time.process_time() - c)
-    report("single query, CPU time (coarse clock)", percentiles(cpu))
+    report("single query, CPU time (all forms)", percentiles(cpu))
 
     _clear_caches()
     batch = queries * 5
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for q in batch:
         services.geocode(query=q, limit=1)
-    dt = time.perf_counter() - t
-    print(f"   batch (one core, {len(batch)} addresses, each distinct query parsed once): "
-          f"{len(batch) / dt:,.0f} addresses/s", flush=True)
+    dt, dc = time.perf_counter() - t, time.process_time() - c
+    print(f"   batch ({len(batch)} addresses, each distinct one parsed once): {len(batch) / dc:,.0f} addresses/s "
+          f"of CPU time ({len(batch) / dt:,.0f}/s wall)", flush=True)
     for _ in range(3):
         _clear_caches()
         t, c = time.perf_counter(), time.process_time()
@@ -83,30 +89,36 @@ def main() -> None:
     with override_settings(ROOT_URLCONF="geocoding.urls"):
         client = Client()
         client.get("/api/v1/geocode", {"q": "Паркова 5"})
-        api = []
+        api, api_cpu = [], []
         _clear_caches()
         for q in queries[:600]:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             r = client.get("/api/v1/geocode", {"q": q})
             api.append(time.perf_counter() - t)
+            api_cpu.append(time.process_time() - c)
             assert r.status_code == 200, (q, r.status_code)
-        report("GET /api/v1/geocode (Django test client)", percentiles(api))
+        report("GET /api/v1/geocode (Django test client), wall", percentiles(api))
+        report("GET /api/v1/geocode (Django test client), CPU", percentiles(api_cpu))
 
         prefixes = []
         for c in cases[:400]:
             if c.street:
                 prefixes += [c.street[:3], c.street[:6], f"{c.street} 1"]
-        sug, sug_api = [], []
+        sug, sug_cpu, sug_api, sug_api_cpu = [], [], [], []
         for p in prefixes:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             services.suggest(prefix=p)
             sug.append(time.perf_counter() - t)
+            sug_cpu.append(time.process_time() - c)
         for p in prefixes[:300]:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             client.get("/api/v1/suggest", {"q": p})
             sug_api.append(time.perf_counter() - t)
-        report("suggest, in process", percentiles(sug))
-        report("GET /api/v1/suggest (Django test client)", percentiles(sug_api))
+            sug_api_cpu.append(time.process_time() - c)
+        report("suggest, in process, wall", percentiles(sug))
+        report("suggest, in process, CPU", percentiles(sug_cpu))
+        report("GET /api/v1/suggest (Django test client), wall", percentiles(sug_api))
+        report("GET /api/v1/suggest (Django test client), CPU", percentiles(sug_api_cpu))
 
     from layers.models import Building
 

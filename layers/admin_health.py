@@ -28,7 +28,8 @@ def registry_health_view(request, model_admin: admin.ModelAdmin | None = None):
         "opts": ServiceArea._meta,
         "report": report,
         "summary": report.summary(),
-        "gaps": [(code, kind_names.get(code, code), len(ids)) for code, ids in sorted(report.gaps.items())],
+        "gaps": [(code, kind_names.get(code, code), len(ids), report.gap_building_kinds.get(code, {}))
+                 for code, ids in sorted(report.gaps.items())],
         "kinds_without_areas": [kind_names.get(code, code) for code in report.kinds_without_areas],
         "overlaps": report.overlaps[:200],
         "empty_areas": ServiceArea.objects.filter(id__in=report.empty_areas).select_related("provider")[:200],

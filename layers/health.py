@@ -35,13 +35,13 @@ assigned AS (
     WHERE (ba.valid_from IS NULL OR ba.valid_from <= %(at)s) AND (ba.valid_to IS NULL OR ba.valid_to >= %(at)s)
 ),
 layered AS (SELECT DISTINCT kind FROM cover)
-SELECT 'gap', l.kind, b.id, NULL::bigint[], NULL::int[]
+SELECT 'gap', l.kind, b.id, NULL::bigint[], NULL::int[], b.kind
 FROM layered l CROSS JOIN layers_building b
 WHERE NOT EXISTS (SELECT 1 FROM cover c WHERE c.building_id = b.id AND c.kind = l.kind)
   AND NOT EXISTS (SELECT 1 FROM assigned s WHERE s.building_id = b.id AND s.kind = l.kind)
 UNION ALL
 SELECT 'overlap', c.kind, c.building_id, array_agg(c.area_id ORDER BY c.priority DESC, c.area_id),
-       array_agg(c.priority ORDER BY c.priority DESC, c.area_id)
+       array_agg(c.priority ORDER BY c.priority DESC, c.area_id), NULL
 FROM cover c
 WHERE NOT EXISTS (SELECT 1 FROM assigned s WHERE s.building_id = c.building_id AND s.kind = c.kind)
 GROUP BY c.kind, c.building_id HAVING count(*) > 1
@@ -96,6 +96,8 @@ class Overlap:
 class HealthReport:
     at: date
     gaps: dict[str, list[int]] = field(default_factory=dict)  # service kind → building ids
+    # service kind → building kind → number of gaps (private houses have no lift or central heating)
+    gap_building_kinds: dict[str, dict[str, int]] = field(default_factory=dict)
     overlaps: list[Overlap] = field(default_factory=list)
     without_housing: list[int] = field(default_factory=list)  # building ids with no ЖЕК / ОСББ
     empty_areas: list[int] = field(default_factory=list)  # area ids covering no building
@@ -109,6 +111,7 @@ class HealthReport:
         return {
             "at": self.at.isoformat(),
             "gaps": {kind: len(ids) for kind, ids in self.gaps.items()},
+            "gaps_by_building_kind": self.gap_building_kinds,
             "overlaps": len(self.overlaps),
             "undecided_overlaps": len(self.undecided_overlaps),
             "without_housing": len(self.without_housing),
@@ -124,9 +127,11 @@ def registry_health(*, at: date | None = None, building_kinds: Sequence[str] = (
     params = {"at": at, "building_kinds": list(building_kinds), "provider_kinds": ["housing_office", "condominium"]}
     with connection.cursor() as cursor:
         cursor.execute(_COVER_SQL, params)
-        for what, kind, building_id, area_ids, priorities in cursor.fetchall():
+        for what, kind, building_id, area_ids, priorities, building_kind in cursor.fetchall():
             if what == "gap":
                 report.gaps.setdefault(kind, []).append(building_id)
+                by_kind = report.gap_building_kinds.setdefault(kind, {})
+                by_kind[building_kind] = by_kind.get(building_kind, 0) + 1
             else:
                 report.overlaps.append(Overlap(service_kind=kind, building_id=building_id,
                                                area_ids=tuple(area_ids), priorities=tuple(priorities)))

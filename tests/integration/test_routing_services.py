@@ -70,6 +70,7 @@ def test_registry_health_finds_gaps_overlaps_buildings_without_housing_and_empty
     report = registry_health()
     east = registry.buildings["shkilna_e:4"].pk
     assert report.gaps["lift"] == [east]
+    assert report.gap_building_kinds["lift"] == {"house": 1}  # the private house east
     assert east in report.gaps["in_house"]  # ЖЕК-1 covers the west only
     assert "water" not in report.gaps  # the water utility covers the whole city
     overlapped = {o.building_id for o in report.overlaps if o.service_kind == "lift"}

@@ -38,7 +38,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Registry health at {s['at']}")
         self.stdout.write("  gaps (buildings no area of the kind covers, and no assignment):")
         for kind, n in sorted(report.gaps.items()):
-            self.stdout.write(f"    {kind}: {len(n)}")
+            split = ", ".join(f"{k} {v}" for k, v in sorted(report.gap_building_kinds.get(kind, {}).items()))
+            self.stdout.write(f"    {kind}: {len(n)} ({split})")
         if not report.gaps:
             self.stdout.write("    none")
         self.stdout.write(f"  kinds with no area at all: {', '.join(report.kinds_without_areas) or 'none'}")

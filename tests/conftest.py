@@ -7,6 +7,12 @@ from django.conf import settings
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests on the demo city run last (order otherwise kept): once loaded it stays committed in the test
+    database for the session, and tests on the tiny city expect a registry without its 20k buildings."""
+    items.sort(key=lambda item: "_demo_city_session" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture
 def registry(db):
     """A tiny hand-made city (see tests/factories.py): two neighbourhoods, streets, buildings, providers, areas."""

@@ -193,7 +193,7 @@ def test_generation_is_deterministic_and_the_database_holds_exactly_the_generate
     assert stored == in_memory
 
 
-def test_buildings_overlap_neither_each_other_nor_a_street_axis_and_neighbourhoods_do_not_overlap(generated):
+def test_buildings_overlap_neither_each_other_nor_a_street_axis_and_neighbourhoods_do_not_overlap(demo_city, generated):
     footprints = generated.building_geoms
     tree = STRtree(footprints)
     pairs = tree.query(footprints, predicate="intersects")
@@ -207,7 +207,7 @@ def test_buildings_overlap_neither_each_other_nor_a_street_axis_and_neighbourhoo
         assert all(n.polygon.contains(s.axis) for s in n.streets)
 
 
-def test_urban_districts_cluster_around_the_real_centre_and_villages_lie_further_out(generated):
+def test_urban_districts_cluster_around_the_real_centre_and_villages_lie_further_out(demo_city, generated):
     from layers.demo.geometry import CITY_CENTRE_LON_LAT, to_metric
 
     centre = to_metric(shapely.Point(*CITY_CENTRE_LON_LAT))

@@ -296,6 +296,11 @@ RESOLUTIONS = (
 )
 
 
+# Applicants' ratings 1..5 (cumulative weights): mostly good when fixed in time, spread when late.
+_RATING_IN_TIME = (3, 7, 17, 47, 100)
+_RATING_LATE = (20, 40, 65, 85, 100)
+
+
 def _h(rng: random.Random, lo: float, hi: float) -> timedelta:
     return timedelta(hours=rng.uniform(lo, hi))
 
@@ -366,8 +371,8 @@ def plan_life(rng: random.Random, *, registered_at: datetime, deadline: datetime
     if rng.random() < 0.5:
         go(CONFIRMED, _h(rng, 1, 48), "applicant")
         life.confirmed = True
-        weights = (3, 4, 10, 30, 53) if not late else (20, 20, 25, 20, 15)
-        life.rating = rng.choices((1, 2, 3, 4, 5), weights=weights)[0]
+        cum = _RATING_LATE if late else _RATING_IN_TIME
+        life.rating = 1 + bisect.bisect_left(cum, rng.random() * cum[-1])
     go(CLOSED, _h(rng, 12, 96), "system" if not life.confirmed else "dispatcher")
     return _cut(life, now, deadline)
 
@@ -1048,10 +1053,25 @@ class _Writer:
                     kinds_providers.setdefault(kind, set()).add(r.provider_id)
         self.providers_of_kind = {k: sorted(v) for k, v in kinds_providers.items()}
         self.provider_names = {p.pk: str(p) for p in Provider.objects.all()}
+        # One stream for every appeal, in plan order: as deterministic as the plan, and cheap.
+        self.rng = seeded(seed, "appeals")
+        self._json_cache: dict[tuple, str] = {}
+        self._candidates_cache: dict[tuple[int, ...], str] = {}
+
+    def _json(self, key: tuple, value: dict) -> str:
+        text = self._json_cache.get(key)
+        if text is None:
+            text = self._json_cache[key] = json.dumps(value, ensure_ascii=False)
+        return text
 
     def candidates(self, ids: Iterable[int]) -> str:
         # The same shape as appeals.services writes: [{"id": ..., "name": ...}].
-        return json.dumps([{"id": i, "name": self.provider_names.get(i, "")} for i in ids], ensure_ascii=False)
+        key = tuple(ids)
+        text = self._candidates_cache.get(key)
+        if text is None:
+            text = self._candidates_cache[key] = json.dumps(
+                [{"id": i, "name": self.provider_names.get(i, "")} for i in key], ensure_ascii=False)
+        return text
 
     @staticmethod
     def summary(row: dict) -> dict:
@@ -1074,7 +1094,7 @@ class _Writer:
         self.counters.count_call(outcome)
 
     def add_appeal(self, p: Planned) -> None:
-        rng = seeded(self.seed, "appeal", p.number)
+        rng = self.rng
         cat, place, now = p.cat, p.place, self.now
         deadline = compute_deadline(registered_at=p.at, hours=cat.deadline_hours, is_emergency=cat.emergency)
         extension_reason = ""
@@ -1118,8 +1138,10 @@ class _Writer:
                              "created_at": routed_at + timedelta(seconds=2)})
                 active[kind] = len(rows) - 1
         event(p.at, "created", to_status=REGISTERED, note=p.burst_label,
-              data=json.dumps({"channel": p.channel, "generated": self.seed}))
-        event(routed_at, "routed", data=json.dumps({"routes": [self.summary(row) for row in rows]}, ensure_ascii=False))
+              data=self._json(("created", p.channel), {"channel": p.channel, "generated": self.seed}))
+        summaries = [self.summary(row) for row in rows]
+        event(routed_at, "routed", data=self._json(("routed", *(tuple(x.values()) for x in summaries)),
+                                                   {"routes": summaries}))
         original = rows[active[primary]]["provider_id"]
         previous = REGISTERED
         last_report = None
@@ -1142,7 +1164,7 @@ class _Writer:
             if step.status == SENT and previous == REGISTERED:
                 note = "передано автоматично за маршрутом"
             event(step.at, "status", from_status=previous, to_status=step.status, note=note,
-                  data=json.dumps({"by": step.actor}))
+                  data=self._json(("by", step.actor), {"by": step.actor}))
             if step.status in _PROVIDER_STEPS:
                 last_report = step.at
             previous = step.status
@@ -1157,7 +1179,7 @@ class _Writer:
             at, reason = escalated
             held = status_at(life, at) or REGISTERED
             event(at, "escalated", from_status=held, to_status=held, note=reason,
-                  data=json.dumps({"level": 2, "reason": reason}))
+                  data=self._json(("escalated", reason), {"level": 2, "reason": reason}))
             plan_at = at + _h(rng, 1, 30)
             if rng.random() < 0.6 and plan_at <= now:
                 plan_date = (plan_at + timedelta(days=rng.randint(1, 5))).astimezone(KYIV).date()
@@ -1179,7 +1201,7 @@ class _Writer:
             caller = applicant if rng.random() < 0.5 and not p.added_calls else self.person(
                 place, random_flat(rng, place.flats) if place.kind == "apartment" else "")
             self._call(at, "added", p.id, caller.phone)
-            event(at, "call", note="Повторний дзвінок", data=json.dumps({"outcome": "added"}))
+            event(at, "call", note="Повторний дзвінок", data=self._json(("call",), {"outcome": "added"}))
         inquiry_rate = self.mix.status_rate / 1.14 * (2.0 if life.overdue else 1.0)
         horizon = min(life.closed_at or now, p.at + timedelta(days=40))
         for _ in range(poisson(rng, inquiry_rate) if p.duplicate_of is None else 0):
@@ -1229,17 +1251,22 @@ def generated_count() -> int:
     return AppealEvent.objects.filter(action="created", data__has_key="generated").count()
 
 
-def _has_generated() -> bool:
+def has_generated() -> bool:
+    """Whether a generated history is there (one indexed-free probe that stops at the first hit)."""
     from appeals.models import AppealEvent
 
     return AppealEvent.objects.filter(action="created", data__has_key="generated").exists()
 
 
-def _truncate() -> None:
+def _appeal_models() -> tuple:
     from appeals import models as m
 
-    tables = [mdl._meta.db_table for mdl in (m.AppealEvent, m.AppealRoute, m.Call, m.ShiftReport, m.Appeal,
-                                              m.AppealNumberCounter)]
+    return (m.AppealEvent, m.AppealRoute, m.Call, m.ShiftReport, m.Appeal, m.AppealNumberCounter)
+
+
+def clear_appeal_tables() -> None:
+    """Empty every appeal table (calls, appeals, routes, history, shift reports, number counters)."""
+    tables = [mdl._meta.db_table for mdl in _appeal_models()]
     with connection.cursor() as cursor:
         # Deferred foreign-key checks of rows written earlier in this transaction must run before a TRUNCATE.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -1306,11 +1333,11 @@ def generate_history(*, seed: int = DEFAULT_SEED, years: float = 3.0, calls_per_
 
     counters = Counters()
     with transaction.atomic():
-        if not replace and _has_generated():
+        if not replace and has_generated():
             return GenerationResult(counters, skipped=True, existing=generated_count(),
                                     seconds=time_.perf_counter() - started)
         if replace:
-            _truncate()
+            clear_appeal_tables()
         places = load_places()
         cats = load_categories()
         routes = RouteCache(places, kinds={k for c in cats for k in c.kinds}, at=now.date())
@@ -1354,4 +1381,8 @@ def generate_history(*, seed: int = DEFAULT_SEED, years: float = 3.0, calls_per_
             )
         for year, last in seq.items():
             AppealNumberCounter.objects.update_or_create(year=year, defaults={"last": last})
+    # Fresh planner statistics: a million new rows otherwise look like an empty table to the planner.
+    with connection.cursor() as cursor:
+        for model in _appeal_models():
+            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
     return GenerationResult(counters, dropped_categories=dropped, seconds=time_.perf_counter() - started)

@@ -43,8 +43,9 @@ _TRAILING_HOUSE_WORD = re.compile(r"\s+(?:будинок|буд|дом|д|б|№
 # --- letters -------------------------------------------------------------------------------------------
 
 # Every apostrophe a keyboard or a Word document produces.
-APOSTROPHES = "'’ʼ`‘′´ʹ\"“”«»"
-_APOSTROPHE_TABLE = str.maketrans({ch: "'" for ch in APOSTROPHES})
+APOSTROPHES = "'’ʼ`‘′´ʹ"
+# Quotes are not apostrophes: «Ясногірський», "Б" — they separate, like a space. A backslash is a slash (49\51).
+_APOSTROPHE_TABLE = str.maketrans({**{ch: "'" for ch in APOSTROPHES}, **{ch: " " for ch in '"“”«»„'}, "\\": "/"})
 
 # Latin letters that look like Cyrillic ones, typed by mistake inside Cyrillic words (lower case: we lower first).
 _LOOKALIKE = str.maketrans({

@@ -12,7 +12,7 @@ this module holds the same arithmetic in pure Python so it can be tested on smal
     >>> grid_level_for_zoom(12)
     14
     >>> stored_level_for(14), stored_level_for(13), stored_level_for(3)
-    (14, 14, 10)
+    (14, 13, 10)
     >>> [c.count for c in cluster_points([(37.556, 48.738, "new"), (37.5561, 48.7381, "done")], zoom=12)]
     [2]
 """
@@ -32,9 +32,9 @@ CELL_PX = 64
 _CELL_SHIFT = 2
 # Zooms up to this are clustered on the server; above it appeals come one by one (street zooms).
 CLUSTER_MAX_ZOOM = 15
-# Grid levels stored in webmap_appealcell (cell side = world / 2**level). Each display level is
-# served by the nearest stored level at least as fine, folded by integer division.
-STORED_LEVELS = (10, 12, 14, 15, 16, 17)
+# Grid levels stored in webmap_appealcell (cell side = world / 2**level): one per clustered zoom 8..15,
+# so a tile reads at most 4 × 4 cells. Zooms below 8 fold level 10 by integer division.
+STORED_LEVELS = (10, 11, 12, 13, 14, 15, 16, 17)
 # Never more than this many individual features in one response (tile, GeoJSON page).
 MAX_FEATURES = 5000
 

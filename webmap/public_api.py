@@ -66,7 +66,7 @@ def clusters_payload(f: selectors.AppealFilter, *, zoom: int, bbox: tuple[float,
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
                              "properties": {"cluster": True, "count": c["count"], "by_status": by_status,
                                             "open": sum(v for k, v in by_status.items() if k in selectors.OPEN_STATUSES),
-                                            "last_day": c["last_day"].isoformat() if c["last_day"] else None}})
+                                            "last_week": c["last_week"].isoformat() if c["last_week"] else None}})
         return {"type": "FeatureCollection", "zoom": zoom, "clustered": True, "features": features}
     rows = selectors.appeals_in_bbox(f, west=west, south=south, east=east, north=north)
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.pop("lon"), r.pop("lat")]},

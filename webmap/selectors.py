@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from appeals.models import OPEN_STATUSES, Status
+from webmap import cells
 from webmap import clusters as cl
 
 # Appeals older than this many days fade out of the public map (settings.PUBLIC_MAP_WINDOW_DAYS).
@@ -67,15 +68,24 @@ def category_ids(*, codes: list[str] | None, public_only: bool) -> tuple[int, ..
         return tuple(r[0] for r in cur.fetchall())
 
 
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week (the cells count appeals by Kyiv week)."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def public_filter(*, days: int | None = None, category_codes: list[str] | None = None,
                   statuses: list[str] | None = None) -> AppealFilter:
-    """The public layer's filter: public categories only, at most the public window back from today."""
+    """The public layer's filter: public categories only, at most the public window back from today.
+
+    The period starts on the Monday of the week ``days`` days ago (at least the last ``days`` days,
+    at most six more), because the map counts appeals by week.
+    """
     window = public_window_days()
     days = window if days is None else max(1, min(int(days), window))
     until = today()
     valid = {s.value for s in Status}
     return AppealFilter(
-        since=until - dt.timedelta(days=days - 1), until=until,
+        since=week_start(until - dt.timedelta(days=days - 1)), until=until,
         category_ids=category_ids(codes=category_codes, public_only=True),
         statuses=tuple(sorted(s for s in (statuses or []) if s in valid)),
     )
@@ -83,20 +93,24 @@ def public_filter(*, days: int | None = None, category_codes: list[str] | None =
 
 # --- clusters (city zooms) ---------------------------------------------------------------------
 
-_CLUSTER_SQL = """
+# Sums the cells of the stored level inside the box, folded into the display grid; counts only the
+# selected statuses (cells.count_expr) and keeps the cluster centre of every appeal in the cell.
+_CLUSTER_SQL = f"""
 WITH cells AS (
-    SELECT ix >> %(shift)s AS cx, iy >> %(shift)s AS cy, status, sum(n) AS n, sum(sx) AS sx, sum(sy) AS sy,
-           max(day) FILTER (WHERE n > 0) AS last_day
+    SELECT ix >> %(shift)s AS cx, iy >> %(shift)s AS cy,
+           {", ".join(f"sum(n_{s}) AS n_{s}" for s in cells.ALL_COUNTS)},
+           sum(sx) AS sx, sum(sy) AS sy, sum({" + ".join(f"n_{s}" for s in cells.ALL_COUNTS)}) AS n_all,
+           max(week) AS last_week
     FROM webmap_appealcell
     WHERE level = %(level)s AND ix BETWEEN %(ix0)s AND %(ix1)s AND iy BETWEEN %(iy0)s AND %(iy1)s
-      AND day BETWEEN %(since)s AND %(until)s AND category_id = ANY(%(cats)s)
-      AND (%(any_status)s OR status = ANY(%(statuses)s))
-    GROUP BY 1, 2, 3
-    HAVING sum(n) > 0
+      AND week BETWEEN %(since)s AND %(until)s AND category_id = ANY(%(cats)s)
+    GROUP BY 1, 2
 )
-SELECT cx, cy, sum(n)::int, sum(sx) / sum(n), sum(sy) / sum(n),
-       json_object_agg(status, n ORDER BY status)::text, max(last_day)
-FROM cells GROUP BY cx, cy ORDER BY cx, cy
+SELECT cx, cy, ({cells.count_expr()})::int AS count, sx / n_all AS x, sy / n_all AS y,
+       {cells.status_json_expr()}::text AS statuses, last_week
+FROM cells
+WHERE n_all > 0 AND ({cells.count_expr()}) > 0
+ORDER BY cx, cy
 """
 
 
@@ -108,12 +122,12 @@ def _cluster_params(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xma
         "shift": stored - display, "level": stored,
         "ix0": int(xmin // size), "ix1": int(-(-xmax // size)) - 1, "iy0": int(ymin // size), "iy1": int(-(-ymax // size)) - 1,
         "since": f.since, "until": f.until, "cats": list(f.category_ids),
-        "any_status": not f.statuses, "statuses": list(f.statuses),
+        **cells.status_params(f.statuses),
     }
 
 
 def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: float, ymax: float) -> list[dict]:
-    """Clusters of the display grid of ``zoom`` in an EPSG:3857 box: x, y (3857), count, by_status, last_day.
+    """Clusters of the display grid of ``zoom`` in an EPSG:3857 box: x, y (3857), count, by_status, last_week.
 
     Internal filters by provider cannot use the cells (they hold no routes), so they are not allowed here.
     """
@@ -121,7 +135,7 @@ def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: floa
         raise ValueError("clusters by provider are computed from appeals, not cells")
     with connection.cursor() as cur:
         cur.execute(_CLUSTER_SQL, _cluster_params(f, zoom=zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
-        return [{"cell": (cx, cy), "x": x, "y": y, "count": n, "by_status": json.loads(bs), "last_day": last}
+        return [{"cell": (cx, cy), "x": x, "y": y, "count": n, "by_status": json.loads(bs), "last_week": last}
                 for cx, cy, n, x, y, bs, last in cur.fetchall()]
 
 

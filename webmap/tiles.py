@@ -18,10 +18,12 @@ import hashlib
 from django.core.cache import cache
 from django.db import connection
 
+from webmap import cells, selectors
 from webmap import clusters as cl
-from webmap import selectors
 from webmap.selectors import AppealFilter
 
+OPEN_COLUMNS = ("registered", "sent", "accepted", "rejected", "in_progress", "reopened")
+RESOLVED_COLUMNS = ("resolved", "confirmed", "closed")
 EXTENT = 4096
 BUFFER = 64
 BUILDINGS_MIN_ZOOM = 14
@@ -74,25 +76,26 @@ def _wrap(layer: str, inner: str) -> str:
 
 
 _CLUSTER_TILE_SQL = f"""
-WITH cells AS (
-    SELECT ix >> %(shift)s AS cx, iy >> %(shift)s AS cy, status, sum(n) AS n, sum(sx) AS sx, sum(sy) AS sy,
-           max(day) FILTER (WHERE n > 0) AS last_day
-    FROM webmap_appealcell
-    WHERE level = %(level)s AND ix BETWEEN %(ix0)s AND %(ix1)s AND iy BETWEEN %(iy0)s AND %(iy1)s
-      AND day BETWEEN %(since)s AND %(until)s AND category_id = ANY(%(cats)s)
-      AND (%(any_status)s OR status = ANY(%(statuses)s))
-    GROUP BY 1, 2, 3
-    HAVING sum(n) > 0
-), clusters AS (
-    SELECT cx, cy, sum(n)::int AS count, sum(sx) / sum(n) AS x, sum(sy) / sum(n) AS y,
-           (sum(n) FILTER (WHERE status = ANY(%(open)s)))::int AS open,
-           (sum(n) FILTER (WHERE status = ANY(%(resolved)s)))::int AS resolved,
-           json_object_agg(status, n ORDER BY status)::text AS statuses, max(last_day)::text AS last_day
-    FROM cells GROUP BY cx, cy
-)
-SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(x, y), 3857), {_ENVELOPE}, {EXTENT}, {BUFFER}, true) AS geom,
-       count, coalesce(open, 0) AS open, coalesce(resolved, 0) AS resolved, statuses, last_day, 1 AS cluster
-FROM clusters
+SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(q.x, q.y), 3857), {_ENVELOPE}, {EXTENT}, {BUFFER}, true) AS geom,
+       q.count, q.open, q.resolved, q.statuses, q.last_week::text AS last_week, 1 AS cluster
+FROM (
+    WITH cells AS (
+        SELECT ix >> %(shift)s AS cx, iy >> %(shift)s AS cy,
+               {", ".join(f"sum(n_{s}) AS n_{s}" for s in cells.ALL_COUNTS)},
+               sum(sx) AS sx, sum(sy) AS sy, sum({" + ".join(f"n_{s}" for s in cells.ALL_COUNTS)}) AS n_all,
+               max(week) AS last_week
+        FROM webmap_appealcell
+        WHERE level = %(level)s AND ix BETWEEN %(ix0)s AND %(ix1)s AND iy BETWEEN %(iy0)s AND %(iy1)s
+          AND week BETWEEN %(since)s AND %(until)s AND category_id = ANY(%(cats)s)
+        GROUP BY 1, 2
+    )
+    SELECT ({cells.count_expr()})::int AS count, sx / n_all AS x, sy / n_all AS y,
+           ({" + ".join(f"(CASE WHEN %(sel_{s})s THEN n_{s} ELSE 0 END)" for s in OPEN_COLUMNS)})::int AS open,
+           ({" + ".join(f"(CASE WHEN %(sel_{s})s THEN n_{s} ELSE 0 END)" for s in RESOLVED_COLUMNS)})::int AS resolved,
+           {cells.status_json_expr()}::text AS statuses, last_week
+    FROM cells WHERE n_all > 0
+) AS q
+WHERE q.count > 0
 """
 
 _POINT_TILE_SQL = f"""
@@ -131,8 +134,6 @@ def render_appeals_tile(f: AppealFilter, *, z: int, x: int, y: int, layer: str =
     if z <= cl.CLUSTER_MAX_ZOOM and f.provider_id is None:
         xmin, ymin, xmax, ymax = cl.tile_bounds(z, x, y)
         params.update(selectors._cluster_params(f, zoom=z, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
-        params.update({"open": [s.value for s in selectors.OPEN_STATUSES],
-                       "resolved": [s.value for s in selectors.RESOLVED_STATUSES]})
         sql = _wrap(layer, _CLUSTER_TILE_SQL)
     else:
         t0, t1 = selectors._day_bounds(f)

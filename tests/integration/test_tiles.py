@@ -88,11 +88,12 @@ def test_a_cached_tile_is_invalidated_when_an_appeal_is_added(client, city_with_
 
 def test_cells_follow_status_changes_and_deletes(city_with_appeals):
     from appeals.models import Appeal
+    from webmap.cells import ALL_COUNTS
 
     def counts():
         with connection.cursor() as cur:
-            cur.execute("SELECT status, sum(n) FROM webmap_appealcell WHERE level = 17 GROUP BY 1 HAVING sum(n) > 0 ORDER BY 1")
-            return dict(cur.fetchall())
+            cur.execute(f"SELECT {', '.join(f'sum(n_{s})' for s in ALL_COUNTS)} FROM webmap_appealcell WHERE level = 17")
+            return {s: n for s, n in zip(ALL_COUNTS, cur.fetchone(), strict=True) if n}
 
     assert counts() == {"registered": 6, "resolved": 1}
     Appeal.objects.filter(number="26-000001").update(status="in_progress")
@@ -144,8 +145,11 @@ def test_a_rebuild_gives_the_same_cells_the_triggers_kept(city_with_appeals):
 
     Appeal.objects.filter(number="26-000001").update(status="in_progress")
     Appeal.objects.filter(number="26-000040").delete()
-    query = ("SELECT level, ix, iy, day, category_id, status, n, round(sx::numeric, 3), round(sy::numeric, 3) "
-             "FROM webmap_appealcell WHERE n > 0 ORDER BY 1, 2, 3, 4, 5, 6")
+    from webmap.cells import ALL_COUNTS
+
+    counts = ", ".join(f"n_{s}" for s in ALL_COUNTS)
+    query = (f"SELECT level, ix, iy, week, category_id, {counts}, round(sx::numeric, 3), round(sy::numeric, 3) "
+             f"FROM webmap_appealcell WHERE {' + '.join(f'n_{s}' for s in ALL_COUNTS)} > 0 ORDER BY 1, 2, 3, 4, 5")
     with connection.cursor() as cur:
         cur.execute(query)
         kept = cur.fetchall()

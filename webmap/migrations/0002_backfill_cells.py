@@ -1,14 +1,12 @@
-"""Fill webmap_appealcell from the appeals already there when 0001 was applied (the triggers see only new writes).
+"""Superseded: the backfill now happens in 0003, which rebuilds the cells in their new shape.
 
-The same SQL is webmap.cells.REBUILD_SQL (`manage.py rebuild_map_cells`).
+(Applied databases keep what it did; 0003 drops and rebuilds the table anyway.)
 """
 
 from django.db import migrations
-
-from webmap.cells import REBUILD_SQL
 
 
 class Migration(migrations.Migration):
     dependencies = [("webmap", "0001_appeal_cells")]
 
-    operations = [migrations.RunSQL(REBUILD_SQL, migrations.RunSQL.noop)]
+    operations = []

@@ -760,15 +760,16 @@ SELECT b.id, ST_X(b.point), ST_Y(b.point),
        ST_X(ST_Transform(b.point, %(metric)s)), ST_Y(ST_Transform(b.point, %(metric)s)),
        b.kind, b.flats, b.floors, b.residents, s.street_type, s.name, b.housenumber
 FROM layers_building b LEFT JOIN layers_street s ON s.id = b.street_id
+WHERE %(source)s::text IS NULL OR b.source = %(source)s::text
 ORDER BY b.id
 """
 
 
-def load_places() -> list[Place]:
-    """Every building, with its point in degrees and in metres."""
+def load_places(*, source: str | None = None) -> list[Place]:
+    """Every building (or those of one source, e.g. "demo"), with its point in degrees and in metres."""
     out = []
     with connection.cursor() as cursor:
-        cursor.execute(_PLACES_SQL, {"metric": METRIC_SRID})
+        cursor.execute(_PLACES_SQL, {"metric": METRIC_SRID, "source": source})
         for bid, lon, lat, x, y, kind, flats, floors, residents, stype, sname, number in cursor.fetchall():
             if residents is None:
                 residents = round((flats or 1) * 2.3) if kind == "apartment" else 3
@@ -1210,6 +1211,10 @@ class _Writer:
                 self._call(at, "status", p.id, applicant.phone)
 
         events.sort(key=lambda e: (e[0], e[1]))
+        # Every write to the appeal row (status steps, escalation, plan date, extension) bumps its version.
+        writes = [e[0] for e in events if e[2]["action"] in ("status", "escalated", "plan", "extended")]
+        changed_at = max([life.steps[-1].at, *writes])
+        version = 1 + len(writes)
         for _at, _order, values in events:
             self.events.add(appeal_id=p.id, **values)
         self.counters.history += len(events)
@@ -1222,13 +1227,13 @@ class _Writer:
             id=p.id, number=p.number, channel=p.channel, category_id=cat.id, building_id=place.id, point=place.ewkt,
             address_text=place.address + (f", кв. {flat}" if flat else ""), description=description,
             flat=flat, applicant_name=applicant.name, applicant_phone=applicant.phone, status=life.status,
-            created_at=p.at, updated_at=life.steps[-1].at, deadline=deadline,
+            created_at=p.at, updated_at=changed_at, deadline=deadline,
             deadline_extended=bool(extension_reason), deadline_extension_reason=extension_reason,
             resolved_at=life.resolved_at, closed_at=life.closed_at, resolution=life.resolution,
             last_report_at=last_report, control_level=2 if escalated else 0, escalated_at=escalated_at,
             escalation_reason=escalation_reason, plan_date=plan_date, rejection_count=life.rejections,
             reopen_count=life.reopenings, duplicate_of_id=p.duplicate_of.id if p.duplicate_of else None,
-            rating=life.rating, version=len(life.steps),
+            rating=life.rating, version=version,
         )
         self.counters.appeals += 1
 
@@ -1315,11 +1320,13 @@ def plan_history(*, seed: int, pools: Sequence[Pool], routes: RouteCache, now: d
 
 def generate_history(*, seed: int = DEFAULT_SEED, years: float = 3.0, calls_per_year: float = DEFAULT_CALLS_PER_YEAR,
                      count: int | None = None, now: datetime | None = None, replace: bool = False,
-                     mix: Mix | None = None, batch: int = 20_000, log=None) -> GenerationResult:
+                     mix: Mix | None = None, source: str | None = None, batch: int = 20_000,
+                     log=None) -> GenerationResult:
     """Write a history of `years` years ending at `now`: ~calls_per_year calls a year, or exactly `count` appeals.
 
     Does nothing if a generated history is already there, unless `replace` (which empties every appeal
-    table first). Atomic: either the whole history is written or nothing.
+    table first). Atomic: either the whole history is written or nothing. `source` limits it to the
+    buildings of one source (the benchmarks keep their imported test buildings out of it).
     """
     from appeals.models import Appeal, AppealNumberCounter
 
@@ -1338,7 +1345,7 @@ def generate_history(*, seed: int = DEFAULT_SEED, years: float = 3.0, calls_per_
                                     seconds=time_.perf_counter() - started)
         if replace:
             clear_appeal_tables()
-        places = load_places()
+        places = load_places(source=source)
         cats = load_categories()
         routes = RouteCache(places, kinds={k for c in cats for k in c.kinds}, at=now.date())
         pools = build_pools(places, cats, routes, seed=seed)

@@ -45,7 +45,9 @@ def _prepare() -> int:
         print(f"   reusing the generated history: {count} appeals", flush=True)
         return count
     print(f"   generating {TARGET} appeals (kept for later runs)...", flush=True)
-    result = history.generate_history(count=TARGET, replace=True, log=lambda m: print("   " + m, flush=True))
+    # Only the demo city's buildings: other benchmarks import (and delete) buildings of their own here.
+    result = history.generate_history(count=TARGET, replace=True, source="demo",
+                                      log=lambda m: print("   " + m, flush=True))
     c = result.counters
     print(f"   generated {c.appeals} appeals, {c.calls} calls, {c.routes} routes, {c.history} history events "
           f"in {result.seconds:.0f} s ({c.appeals / result.seconds:,.0f} appeals/s)", flush=True)
@@ -94,7 +96,7 @@ def bench_intake(dispatcher) -> None:
     rng = random.Random(1505)
     categories = list(Category.objects.filter(is_consultation=False, code__in=[
         "no_cold_water", "no_power", "flat_leak", "roof_leak", "sewage", "garbage"]))
-    buildings = list(Building.objects.filter(street__isnull=False, kind="apartment").select_related("street")
+    buildings = list(Building.objects.filter(source="demo", street__isnull=False, kind="apartment").select_related("street")
                      .order_by("id")[::20])
     failures: dict[str, int] = {}
     samples = []

@@ -40,8 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--until", type=_until, default=None,
                             help="end of the history, Kyiv time (default: the current hour)")
         parser.add_argument("--replace", action="store_true", help="empty every appeal table first")
+        parser.add_argument("--source", default=None, help='only buildings of this source (e.g. "demo")')
 
-    def handle(self, *args, years, calls_per_year, count, seed, until, replace, **options):
+    def handle(self, *args, years, calls_per_year, count, seed, until, replace, source, **options):
         if years <= 0:
             raise CommandError("--years must be positive")
         if count is not None and count <= 0:
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         verbose = options["verbosity"] > 1
         result = history.generate_history(
             seed=seed, years=years, calls_per_year=calls_per_year, count=count, now=until, replace=replace,
+            source=source,
             log=(lambda msg: self.stdout.write(msg)) if verbose else None,
         )
         if options["verbosity"] == 0:

@@ -134,22 +134,23 @@ class _Registry:
         return self._nearest
 
 
-_registries: dict[int, _Registry] = {}
+_registries: dict[tuple[str, int], _Registry] = {}
 _registries_lock = threading.Lock()
 
 
 def _registry(version: int | None) -> _Registry:
-    """The in-memory registry at a version; loaded once per version (a few recent versions are kept)."""
-    cached = _registries.get(version) if version is not None else None
+    """The in-memory registry at a version of this database; loaded once per version (a few are kept)."""
+    key = (connection.settings_dict["NAME"], version) if version is not None else None
+    cached = _registries.get(key) if key is not None else None
     if cached is not None:
         return cached
     registry = _Registry()
     # Keep it only if nothing changed while loading (the version read before and after agree).
-    if version is not None and _fetch(_VERSION_SQL, {})[0][0] == version:
+    if key is not None and _fetch(_VERSION_SQL, {})[0][0] == version:
         with _registries_lock:
             if len(_registries) >= 4:
                 _registries.pop(next(iter(_registries)))
-            _registries[version] = registry
+            _registries[key] = registry
     return registry
 
 

@@ -29,6 +29,7 @@ from geocoding.services import GeocodeResult, MatchKind, ReverseResult, Suggesti
 from layers.housenumbers import parse_housenumber
 
 CHECK_INTERVAL_S = 1.0  # outside a transaction, look at the registry version at most this often
+MIN_REBUILD_INTERVAL_S = 2.0  # outside a transaction, rebuild at most this often while the registry keeps changing
 
 
 @dataclass
@@ -331,6 +332,7 @@ _lock = threading.Lock()
 _index: Index | None = None
 _version: tuple | None = None
 _checked_at = 0.0
+_built_at = 0.0
 _stale = False
 
 
@@ -365,19 +367,41 @@ def _db_version() -> tuple:
 
 
 def get_index() -> Index:
-    """The current index, rebuilt if the registry changed since it was built."""
-    global _index, _version, _checked_at, _stale
+    """The current index, rebuilt if the registry changed since it was built.
+
+    Outside a transaction two things keep lookups fast while the registry changes: a thread that finds
+    another one rebuilding serves the index it has instead of waiting, and changes made by other
+    processes (an import) rebuild it at most every MIN_REBUILD_INTERVAL_S (or twice its build time).
+    A write in this process (the signals) and any call inside a transaction (tests, a service that
+    writes and then looks up) rebuild at once.
+    """
+    global _index, _version, _checked_at, _stale, _built_at
     now = time.monotonic()
-    if _index is not None and not _stale and not connection.in_atomic_block and now - _checked_at < CHECK_INTERVAL_S:
-        return _index
-    with _lock:
+    current = _index
+    in_tx = connection.in_atomic_block
+    if current is not None and not in_tx:
+        if not _stale and now - _checked_at < CHECK_INTERVAL_S:
+            return current
+        if not _lock.acquire(blocking=False):
+            return current  # another thread is rebuilding: serve what we have
+    else:
+        _lock.acquire()
+    try:
         version = _db_version()
         _checked_at = time.monotonic()
         if _index is None or _stale or version != _version:
+            if _index is not None and not in_tx and not _stale and _checked_at - _built_at < max(
+                    MIN_REBUILD_INTERVAL_S, 2 * _index.built_in_s):
+                # Rebuilt moments ago and changed again by someone else: an import is running. A write in
+                # this process (_stale, from the signals) is never made to wait.
+                return _index
             _stale = False
             _index = Index.from_db()
             _version = version
+            _built_at = time.monotonic()
         return _index
+    finally:
+        _lock.release()
 
 
 # -- reverse -------------------------------------------------------------------------------------------------

@@ -299,7 +299,7 @@ _BUILDING_NOISE = re.compile(
 _MASSIF = re.compile(r"\b(?:жилой|житловий|жилий)\s+масс?ив\b")
 _BARE_FLAT = re.compile(
     r"\s(?P<house>(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?<!й)(?![а-яіїє]))?"
-    r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє]))?)\s+(?P<flat>\d{1,4})\s*$"
+    r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє]))?)\s+(?P<flat>\d{1,4}[а-яіїє]?)\s*$"
 )
 _LEADING_HOUSE = re.compile(r"^(?:будинок|буд|дом|д)\s*\.?\s*(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)\s+(?P<street>\D.*)$")
 _CITY_NOISE = re.compile(
@@ -445,7 +445,8 @@ def parse_address(text: str) -> ParsedAddress:
         named = [s for s in rest if _TWO_LETTERS.search(s)]
         street = named[0] if named else ""
     forced_type = ""
-    if not street and hint:
+    if not street and hint and (housenumber or hint_marker in _MICRODISTRICT_MARKERS):
+        # "мкр Лазурний, 5": a microdistrict with houses is the street; a village alone stays a hint.
         street, hint = hint, ""
         forced_type = "мікрорайон" if hint_marker in _MICRODISTRICT_MARKERS else ""
 

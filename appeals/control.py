@@ -31,28 +31,29 @@ _WITH_PROVIDER = [s.value for s in WITH_PROVIDER_STATUSES]
 
 # Level 2 in one statement: mark and write the history rows together. Reasons in order of weight.
 _ESCALATE_SQL = """
-WITH due AS (
-    SELECT id, status,
-           CASE WHEN deadline < %(now)s THEN 'overdue'
-                WHEN rejection_count >= 2 THEN 'rejected_twice'
-                ELSE 'reopened' END AS reason
-    FROM appeals_appeal
-    WHERE control_level < 2 AND status = ANY(%(open)s)
-      AND (deadline < %(now)s OR rejection_count >= 2 OR reopen_count >= 1)
-    FOR UPDATE SKIP LOCKED
-), upd AS (
-    UPDATE appeals_appeal a
-    SET control_level = 2, escalated_at = %(now)s, escalation_reason = due.reason,
-        version = a.version + 1, updated_at = %(now)s
-    FROM due WHERE a.id = due.id
-    RETURNING a.id, due.status, due.reason
+WITH upd AS (
+    UPDATE appeals_appeal
+    SET control_level = 2, escalated_at = %(now)s, version = version + 1, updated_at = %(now)s,
+        escalation_reason = CASE WHEN deadline < %(now)s THEN 'overdue'
+                                 WHEN rejection_count >= 2 THEN 'rejected_twice'
+                                 ELSE 'reopened' END
+    WHERE id IN (
+        SELECT id FROM appeals_appeal
+        WHERE control_level < 2 AND status = ANY(%(open)s)
+          AND (deadline < %(now)s OR rejection_count >= 2 OR reopen_count >= 1)
+        ORDER BY deadline, id
+        LIMIT %(batch)s
+        FOR UPDATE SKIP LOCKED  -- a row a person is saving right now waits for the next batch
+    )
+    RETURNING id, status, escalation_reason
 ), ev AS (
     INSERT INTO appeals_appealevent (appeal_id, at, actor_id, action, from_status, to_status, note, data)
-    SELECT id, %(now)s, NULL, 'escalated', status, status, reason, jsonb_build_object('level', 2, 'reason', reason)
+    SELECT id, %(now)s, NULL, 'escalated', status, status, escalation_reason,
+           jsonb_build_object('level', 2, 'reason', escalation_reason)
     FROM upd
     RETURNING 1
 )
-SELECT reason, count(*) FROM upd GROUP BY reason
+SELECT escalation_reason, count(*) FROM upd GROUP BY escalation_reason
 """
 
 # Level 1: appeals a provider held during the whole shift without a single report in it.
@@ -75,6 +76,12 @@ FROM upd
 """
 
 
+def sweep_batch_size() -> int:
+    """Rows escalated per transaction (settings.APPEALS_SWEEP_BATCH, default 2000): short transactions
+    even when a backlog (a first run after an import) escalates tens of thousands at once."""
+    return int(getattr(settings, "APPEALS_SWEEP_BATCH", 2000))
+
+
 def shift_times() -> tuple[time, ...]:
     """Shift change times from settings.APPEALS_SHIFT_TIMES ("HH:MM", Kyiv); default 08:00 and 20:00."""
     raw = getattr(settings, "APPEALS_SHIFT_TIMES", ("08:00", "20:00"))
@@ -85,6 +92,7 @@ def shift_times() -> tuple[time, ...]:
 class SweepReport:
     escalated: dict[str, int] = field(default_factory=dict)  # reason → count, newly at level 2 now
     shift_report: ShiftReport | None = None  # the report of the shift that just ended, if made by this run
+    batches: int = 0
     seconds: float = 0.0
 
     @property
@@ -116,17 +124,24 @@ def record_shift_report(*, shift_start: datetime, shift_end: datetime, now: date
     return report
 
 
-def run_escalation_sweep(*, now: datetime | None = None) -> SweepReport:
-    """The periodic control job: level 2 (overdue, rejected twice, reopened → supervisor) in one
-    set-based statement, and the level-1 report of the shift that has just ended, once per shift.
+def run_escalation_sweep(*, now: datetime | None = None, batch_size: int | None = None) -> SweepReport:
+    """The periodic control job: level 2 (overdue, rejected twice, reopened → supervisor), set-based,
+    in batches of batch_size rows per transaction; then the level-1 report of the shift that has just
+    ended, once per shift.
     """
     started = _time.perf_counter()
     now = now or timezone.now()
+    batch = batch_size or sweep_batch_size()
     report = SweepReport()
-    with transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute(_ESCALATE_SQL, {"now": now, "open": _OPEN})
-            report.escalated = {reason: count for reason, count in cur.fetchall()}
+    while True:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(_ESCALATE_SQL, {"now": now, "open": _OPEN, "batch": batch})
+            done = dict(cur.fetchall())
+        report.batches += 1
+        for reason, count in done.items():
+            report.escalated[reason] = report.escalated.get(reason, 0) + count
+        if sum(done.values()) < batch:
+            break
     start, end = deadlines.shift_bounds(now=now, shift_times=shift_times())
     if not ShiftReport.objects.filter(shift_end=end).exists():
         report.shift_report = record_shift_report(shift_start=start, shift_end=end, now=now)

@@ -91,11 +91,14 @@ class AppealNumberCounter(models.Model):
 class Appeal(models.Model):
     """Звернення: one problem at one building (or a point with no building), routed to providers."""
 
-    number = models.CharField(_("номер"), max_length=16, unique=True)
+    number = models.CharField(_("номер"), max_length=16)
     channel = models.CharField(_("канал"), max_length=16, choices=Channel.choices, default=Channel.PHONE)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("категорія"))
+    # FK indexes are left to the composite indexes below: every index costs each write (the sweep updates in bulk).
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("категорія"),
+                                 db_index=False)
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, null=True, blank=True, related_name="appeals", verbose_name=_("будинок"),
+        db_index=False,
     )
     # The building's point, or the pin when there is no building. Always set; what maps draw.
     point = models.PointField(_("точка"), srid=STORAGE_SRID)
@@ -105,14 +108,14 @@ class Appeal(models.Model):
     # --- personal data (PERSONAL_FIELDS): never in public or analyst output ---
     flat = models.CharField(_("квартира"), max_length=16, blank=True, default="")
     applicant_name = models.CharField(_("заявник"), max_length=200, blank=True, default="")
-    applicant_phone = models.CharField(_("телефон заявника"), max_length=32, blank=True, default="", db_index=True)
+    applicant_phone = models.CharField(_("телефон заявника"), max_length=32, blank=True, default="")
     # --- end of personal data ---
 
     status = models.CharField(_("стан"), max_length=16, choices=Status.choices, default=Status.REGISTERED)
-    created_at = models.DateTimeField(_("зареєстровано"), db_index=True)
+    created_at = models.DateTimeField(_("зареєстровано"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("зареєстрував"),
+        verbose_name=_("зареєстрував"), db_index=False,
     )
     updated_at = models.DateTimeField(_("змінено"))
     deadline = models.DateTimeField(_("строк"))
@@ -134,12 +137,13 @@ class Appeal(models.Model):
     reopen_count = models.PositiveSmallIntegerField(_("повторних відкриттів"), default=0)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("дублікат звернення"),
+        db_index=False,
     )
     rating = models.PositiveSmallIntegerField(_("оцінка заявника"), null=True, blank=True)
     # Optimistic locking: every write bumps it; a write with a stale version is a Conflict.
     version = models.PositiveIntegerField(_("версія"), default=1)
     # A client's key for "this submit": a double submit finds the first appeal (unique, so no race).
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         verbose_name = _("звернення")
@@ -149,7 +153,9 @@ class Appeal(models.Model):
             models.Index(fields=["status", "deadline"], name="appeal_status_deadline"),
             models.Index(fields=["building", "category", "created_at"], name="appeal_building_cat_created"),
             models.Index(fields=["category", "created_at"], name="appeal_category_created"),
-            models.Index(fields=["deadline"], name="appeal_deadline"),
+            models.Index(fields=["created_at"], name="appeal_created_at"),
+            models.Index(fields=["applicant_phone"], name="appeal_applicant_phone"),
+            models.Index(fields=["duplicate_of"], name="appeal_duplicate_of", condition=Q(duplicate_of__isnull=False)),
             models.Index(fields=["resolved_at"], name="appeal_resolved_at"),
             # The escalation sweep reads only open, not yet escalated rows.
             models.Index(
@@ -164,6 +170,10 @@ class Appeal(models.Model):
                          condition=Q(control_level=2)),
         ]
         constraints = [
+            # Plain unique indexes (no varchar_pattern_ops twin): numbers are matched exactly.
+            models.UniqueConstraint(fields=["number"], name="appeal_number_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="appeal_idempotency_key_unique",
+                                    condition=Q(idempotency_key__isnull=False)),
             models.CheckConstraint(condition=Q(control_level__gte=0, control_level__lte=2), name="appeal_control_level"),
             models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="appeal_rating_1_5"),
             models.CheckConstraint(
@@ -225,7 +235,7 @@ class AppealRoute(models.Model):
 class Call(models.Model):
     """Дзвінок: a phone conversation. Counted in reports separately from appeals."""
 
-    phone = models.CharField(_("телефон"), max_length=32, blank=True, default="", db_index=True)  # personal data
+    phone = models.CharField(_("телефон"), max_length=32, blank=True, default="")  # personal data
     started_at = models.DateTimeField(_("час"), db_index=True)
     dispatcher = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls",
@@ -239,13 +249,16 @@ class Call(models.Model):
         _("куди скеровано"), max_length=200, blank=True, default="", help_text=_("для консультацій: яка установа"),
     )
     note = models.TextField(_("примітка"), blank=True, default="")
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         verbose_name = _("дзвінок")
         verbose_name_plural = _("дзвінки")
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["phone", "started_at"], name="call_phone_started")]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="call_idempotency_key_unique",
+                                    condition=Q(idempotency_key__isnull=False)),
             models.CheckConstraint(
                 condition=~Q(outcome__in=["new_appeal", "added"]) | Q(appeal__isnull=False), name="call_appeal_outcome_has_appeal",
             ),

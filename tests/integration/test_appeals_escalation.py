@@ -108,3 +108,11 @@ def test_at_shift_end_the_appeals_with_no_provider_report_in_the_shift_are_liste
 def test_shift_times_come_from_settings(world):
     report = services.run_escalation_sweep(now=datetime(2026, 3, 10, 21, 1, tzinfo=KYIV))
     assert report.shift_report.shift_end == datetime(2026, 3, 10, 21, 0, tzinfo=KYIV)
+
+
+def test_a_backlog_is_escalated_in_short_batches_until_none_is_left(world):
+    for _ in range(5):
+        intake(world, category=world.cat_urgent)
+    report = services.run_escalation_sweep(now=T0 + timedelta(hours=3), batch_size=2)
+    assert report.escalated == {"overdue": 5} and report.batches == 3
+    assert report.escalated_total == 5

@@ -28,6 +28,7 @@ _NAME_TOKEN = re.compile(r"\d+(?:-?[^\W\d_]+)?|[^\W\d_][^\W\d_']*(?:'[^\W\d_]+)*
 _DOT_BEFORE_TEXT = re.compile(r"\.(?=\S)")
 _SLASH_LETTER = re.compile(r"/\s*([а-яіїє])$")
 _HOUSE_PREFIX = re.compile(r"^(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*")
+_B_BLOCK = re.compile(r"(\d[а-яіїє]?\s*)б\s*\.\s*(?=\d)")
 _BLOCK_WORD = re.compile(r"(?:блок|бл|стр|будова)\s*\.?")
 _SPACE_OR_DASH = re.compile(r"[\s-]")
 _BRACKETED = re.compile(r"\([^)]*\)")
@@ -314,7 +315,7 @@ _HOUSE = re.compile(
     r"(?P<house>(?:(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*)?\d{1,4}"
     r"(?:\s*-?\s*[а-яіїєґ](?<![йь])(?![а-яіїєґ'])(?![\s.]*\d))?"
     r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє])(?![а-яіїє]))?"
-    r"(?:\s*,?\s*(?:корпус|корпс|корп|кор|к|блок|бл|стр|будова)(?![а-яіїє])\s*\.?\s*-?\s*(?:\d{1,3}|[а-яіїє])(?![а-яіїє]))?)"
+    r"(?:\s*,?\s*(?:корпус|корпс|корп|кор|к|блок|бл|стр|будова|б(?=\s*\.\s*\d))(?![а-яіїє])\s*\.?\s*-?\s*(?:\d{1,3}|[а-яіїє])(?![а-яіїє]))?)"
     r"\s*(?=,|$)"
 )
 _HOUSE_THEN_WORDS = re.compile(_HOUSE.pattern[: -len(r"\s*(?=,|$)")] + r"\s+(?=[^\W\d_]{2,})")
@@ -347,6 +348,7 @@ def _house(text: str):
     t = _SLASH_LETTER.sub(r"\1", text.strip())
     t = _HOUSE_PREFIX.sub("", t)
     t = _BLOCK_WORD.sub("к", t)
+    t = _B_BLOCK.sub(r"\1к", t)  # "45 б. 1": after a number, "б." is a блок
     return parse_housenumber(t)
 
 

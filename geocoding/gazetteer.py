@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from rapidfuzz import process
@@ -181,6 +181,17 @@ class Index:
                 found.add(nid)
         return found
 
+    def _peel_neighbourhood(self, p: ParsedAddress) -> ParsedAddress | None:
+        """"Семенівка Шкільна 4": leading words that name a neighbourhood are a hint, the rest the street."""
+        words = p.street.split()
+        for n in (1, 2, 3):
+            if len(words) <= n:
+                break
+            head = street_key(" ".join(words[:n]))
+            if head in self.neighbourhood_keys:
+                return replace(p, street=" ".join(words[n:]), neighbourhood=" ".join(words[:n]))
+        return None
+
     def _street_candidates(self, p: ParsedAddress) -> tuple[list[int], str, float]:
         """Street ids that fit, the match kind of the street stage, and its score."""
         for table, key in ((self.full, p.key), (self.short, p.short)):
@@ -252,7 +263,12 @@ class Index:
             return []
         ids, match, score = self._street_candidates(p)
         if not ids:
-            return []
+            p = self._peel_neighbourhood(p)
+            if p is None:
+                return []
+            ids, match, score = self._street_candidates(p)
+            if not ids:
+                return []
         cands = [self.streets[i] for i in ids]
         if p.street_type:
             typed = [s for s in cands if s.street_type == p.street_type]

@@ -416,7 +416,7 @@ def parse_address(text: str) -> ParsedAddress:
             continue
         rest.append(seg)
 
-    street = housenumber = ""
+    street = housenumber = tail = ""
     house_seg = -1
     for i, seg in enumerate(rest):
         for hm in _HOUSE.finditer(seg):
@@ -434,6 +434,7 @@ def parse_address(text: str) -> ParsedAddress:
             for hm in _HOUSE_THEN_WORDS.finditer(seg):
                 if _has_name(seg[: hm.start()]):
                     housenumber, street, house_seg = hm["house"].strip(), seg[: hm.start()].strip(), i
+                    tail = seg[hm.end():].strip()  # maybe a neighbourhood: "Шкільна 4 Семенівка"
                     break
             if house_seg >= 0:
                 break
@@ -457,6 +458,8 @@ def parse_address(text: str) -> ParsedAddress:
     name = _TRAILING_HOUSE_WORD.sub("", name).strip()
     hn = _house(housenumber) if housenumber else None
     extra = tuple(s for s in rest if s != street and (house_seg < 0 or s != rest[house_seg]))
+    if tail:
+        extra += (tail,)
     return ParsedAddress(
         street=name,
         street_type=street_type,

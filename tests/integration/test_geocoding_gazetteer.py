@@ -148,3 +148,8 @@ def test_a_namesake_street_without_buildings_does_not_make_a_house_ambiguous(tow
     r = top("Горіхова 14")
     assert r.building_id == town.buildings["horikhova:14"].id and r.match == "exact"
     assert top("вул. Горіхова").match == "ambiguous"  # the street alone: both fit
+
+
+@pytest.mark.parametrize("query", ["Вербівка Вербова 4", "Вербова 4 Вербівка", "Вербовка, ул. Вербовая 4"])
+def test_a_neighbourhood_named_without_a_marker_or_comma_is_still_a_hint(town, query):
+    assert top(query).building_id == town.buildings["verbova_e:4"].id

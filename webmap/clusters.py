@@ -31,10 +31,10 @@ CELL_PX = 64
 # log2(256 / CELL_PX): the display grid at zoom z is the tile grid of zoom z + 2.
 _CELL_SHIFT = 2
 # Zooms up to this are clustered on the server; above it appeals come one by one (street zooms).
-CLUSTER_MAX_ZOOM = 15
-# Grid levels stored in webmap_appealcell (cell side = world / 2**level): one per clustered zoom 8..15,
+CLUSTER_MAX_ZOOM = 16
+# Grid levels stored in webmap_appealcell (cell side = world / 2**level): one per clustered zoom 8..16,
 # so a tile reads at most 4 × 4 cells. Zooms below 8 fold level 10 by integer division.
-STORED_LEVELS = (10, 11, 12, 13, 14, 15, 16, 17)
+STORED_LEVELS = (10, 11, 12, 13, 14, 15, 16, 17, 18)
 # Never more than this many individual features in one response (tile, GeoJSON page).
 MAX_FEATURES = 5000
 

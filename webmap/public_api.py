@@ -53,8 +53,9 @@ def filter_from_request(request) -> selectors.AppealFilter:
                                    statuses=_list(request, "status"))
 
 
-def clusters_payload(f: selectors.AppealFilter, *, zoom: int, bbox: tuple[float, float, float, float]) -> dict:
-    """A GeoJSON FeatureCollection: clusters (``cluster: true``) up to CLUSTER_MAX_ZOOM, else single appeals."""
+def clusters_payload(f: selectors.AppealFilter, *, zoom: int, bbox: tuple[float, float, float, float]) -> dict | str:
+    """A GeoJSON FeatureCollection: clusters (``cluster: true``) up to CLUSTER_MAX_ZOOM, else single appeals
+    (then already serialised, as a string)."""
     west, south, east, north = bbox
     if zoom <= cl.CLUSTER_MAX_ZOOM:
         xmin, ymin = cl.lonlat_to_mercator(west, south)
@@ -68,11 +69,10 @@ def clusters_payload(f: selectors.AppealFilter, *, zoom: int, bbox: tuple[float,
                                             "open": sum(v for k, v in by_status.items() if k in selectors.OPEN_STATUSES),
                                             "last_week": c["last_week"].isoformat() if c["last_week"] else None}})
         return {"type": "FeatureCollection", "zoom": zoom, "clustered": True, "features": features}
-    rows = selectors.appeals_in_bbox(f, west=west, south=south, east=east, north=north)
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.pop("lon"), r.pop("lat")]},
-                 "properties": {"cluster": False, **r}} for r in rows]
-    return {"type": "FeatureCollection", "zoom": zoom, "clustered": False, "truncated": len(rows) >= cl.MAX_FEATURES,
-            "features": features}
+    count, features = selectors.appeals_geojson(f, west=west, south=south, east=east, north=north)
+    # Assembled as text around PostGIS's JSON: no Python object per feature.
+    truncated = "true" if count >= cl.MAX_FEATURES else "false"
+    return f'{{"type": "FeatureCollection", "zoom": {int(zoom)}, "clustered": false, "truncated": {truncated}, "features": {features}}}'
 
 
 @require_GET
@@ -96,7 +96,10 @@ def clusters(request):
         f = filter_from_request(request)
     except (BadRequest, ValueError) as exc:
         return HttpResponseBadRequest(str(exc))
-    return JsonResponse(clusters_payload(f, zoom=zoom, bbox=bbox), json_dumps_params={"ensure_ascii": False})
+    payload = clusters_payload(f, zoom=zoom, bbox=bbox)
+    if isinstance(payload, str):
+        return HttpResponse(payload, content_type="application/json")
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

@@ -142,30 +142,59 @@ def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: floa
 # --- individual appeals (street zooms) ---------------------------------------------------------
 
 # The public position: the building's point, or the pin snapped to a 100 m metric grid.
-_POSITION = ("coalesce(b.point, ST_Transform(ST_SnapToGrid(ST_Transform(a.point, 32637), 100), 4326))")
+_POSITION = "coalesce(a.bpoint, ST_Transform(ST_SnapToGrid(ST_Transform(a.pin, 32637), 100), 4326))"
 
-_APPEALS_SQL = f"""
-SELECT a.number, a.status, c.code, c.name_uk, a.created_at, a.deadline, a.resolved_at, {_POSITION} AS pos,
-       coalesce(s.street_type || ' ' || s.name || ', ' || b.housenumber, '') AS address
-FROM appeals_appeal AS a
-JOIN layers_category AS c ON c.id = a.category_id
-LEFT JOIN layers_building AS b ON b.id = a.building_id
-LEFT JOIN layers_street AS s ON s.id = b.street_id
-WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND a.category_id = ANY(%(cats)s)
-  AND (%(any_status)s OR a.status = ANY(%(statuses)s))
-  AND (%(no_provider)s OR EXISTS (SELECT 1 FROM appeals_appealroute AS r
-                                  WHERE r.appeal_id = a.id AND r.provider_id = %(provider)s))
-  AND a.id IN (
-      SELECT a2.id FROM layers_building AS b2 JOIN appeals_appeal AS a2 ON a2.building_id = b2.id
-      WHERE b2.point && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
-        AND a2.created_at >= %(t0)s AND a2.created_at < %(t1)s
-      UNION ALL
-      SELECT a3.id FROM appeals_appeal AS a3
-      WHERE a3.building_id IS NULL AND a3.point && ST_MakeEnvelope(%(w)s - 0.002, %(s)s - 0.002, %(e)s + 0.002, %(n)s + 0.002, 4326)
-        AND a3.created_at >= %(t0)s AND a3.created_at < %(t1)s
-  )
-ORDER BY a.created_at DESC
-LIMIT %(limit)s
+
+def candidates_sql(envelope: str) -> str:
+    """Appeals of the period near ``envelope`` (an SQL expression of a 4326 box, made of parameters):
+    those at buildings inside it (buildings' GiST index, then appeals by building and date), and those
+    with no building whose pin lies near it (a partial GiST index). Columns: id, number, status,
+    category_id, created_at, deadline, resolved_at, bpoint, pin, street_id, housenumber."""
+    return f"""
+        SELECT a2.id, a2.number, a2.status, a2.category_id, a2.created_at, a2.deadline, a2.resolved_at,
+               b2.point AS bpoint, a2.point AS pin, b2.street_id, b2.housenumber
+        FROM layers_building AS b2 JOIN appeals_appeal AS a2 ON a2.building_id = b2.id
+        WHERE b2.point && {envelope} AND a2.created_at >= %(t0)s AND a2.created_at < %(t1)s
+        UNION ALL
+        SELECT a3.id, a3.number, a3.status, a3.category_id, a3.created_at, a3.deadline, a3.resolved_at,
+               NULL, a3.point, NULL, NULL
+        FROM appeals_appeal AS a3
+        WHERE a3.building_id IS NULL AND a3.point && ST_Expand({envelope}, 0.002)
+          AND a3.created_at >= %(t0)s AND a3.created_at < %(t1)s
+    """
+
+
+# Filters every candidate the same way for tiles and GeoJSON (public: categories already restricted).
+CANDIDATE_FILTER = """
+    a.category_id = ANY(%(cats)s) AND (%(any_status)s OR a.status = ANY(%(statuses)s))
+    AND (%(no_provider)s OR EXISTS (SELECT 1 FROM appeals_appealroute AS r
+                                    WHERE r.appeal_id = a.id AND r.provider_id = %(provider)s))
+"""
+
+_BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
+_APPEALS_GEOJSON_SQL = f"""
+SELECT count(*), coalesce(json_agg(json_build_object(
+    'type', 'Feature',
+    'geometry', ST_AsGeoJSON(q.pos, 6)::json,
+    'properties', json_build_object(
+        'cluster', false, 'number', q.number, 'status', q.status, 'status_label', %(labels)s::jsonb ->> q.status,
+        'category', c.code, 'category_name', c.name_uk,
+        'created', to_char(q.created_at AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD'),
+        'deadline', to_char(q.deadline AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD'),
+        'resolved', to_char(q.resolved_at AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD'),
+        'address', coalesce(s.street_type || ' ' || s.name || ', ' || q.housenumber, ''),
+        'age', round(least(greatest(extract(epoch FROM now() - q.created_at) / 86400.0 / %(window)s, 0), 1)::numeric, 3),
+        'open', q.status = ANY(%(open)s)))
+    ORDER BY q.created_at DESC), '[]'::json)::text
+FROM (
+    SELECT a.*, {_POSITION} AS pos FROM ({candidates_sql(_BOX)}) AS a
+    WHERE {CANDIDATE_FILTER}
+    ORDER BY a.created_at DESC
+    LIMIT %(limit)s
+) AS q
+JOIN layers_category AS c ON c.id = q.category_id
+LEFT JOIN layers_street AS s ON s.id = q.street_id
+WHERE ST_Intersects(q.pos, {_BOX})
 """
 
 
@@ -176,38 +205,28 @@ def _day_bounds(f: AppealFilter) -> tuple[dt.datetime, dt.datetime]:
     return t0, t1
 
 
-def appeals_in_bbox(f: AppealFilter, *, west: float, south: float, east: float, north: float,
-                    limit: int = cl.MAX_FEATURES) -> list[dict]:
-    """Appeals one by one in a lon/lat box (newest first, at most ``limit``): public fields only.
-
-    Each has lon, lat (building precision), number, status, category, dates, address and ``age`` in
-    [0, 1] (0 = today, 1 = at the edge of the public window) for fading.
-    """
+def candidate_params(f: AppealFilter) -> dict:
     t0, t1 = _day_bounds(f)
-    params = {"t0": t0, "t1": t1, "cats": list(f.category_ids), "any_status": not f.statuses,
-              "statuses": list(f.statuses), "no_provider": f.provider_id is None, "provider": f.provider_id,
-              "w": west, "s": south, "e": east, "n": north, "limit": min(limit, cl.MAX_FEATURES)}
-    sql = _APPEALS_SQL.replace(f"{_POSITION} AS pos", f"ST_X({_POSITION}), ST_Y({_POSITION})")
-    now = timezone.now()
-    window = public_window_days()
-    out = []
+    return {"t0": t0, "t1": t1, "cats": list(f.category_ids), "any_status": not f.statuses,
+            "statuses": list(f.statuses), "no_provider": f.provider_id is None, "provider": f.provider_id,
+            "window": public_window_days()}
+
+
+def appeals_geojson(f: AppealFilter, *, west: float, south: float, east: float, north: float,
+                    limit: int = cl.MAX_FEATURES) -> tuple[int, str]:
+    """Appeals one by one in a lon/lat box, newest first, at most ``limit``: (count, JSON array of Features).
+
+    Public fields only: number, status, category, dates, the building's address, the position at
+    building precision, and ``age`` in [0, 1] (0 = today, 1 = the edge of the public window) for fading.
+    Built in PostGIS as text: thousands of features without a Python object each.
+    """
+    params = {**candidate_params(f), "w": west, "s": south, "e": east, "n": north,
+              "limit": min(limit, cl.MAX_FEATURES), "labels": json.dumps({s.value: str(s.label) for s in Status}),
+              "open": [s.value for s in OPEN_STATUSES]}
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        for number, status, code, cat_name, created, deadline, resolved, lon, lat, address in cur.fetchall():
-            if not (west <= lon <= east and south <= lat <= north):
-                continue
-            age_days = (now - created).total_seconds() / 86400
-            out.append({
-                "number": number, "status": status, "status_label": str(Status(status).label),
-                "category": code, "category_name": cat_name,
-                "created": timezone.localtime(created).date().isoformat(),
-                "deadline": timezone.localtime(deadline).date().isoformat() if deadline else None,
-                "resolved": timezone.localtime(resolved).date().isoformat() if resolved else None,
-                "address": address, "lon": round(lon, 6), "lat": round(lat, 6),
-                "age": round(min(max(age_days / window, 0.0), 1.0), 3),
-                "open": status in OPEN_STATUSES,
-            })
-    return out
+        cur.execute(_APPEALS_GEOJSON_SQL, params)
+        count, features = cur.fetchone()
+    return count, features
 
 
 _CARD_SQL = """

@@ -14,6 +14,7 @@ Registry geometries are selected with their own 4326 GiST index (``geom && envel
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
@@ -102,21 +103,9 @@ _POINT_TILE_SQL = f"""
 SELECT {_mvt_geom(selectors._POSITION)} AS geom, a.number, a.status, c.code AS category,
        to_char(a.created_at AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD') AS created,
        round(least(greatest(extract(epoch FROM now() - a.created_at) / 86400.0 / %(window)s, 0), 1)::numeric, 3)::float AS age
-FROM appeals_appeal AS a
+FROM ({selectors.candidates_sql(_ENVELOPE_4326)}) AS a
 JOIN layers_category AS c ON c.id = a.category_id
-LEFT JOIN layers_building AS b ON b.id = a.building_id
-WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND a.category_id = ANY(%(cats)s)
-  AND (%(any_status)s OR a.status = ANY(%(statuses)s))
-  AND (%(no_provider)s OR EXISTS (SELECT 1 FROM appeals_appealroute AS r
-                                  WHERE r.appeal_id = a.id AND r.provider_id = %(provider)s))
-  AND a.id IN (
-      SELECT a2.id FROM layers_building AS b2 JOIN appeals_appeal AS a2 ON a2.building_id = b2.id
-      WHERE b2.point && {_ENVELOPE_4326} AND a2.created_at >= %(t0)s AND a2.created_at < %(t1)s
-      UNION ALL
-      SELECT a3.id FROM appeals_appeal AS a3
-      WHERE a3.building_id IS NULL AND a3.point && ST_Expand({_ENVELOPE_4326}, 0.002)
-        AND a3.created_at >= %(t0)s AND a3.created_at < %(t1)s
-  )
+WHERE {selectors.CANDIDATE_FILTER}
 ORDER BY a.created_at DESC
 LIMIT {cl.MAX_FEATURES}
 """
@@ -136,29 +125,33 @@ def render_appeals_tile(f: AppealFilter, *, z: int, x: int, y: int, layer: str =
         params.update(selectors._cluster_params(f, zoom=z, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
         sql = _wrap(layer, _CLUSTER_TILE_SQL)
     else:
-        t0, t1 = selectors._day_bounds(f)
-        params.update({"t0": t0, "t1": t1, "window": selectors.public_window_days(),
-                       "no_provider": f.provider_id is None, "provider": f.provider_id})
+        params.update(selectors.candidate_params(f))
         sql = _wrap(layer, _POINT_TILE_SQL)
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return bytes(cur.fetchone()[0] or b"")
 
 
-def tile(*, layer: str, z: int, x: int, y: int, f: AppealFilter | None = None) -> bytes:
-    """The tile bytes, from the cache when the data has not changed since it was made."""
+def tile(*, layer: str, z: int, x: int, y: int, f: AppealFilter | None = None,
+         filter_key: str | None = None, make_filter: Callable[[], AppealFilter] | None = None) -> bytes:
+    """The tile bytes, from the cache when the data has not changed since it was made.
+
+    For the appeals layer give either the filter ``f``, or a ``filter_key`` that determines it (the raw
+    request parameters and the day) and ``make_filter`` to build it on a miss: a cached tile then costs
+    one tiny query (the data versions) and a cache read.
+    """
     appeals_version, registry_version = selectors.data_versions()
     if layer in APPEAL_LAYERS:
-        if f is None:
+        if f is None and (filter_key is None or make_filter is None):
             raise ValueError("the appeals layer needs a filter")
-        key_src = f"{layer}:{z}:{x}:{y}:{f.cache_key()}:{appeals_version}:{registry_version}"
+        key_src = f"{layer}:{z}:{x}:{y}:{filter_key or f.cache_key()}:{appeals_version}:{registry_version}"
     else:
         key_src = f"{layer}:{z}:{x}:{y}:{registry_version}"
     key = "tile:" + hashlib.blake2b(key_src.encode(), digest_size=16).hexdigest()
     data = cache.get(key)
     if data is None:
         if layer in APPEAL_LAYERS:
-            data = render_appeals_tile(f, z=z, x=x, y=y, layer=layer)
+            data = render_appeals_tile(f or make_filter(), z=z, x=x, y=y, layer=layer)
         else:
             data = render_registry_tile(layer=layer, z=z, x=x, y=y)
         cache.set(key, data, CACHE_SECONDS)

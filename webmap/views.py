@@ -71,15 +71,19 @@ def tile(request, layer: str, z: int, x: int, y: int):
         raise Http404("no such layer")
     if not (0 <= z <= 22 and 0 <= x < 2**z and 0 <= y < 2**z):
         raise Http404("no such tile")
-    f = None
+    if layer == "appeals_internal":
+        return _internal_tile(request, z=z, x=x, y=y)
     if layer == "appeals":
+        # The public filter is a function of these parameters and the day: the cache key needs no query.
+        key = "public:" + ":".join(request.GET.get(p, "") for p in ("category", "status", "days"))
+        key += f":{selectors.today():%Y%m%d}:{selectors.public_window_days()}"
         try:
-            f = public_api.filter_from_request(request)
+            data = tiles.tile(layer=layer, z=z, x=x, y=y, filter_key=key,
+                              make_filter=lambda: public_api.filter_from_request(request))
         except public_api.BadRequest as exc:
             return HttpResponseBadRequest(str(exc))
-    elif layer == "appeals_internal":
-        return _internal_tile(request, z=z, x=x, y=y)
-    data = tiles.tile(layer=layer, z=z, x=x, y=y, f=f)
+    else:
+        data = tiles.tile(layer=layer, z=z, x=x, y=y)
     return HttpResponse(data, content_type=MVT_TYPE)
 
 

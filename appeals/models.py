@@ -157,6 +157,11 @@ class Appeal(models.Model):
             models.Index(fields=["applicant_phone"], name="appeal_applicant_phone"),
             models.Index(fields=["duplicate_of"], name="appeal_duplicate_of", condition=Q(duplicate_of__isnull=False)),
             models.Index(fields=["resolved_at"], name="appeal_resolved_at"),
+            # Journals and queues: open appeals in deadline order, without sorting the open set.
+            models.Index(
+                fields=["deadline", "id"], name="appeal_open_deadline",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+            ),
             # The escalation sweep reads only open, not yet escalated rows.
             models.Index(
                 fields=["deadline"], name="appeal_sweep_open",

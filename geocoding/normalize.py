@@ -294,7 +294,7 @@ _BUILDING_NOISE = re.compile(
     r"кімната|кімн|комната|комн|кв|квартира|прим)"
     r"(?![-а-яіїє])\s*\.?\s*(?:\d{1,3}(?:\s*-\s*\d{1,3})?|[а-яіїє](?![а-яіїє]))?(?:\s*\.\s*\d{1,3})?"
     r"|№"
-    r"|(?:корпус|корп)\s*\.?\s*(?=,|$)"
+    r"|(?:корпус|корп)\s*\.?\s*(?=,|$)|(?<=\d\s)к\s*\.\s*(?=,|$)"  # a корпус marker with no number
     r"|\b\d{1,2}\s*(?:поверх|этаж|пов)\b(?!\s*\d)"
 )
 _MASSIF = re.compile(r"\b(?:жилой|житловий|жилий)\s+масс?ив\b")
@@ -302,6 +302,7 @@ _BARE_FLAT = re.compile(
     r"\s(?P<house>(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?<!й)(?![а-яіїє]))?"
     r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє]))?)\s+(?P<flat>\d{1,4}[а-яіїє]?)\s*$"
 )
+_LONE_HOUSE = re.compile(r"^(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?(?:\s*/\s*\d{1,4})?)(?:\s+(?P<flat>\d{1,4}))?$")
 _LEADING_HOUSE = re.compile(r"^(?:будинок|буд|дом|д)\s*\.?\s*(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)\s+(?P<street>\D.*)$")
 _CITY_NOISE = re.compile(
     r"\b(?:краматорськ|краматорск|kramatorsk|україна|украина|ukraine|донецька|донецкая|донецкой|донецької)\b"
@@ -447,6 +448,11 @@ def parse_address(text: str) -> ParsedAddress:
     if house_seg < 0:
         named = [s for s in rest if _TWO_LETTERS.search(s)]
         street = named[0] if named else ""
+        if not named and rest:
+            # Only a number ("6", "12а", "12 5"): the house (and flat) without a street.
+            lone = _LONE_HOUSE.match(rest[0])
+            if lone:
+                housenumber, flat = lone["house"], flat or (lone["flat"] or "")
     forced_type = ""
     if not street and hint and (housenumber or hint_marker in _MICRODISTRICT_MARKERS):
         # "мкр Лазурний, 5": a microdistrict with houses is the street; a village alone stays a hint.

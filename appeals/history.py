@@ -1341,7 +1341,7 @@ def generate_history(*, seed: int = DEFAULT_SEED, years: float = 3.0, calls_per_
     counters = Counters()
     with transaction.atomic():
         if not replace and has_generated():
-            return GenerationResult(counters, skipped=True, existing=generated_count(),
+            return GenerationResult(counters, skipped=True, existing=Appeal.objects.count(),
                                     seconds=time_.perf_counter() - started)
         if replace:
             clear_appeal_tables()

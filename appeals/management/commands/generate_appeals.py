@@ -56,7 +56,7 @@ class Command(BaseCommand):
         if options["verbosity"] == 0:
             return
         if result.skipped:
-            self.stdout.write(f"Generated history already present ({result.existing} appeals); "
+            self.stdout.write(f"A generated history is already there ({result.existing} appeals in all); "
                               f"nothing written (--replace to generate again).")
             return
         c = result.counters

@@ -31,21 +31,21 @@ _WITH_PROVIDER = [s.value for s in WITH_PROVIDER_STATUSES]
 
 # Level 2 in one statement: mark and write the history rows together. Reasons in order of weight.
 _ESCALATE_SQL = """
-WITH upd AS (
-    UPDATE appeals_appeal
-    SET control_level = 2, escalated_at = %(now)s, version = version + 1, updated_at = %(now)s,
-        escalation_reason = CASE WHEN deadline < %(now)s THEN 'overdue'
-                                 WHEN rejection_count >= 2 THEN 'rejected_twice'
+WITH due AS MATERIALIZED (  -- evaluated once: the LIMIT holds for the whole statement
+    SELECT id FROM appeals_appeal
+    WHERE control_level < 2 AND status = ANY(%(open)s)
+      AND (deadline < %(now)s OR rejection_count >= 2 OR reopen_count >= 1)
+    ORDER BY deadline, id
+    LIMIT %(batch)s
+    FOR UPDATE SKIP LOCKED  -- a row a person is saving right now waits for the next batch
+), upd AS (
+    UPDATE appeals_appeal a
+    SET control_level = 2, escalated_at = %(now)s, version = a.version + 1, updated_at = %(now)s,
+        escalation_reason = CASE WHEN a.deadline < %(now)s THEN 'overdue'
+                                 WHEN a.rejection_count >= 2 THEN 'rejected_twice'
                                  ELSE 'reopened' END
-    WHERE id IN (
-        SELECT id FROM appeals_appeal
-        WHERE control_level < 2 AND status = ANY(%(open)s)
-          AND (deadline < %(now)s OR rejection_count >= 2 OR reopen_count >= 1)
-        ORDER BY deadline, id
-        LIMIT %(batch)s
-        FOR UPDATE SKIP LOCKED  -- a row a person is saving right now waits for the next batch
-    )
-    RETURNING id, status, escalation_reason
+    FROM due WHERE a.id = due.id
+    RETURNING a.id, a.status, a.escalation_reason
 ), ev AS (
     INSERT INTO appeals_appealevent (appeal_id, at, actor_id, action, from_status, to_status, note, data)
     SELECT id, %(now)s, NULL, 'escalated', status, status, escalation_reason,

@@ -162,6 +162,8 @@ LOGIN_REDIRECT_URL = "/"
 DEMO_ATTRIBUTION = "Демо-місто: геометрія синтетична (згенерована); межа громади © OpenStreetMap contributors (ODbL)"
 # An online basemap is an option, never a need: empty means our own offline basemap.
 BASEMAP_TILE_URL = os.environ.get("BASEMAP_TILE_URL", "")
+# The public map shows appeals of at most this many days (they fade with age and then drop off).
+PUBLIC_MAP_WINDOW_DAYS = int(os.environ.get("PUBLIC_MAP_WINDOW_DAYS", "90"))
 # An external geocoder (a Nominatim server, through geopy) asked only when our gazetteer finds nothing.
 # Off (empty) by default; its answers are flagged "approximate", never "exact".
 GEOCODER_FALLBACK_URL = os.environ.get("GEOCODER_FALLBACK_URL", "")

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from appeals import deadlines, roles, workflow
@@ -36,7 +36,7 @@ from appeals.models import (
 from geocoding import services as geocoding
 from gis.srid import STORAGE_SRID
 from layers import routing
-from layers.models import Building, Category, Provider
+from layers.models import Building, Category, Provider, ServiceArea
 
 # Re-exported so that callers need one import for every refusal.
 InvalidTransition = workflow.InvalidTransition
@@ -486,24 +486,32 @@ class RerouteReport:
     conflicts: list[str] = field(default_factory=list)  # changed by someone meanwhile: left for a human
 
 
-def reroute_open_appeals(*, building_ids: Iterable[int], now: datetime | None = None) -> RerouteReport:
-    """Re-route the open appeals in these buildings whose routing was automatic; a dispatcher's manual
-    choice and appeals a provider already accepted or works on are left alone. Returns what changed.
+def reroute_open_appeals(*, building_ids: Iterable[int], area_ids: Iterable[int] = (),
+                         now: datetime | None = None) -> RerouteReport:
+    """Re-route the open appeals in these buildings (and the pinned appeals with no building that lie in
+    these service areas now) whose routing was automatic. A dispatcher's manual choice, and appeals a
+    provider already accepted or works on, are left alone. Returns what changed.
     """
     now = now or timezone.now()
     report = RerouteReport()
     ids = list(building_ids)
-    if not ids:
-        return report
+    geoms = [g for g in ServiceArea.objects.filter(id__in=list(area_ids)).values_list("geom", flat=True) if g]
+    place = Q(building_id__in=ids) if ids else Q(pk__in=[])
+    for geom in geoms:
+        place |= Q(building__isnull=True, point__coveredby=geom)
+    manual = AppealRoute.objects.filter(appeal_id=OuterRef("pk"), active=True, outcome=RouteOutcome.MANUAL)
     candidates = (Appeal.objects.select_related("category", "building")
-                  .filter(building_id__in=ids, status__in=[Status.REGISTERED, Status.SENT, Status.REJECTED])
-                  .exclude(routes__active=True, routes__outcome=RouteOutcome.MANUAL)
+                  .filter(place, status__in=[Status.REGISTERED, Status.SENT, Status.REJECTED])
+                  .exclude(Exists(manual))
                   .order_by("id"))
+    at = timezone.localdate(now, deadlines.KYIV)
     for appeal in candidates:
         report.appeals += 1
         before = sorted((r.service_kind_id, r.provider_id, r.outcome) for r in appeal.routes.filter(active=True))
-        decisions = routing.route_category(category=appeal.category, building=appeal.building,
-                                           at=timezone.localdate(now, deadlines.KYIV))
+        decisions = routing.route_category(
+            category=appeal.category, building=appeal.building,
+            lon=None if appeal.building_id else appeal.point.x, lat=None if appeal.building_id else appeal.point.y,
+            at=at)
         after = sorted((d.service_kind, d.provider.pk if d.provider else None, d.outcome) for d in decisions)
         if before == after:
             report.unchanged += 1
@@ -523,5 +531,5 @@ def reroute_open_appeals(*, building_ids: Iterable[int], now: datetime | None = 
 
 
 def reroute_on_routing_change(sender, change, **kwargs) -> RerouteReport:
-    """Receiver of layers.services.routing_changed: re-route the open appeals in the changed buildings."""
-    return reroute_open_appeals(building_ids=change.building_ids)
+    """Receiver of layers.services.routing_changed: re-route the open appeals the change may concern."""
+    return reroute_open_appeals(building_ids=change.building_ids, area_ids=change.area_ids)

@@ -334,3 +334,20 @@ def test_an_address_that_is_only_a_guess_is_refused_with_the_options(world):
         intake(world, building=None, address_text="Шкільна 4")
     with pytest.raises(services.AddressNotFound, match="не знайдено"):
         intake(world, building=None, address_text="вулиця Неіснуюча 999")
+
+
+def test_a_pinned_appeal_with_no_building_is_rerouted_when_its_area_changes(world):
+    from layers import services as layer_services
+
+    lon, lat = factories.offset(*factories.CENTRE, dx_m=-300, dy_m=-250)
+    pinned = intake(world, building=None, lon=lon, lat=lat, category=world.cat_water, now=None).appeal
+    manual = intake(world, category=world.cat_water, now=None).appeal
+    manual = services.reroute(appeal=manual, actor=world.dispatcher, version=manual.version,
+                              providers={"water": world.providers["water"]})
+    water2 = factories.provider("Водоканал-2", "water_utility", service_kinds=("water",))
+    change = layer_services.update_area(area=world.areas["water"], provider=water2)
+    [report] = [r for r in change.reports if isinstance(r, services.RerouteReport)]
+    assert report.changed == [pinned.number]
+    assert pinned.routes.get(active=True).provider == water2
+    # The dispatcher's own choice stands.
+    assert manual.routes.get(active=True).provider == world.providers["water"]

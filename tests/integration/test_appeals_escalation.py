@@ -116,3 +116,12 @@ def test_a_backlog_is_escalated_in_short_batches_until_none_is_left(world):
     report = services.run_escalation_sweep(now=T0 + timedelta(hours=3), batch_size=2)
     assert report.escalated == {"overdue": 5} and report.batches == 3
     assert report.escalated_total == 5
+
+
+def test_the_beat_schedule_runs_the_registered_sweep_task_every_few_minutes():
+    from gis.celery import app
+
+    app.loader.import_default_modules()
+    [entry] = [e for e in app.conf.beat_schedule.values() if e["task"] == "appeals.tasks.escalation_sweep"]
+    assert "appeals.tasks.escalation_sweep" in app.tasks
+    assert 60 <= entry["schedule"] <= 600

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +192,7 @@ class StreetName:
     type_as_written: str
 
 
+@lru_cache(maxsize=65536)
 def parse_street(text: str) -> StreetName:
     """Split "вулиця Паркова" / "Паркова вулиця" / "ул. Парковая" into name and type.
 
@@ -247,6 +249,8 @@ def to_int(value: object) -> int | None:
     """
     if value is None or isinstance(value, bool):
         return None
+    if type(value) is int:  # the common case, fast
+        return value if 0 <= value <= 2_000_000_000 else None
     try:
         number = float(str(value).strip().replace(",", "."))
     except ValueError:
@@ -290,13 +294,23 @@ class BuildingLoader:
     Street and neighbourhood are resolved in the database at the end: the neighbourhood whose polygon
     covers the building's point (only when exactly one does), the street by name and type (in the
     building's neighbourhood first, else the only street of that name). Use inside import_transaction.
+    Memory: the ids seen so far (to reject duplicates in the file) and one batch.
     """
 
     def __init__(self, *, source: str, report: ImportReport) -> None:
         self.source = source
         self.report = report
         self.table = "import_buildings"
+        self.has_streets = False
+        self.seen: dict[str, int] = {}
         with connection.cursor() as cur:
+            # Temporary tables live in temp_buffers (8 MB by default): 200k footprints would go to disk at
+            # every step. Postgres allows a bigger value only before a session's first temporary table.
+            try:
+                with transaction.atomic():
+                    cur.execute("SET temp_buffers = '512MB'")
+            except DatabaseError:
+                pass  # this session has used temporary tables already: keep its setting
             cur.execute(f"CREATE TEMP TABLE {self.table} ({_TMP_COLUMNS}) ON COMMIT DROP")
 
     def add(self, batch: BuildingBatch) -> None:
@@ -304,12 +318,19 @@ class BuildingLoader:
         geom_hex = ewkb_hex(batch.geoms)
         point_hex = ewkb_hex(points)
         records = []
+        seen = self.seen
+        self.has_streets = self.has_streets or any(batch.streets)
         for i in range(len(batch.geoms)):
+            row, source_id = batch.rows[i], batch.source_ids[i]
+            first = seen.setdefault(source_id, row)
+            if first != row:  # the first row of an id wins; the others are rejected with a reason
+                self.report.reject(row, source_id, f"duplicate id in the file (first at row {first})")
+                continue
             street = parse_street(batch.streets[i]) if batch.streets[i] else None
             hn_text = (batch.housenumbers[i] or "").strip()
             hn = parse_housenumber(hn_text) if hn_text else None
             records.append((
-                batch.rows[i], batch.source_ids[i], geom_hex[i], point_hex[i],
+                row, source_id, geom_hex[i], point_hex[i],
                 street.name if street else None, street.street_type if street else None,
                 hn_text[:32], hn.number if hn else None, hn.letter if hn else "", hn.fraction[:8] if hn else "",
                 hn.block[:8] if hn else "", hn.key if hn else "",
@@ -322,82 +343,76 @@ class BuildingLoader:
                 copy.write_row(rec)
 
     def finish(self) -> None:
-        """Resolve duplicates, neighbourhoods and streets, then update changed rows and insert new ones."""
+        """Resolve neighbourhoods and streets, then update changed rows and insert new ones."""
         t = self.table
+        total = len(self.seen)
         with connection.cursor() as cur:
             cur.execute(f"ANALYZE {t}")
-            # Duplicate ids within the file: the first row wins, the others are rejected with a reason.
-            cur.execute(
-                f"SELECT source_id, array_agg(row ORDER BY row) FROM {t} GROUP BY source_id HAVING count(*) > 1"
-            )
-            for source_id, rows in cur.fetchall():
-                for row in rows[1:]:
-                    self.report.reject(row, source_id, f"duplicate id in the file (first at row {rows[0]})")
-            cur.execute(
-                f"DELETE FROM {t} d USING {t} f WHERE d.source_id = f.source_id AND d.row > f.row"
-            )
-            cur.execute(f"""
-                UPDATE {t} b SET neighbourhood_id = m.nid FROM (
-                    SELECT b2.row, min(n.id) AS nid FROM {t} b2
-                    JOIN layers_neighbourhood n ON n.geom IS NOT NULL AND ST_Covers(n.geom, b2.point)
-                    GROUP BY b2.row HAVING count(*) = 1
-                ) m WHERE b.row = m.row""")
-            # Street in the building's own neighbourhood first (a name may repeat in two of them) …
-            cur.execute(f"""
-                UPDATE {t} b SET street_id = m.sid FROM (
-                    SELECT b2.row, min(s.id) AS sid FROM {t} b2 JOIN layers_street s
-                      ON s.name = b2.street_name AND (b2.street_type IS NULL OR s.street_type = b2.street_type)
-                     AND s.neighbourhood_id = b2.neighbourhood_id
-                    WHERE b2.street_name IS NOT NULL GROUP BY b2.row HAVING count(*) = 1
-                ) m WHERE b.row = m.row""")
-            # … else the only street of that name anywhere; several candidates stay unresolved.
-            cur.execute(f"""
-                UPDATE {t} b SET street_id = m.sid FROM (
-                    SELECT b2.row, min(s.id) AS sid FROM {t} b2 JOIN layers_street s
-                      ON s.name = b2.street_name AND (b2.street_type IS NULL OR s.street_type = b2.street_type)
-                    WHERE b2.street_name IS NOT NULL AND b2.street_id IS NULL GROUP BY b2.row HAVING count(*) = 1
-                ) m WHERE b.row = m.row""")
-            cur.execute(f"""
-                SELECT row, source_id, concat_ws(' ', street_type, street_name) FROM {t}
-                WHERE street_name IS NOT NULL AND street_id IS NULL ORDER BY row""")
-            for row, source_id, name in cur.fetchall():
-                self.report.warn(row, source_id, f"street «{name}» not found or ambiguous; building kept without street")
-            cur.execute(f"SELECT count(*) FROM {t}")
-            total = cur.fetchone()[0]
-            cur.execute(f"""
-                UPDATE layers_building b SET
-                    geom = t.geom, point = t.point,
-                    street_id = COALESCE(t.street_id, b.street_id),
-                    neighbourhood_id = COALESCE(t.neighbourhood_id, b.neighbourhood_id),
-                    housenumber = CASE WHEN t.housenumber <> '' THEN t.housenumber ELSE b.housenumber END,
-                    number = CASE WHEN t.housenumber <> '' THEN t.number ELSE b.number END,
-                    letter = CASE WHEN t.housenumber <> '' THEN t.letter ELSE b.letter END,
-                    fraction = CASE WHEN t.housenumber <> '' THEN t.fraction ELSE b.fraction END,
-                    block = CASE WHEN t.housenumber <> '' THEN t.block ELSE b.block END,
-                    housenumber_key = CASE WHEN t.housenumber <> '' THEN t.housenumber_key ELSE b.housenumber_key END,
-                    kind = COALESCE(t.kind, b.kind), floors = COALESCE(t.floors, b.floors),
-                    flats = COALESCE(t.flats, b.flats), residents = COALESCE(t.residents, b.residents)
-                FROM {t} t
-                WHERE b.source = %(source)s AND b.source_id = t.source_id AND b.source_id <> ''
-                  AND (b.geom, b.street_id, b.neighbourhood_id, b.housenumber, b.kind, b.floors, b.flats, b.residents)
-                      IS DISTINCT FROM
-                      (t.geom, COALESCE(t.street_id, b.street_id), COALESCE(t.neighbourhood_id, b.neighbourhood_id),
-                       CASE WHEN t.housenumber <> '' THEN t.housenumber ELSE b.housenumber END,
-                       COALESCE(t.kind, b.kind), COALESCE(t.floors, b.floors), COALESCE(t.flats, b.flats),
-                       COALESCE(t.residents, b.residents))""", {"source": self.source})
-            updated = cur.rowcount
-            cur.execute(f"""
-                INSERT INTO layers_building (source, source_id, geom, point, street_id, neighbourhood_id, housenumber,
-                    number, letter, fraction, block, housenumber_key, kind, floors, flats, residents)
-                SELECT %(source)s, t.source_id, t.geom, t.point, t.street_id, t.neighbourhood_id, t.housenumber,
-                    t.number, t.letter, t.fraction, t.block, t.housenumber_key, COALESCE(t.kind, 'other'),
-                    t.floors, t.flats, t.residents
-                FROM {t} t
-                WHERE NOT EXISTS (SELECT 1 FROM layers_building b WHERE b.source = %(source)s AND b.source_id = t.source_id)
-                ORDER BY t.row""", {"source": self.source})
-            created = cur.rowcount
+            cur.execute("SELECT EXISTS (SELECT 1 FROM layers_neighbourhood WHERE geom IS NOT NULL)")
+            if cur.fetchone()[0]:
+                self._resolve(cur, "neighbourhood_id", f"""
+                    SELECT t.row, min(n.id) FROM {t} t JOIN layers_neighbourhood n
+                      ON n.geom IS NOT NULL AND ST_Covers(n.geom, t.point)
+                    GROUP BY t.row HAVING count(*) = 1""")
+            if self.has_streets:
+                # The street of that name in the building's own neighbourhood (a name may repeat in two
+                # of them), else the only street of that name; several candidates stay unresolved.
+                self._resolve(cur, "street_id", f"""
+                    SELECT t.row, CASE
+                        WHEN count(*) FILTER (WHERE s.neighbourhood_id = t.neighbourhood_id) = 1
+                            THEN min(s.id) FILTER (WHERE s.neighbourhood_id = t.neighbourhood_id)
+                        WHEN count(*) = 1 THEN min(s.id) END
+                    FROM {t} t JOIN layers_street s
+                      ON s.name = t.street_name AND (t.street_type IS NULL OR s.street_type = t.street_type)
+                    WHERE t.street_name IS NOT NULL GROUP BY t.row""")
+                cur.execute(f"""
+                    SELECT row, source_id, concat_ws(' ', street_type, street_name) FROM {t}
+                    WHERE street_name IS NOT NULL AND street_id IS NULL ORDER BY row""")
+                for row, source_id, name in cur.fetchall():
+                    self.report.warn(row, source_id, f"street «{name}» not found or ambiguous; building kept without street")
+            updated, created = self._upsert(cur)
             cur.execute(f"DROP TABLE {t}")
         self.report.count("building", created=created, updated=updated, unchanged=total - created - updated)
+
+    def _resolve(self, cur, column: str, query: str) -> None:
+        """Set one column of the temporary table from (row, value) pairs; only rows that match are rewritten."""
+        cur.execute(f"UPDATE {self.table} b SET {column} = m.v FROM ({query}) AS m(row, v) "
+                    "WHERE b.row = m.row AND m.v IS NOT NULL")
+
+    def _upsert(self, cur) -> tuple[int, int]:
+        t = self.table
+        cur.execute(f"""
+            UPDATE layers_building b SET
+                geom = t.geom, point = t.point,
+                street_id = COALESCE(t.street_id, b.street_id),
+                neighbourhood_id = COALESCE(t.neighbourhood_id, b.neighbourhood_id),
+                housenumber = CASE WHEN t.housenumber <> '' THEN t.housenumber ELSE b.housenumber END,
+                number = CASE WHEN t.housenumber <> '' THEN t.number ELSE b.number END,
+                letter = CASE WHEN t.housenumber <> '' THEN t.letter ELSE b.letter END,
+                fraction = CASE WHEN t.housenumber <> '' THEN t.fraction ELSE b.fraction END,
+                block = CASE WHEN t.housenumber <> '' THEN t.block ELSE b.block END,
+                housenumber_key = CASE WHEN t.housenumber <> '' THEN t.housenumber_key ELSE b.housenumber_key END,
+                kind = COALESCE(t.kind, b.kind), floors = COALESCE(t.floors, b.floors),
+                flats = COALESCE(t.flats, b.flats), residents = COALESCE(t.residents, b.residents)
+            FROM {t} t
+            WHERE b.source = %(source)s AND b.source_id = t.source_id AND b.source_id <> ''
+              AND (b.geom, b.street_id, b.neighbourhood_id, b.housenumber, b.kind, b.floors, b.flats, b.residents)
+                  IS DISTINCT FROM
+                  (t.geom, COALESCE(t.street_id, b.street_id), COALESCE(t.neighbourhood_id, b.neighbourhood_id),
+                   CASE WHEN t.housenumber <> '' THEN t.housenumber ELSE b.housenumber END,
+                   COALESCE(t.kind, b.kind), COALESCE(t.floors, b.floors), COALESCE(t.flats, b.flats),
+                   COALESCE(t.residents, b.residents))""", {"source": self.source})
+        updated = cur.rowcount
+        cur.execute(f"""
+            INSERT INTO layers_building (source, source_id, geom, point, street_id, neighbourhood_id, housenumber,
+                number, letter, fraction, block, housenumber_key, kind, floors, flats, residents)
+            SELECT %(source)s, t.source_id, t.geom, t.point, t.street_id, t.neighbourhood_id, t.housenumber,
+                t.number, t.letter, t.fraction, t.block, t.housenumber_key, COALESCE(t.kind, 'other'),
+                t.floors, t.flats, t.residents
+            FROM {t} t
+            WHERE NOT EXISTS (SELECT 1 FROM layers_building b WHERE b.source = %(source)s AND b.source_id = t.source_id)
+            """, {"source": self.source})
+        return updated, cur.rowcount
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ the other layers are small and use one upsert per row.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,34 +123,32 @@ class _Batch:
     columns: dict[str, list]
 
 
-def _read_batches(path: str, *, source_layer: str | None, crs: CRS, mapping: dict[str, str],
-                  batch_size: int, report: ImportReport) -> Iterator[_Batch]:
+def _read_batches(meta: dict, reader, *, crs: CRS, mapping: dict[str, str], report: ImportReport) -> Iterator[_Batch]:
     """Stream the file in Arrow batches: row numbers, ids, geometries in 4326, mapped columns."""
     row0 = 0
     warned_no_id = False
-    with pyogrio.open_arrow(path, layer=source_layer, batch_size=batch_size, use_pyarrow=True) as (meta, reader):
-        for batch in reader:
-            n = batch.num_rows
-            geom_col = next(
-                (f.name for f in batch.schema if (f.metadata or {}).get(b"ARROW:extension:name") == b"geoarrow.wkb"),
-                meta.get("geometry_name") or "wkb_geometry",
-            )
-            geoms = shapely.from_wkb(np.asarray(batch.column(geom_col).to_numpy(zero_copy_only=False), dtype=object))
-            if shapely.has_z(geoms).any():  # KML and 3D shapefiles carry heights our 2D columns refuse
-                geoms = shapely.force_2d(geoms)
-            geoms = to_storage(geoms, crs)
-            rows = list(range(row0 + 1, row0 + n + 1))
-            row0 += n
-            columns = {field: batch.column(col).to_pylist() for field, col in mapping.items()}
-            if "id" in columns:
-                ids = ["" if v is None else str(v).strip() for v in columns["id"]]
-            else:
-                if not warned_no_id:
-                    report.warn(None, "", "no id column: the feature number is the id, so re-import the same file "
-                                          "unchanged (or name an id column with --map id=COLUMN)")
-                    warned_no_id = True
-                ids = [str(r) for r in rows]
-            yield _Batch(rows=rows, ids=ids, geoms=geoms, columns=columns)
+    for batch in reader:
+        n = batch.num_rows
+        geom_col = next(
+            (f.name for f in batch.schema if (f.metadata or {}).get(b"ARROW:extension:name") == b"geoarrow.wkb"),
+            meta.get("geometry_name") or "wkb_geometry",
+        )
+        geoms = shapely.from_wkb(np.asarray(batch.column(geom_col).to_numpy(zero_copy_only=False), dtype=object))
+        if shapely.has_z(geoms).any():  # KML and 3D shapefiles carry heights our 2D columns refuse
+            geoms = shapely.force_2d(geoms)
+        geoms = to_storage(geoms, crs)
+        rows = list(range(row0 + 1, row0 + n + 1))
+        row0 += n
+        columns = {field: batch.column(col).to_pylist() for field, col in mapping.items()}
+        if "id" in columns:
+            ids = ["" if v is None else str(v).strip() for v in columns["id"]]
+        else:
+            if not warned_no_id:
+                report.warn(None, "", "no id column: the feature number is the id, so re-import the same file "
+                                      "unchanged (or name an id column with --map id=COLUMN)")
+                warned_no_id = True
+            ids = [str(r) for r in rows]
+        yield _Batch(rows=rows, ids=ids, geoms=geoms, columns=columns)
 
 
 def import_vector(path: str | Path, *, layer: str, source: str | None = None, mapping: dict[str, str] | None = None,
@@ -164,45 +163,50 @@ def import_vector(path: str | Path, *, layer: str, source: str | None = None, ma
     if layer not in FIELDS:
         raise ImportFileError(f"unknown layer {layer!r}; one of {', '.join(LAYERS)}")
     gpath = gdal_path(path)
-    try:
-        info = pyogrio.read_info(gpath, layer=source_layer)
-    except (DataSourceError, DataLayerError) as exc:
-        raise ImportFileError(f"{path}: cannot be read as a vector file: {exc}") from exc
-    crs = require_crs(info["crs"], path)
-    if not info["features"]:
-        raise ImportFileError(f"{path}: the file has no features")
-    columns = [str(c) for c in info["fields"]]
-    fields = resolve_mapping(layer, columns, mapping)
     source = source or Path(path).name.split(".")[0]
     report = ImportReport(importer=f"vector → {layer}", path=str(path), source=source)
-    total = info["features"] if info["features"] and info["features"] > 0 else None
-    bar = progress(total=total, desc=f"{layer} from {Path(path).name}", enabled=show_progress)
-    with bar, import_transaction(report, commit=commit, strict=strict):
-        batches = _read_batches(gpath, source_layer=source_layer, crs=crs, mapping=fields,
-                                batch_size=batch_size, report=report)
-        if layer == "buildings":
-            _load_buildings(batches, source=source, report=report, bar=bar)
-        else:
-            rows = _ORM_LAYERS[layer]
-            ctx = _AreaContext(provider=provider, service_kinds=service_kinds) if layer == "service_areas" else None
-            seen: dict[str, int] = {}
-            for b in batches:
-                report.rows_read += len(b.rows)
-                poly = polygonal(b.geoms, rows=b.rows, ids=b.ids, report=report)
-                kept = np.flatnonzero(poly.keep)
-                for geom, i in zip(poly.geoms, kept, strict=True):
-                    row, source_id = b.rows[i], b.ids[i]
-                    values = {f: b.columns[f][i] for f in b.columns}
-                    if not source_id:
-                        report.reject(row, "", "no id")
-                        continue
-                    if source_id in seen:
-                        report.reject(row, source_id, f"duplicate id in the file (first at row {seen[source_id]})")
-                        continue
-                    seen[source_id] = row
-                    rows(geom, values, row=row, source=source, source_id=source_id, report=report, ctx=ctx)
-                bar.update(len(b.rows))
+    # One pass over the file: the CRS and the columns come with the stream (read_info would parse it twice).
+    with ExitStack() as stack:
+        try:
+            meta, reader = stack.enter_context(
+                pyogrio.open_arrow(gpath, layer=source_layer, batch_size=batch_size, use_pyarrow=True))
+        except (DataSourceError, DataLayerError) as exc:
+            raise ImportFileError(f"{path}: cannot be read as a vector file: {exc}") from exc
+        crs = require_crs(meta["crs"], path)
+        fields = resolve_mapping(layer, [str(c) for c in meta["fields"]], mapping)
+        bar = progress(total=None, desc=f"{layer} from {Path(path).name}", enabled=show_progress)
+        with bar, import_transaction(report, commit=commit, strict=strict):
+            _import_layer(_read_batches(meta, reader, crs=crs, mapping=fields, report=report), layer=layer,
+                          source=source, report=report, bar=bar, provider=provider, service_kinds=service_kinds)
+            if not report.rows_read:
+                raise ImportFileError(f"{path}: the file has no features")
     return report
+
+
+def _import_layer(batches: Iterator[_Batch], *, layer: str, source: str, report: ImportReport, bar,
+                  provider: str | None, service_kinds: str | None) -> None:
+    if layer == "buildings":
+        _load_buildings(batches, source=source, report=report, bar=bar)
+    else:
+        rows = _ORM_LAYERS[layer]
+        ctx = _AreaContext(provider=provider, service_kinds=service_kinds) if layer == "service_areas" else None
+        seen: dict[str, int] = {}
+        for b in batches:
+            report.rows_read += len(b.rows)
+            poly = polygonal(b.geoms, rows=b.rows, ids=b.ids, report=report)
+            kept = np.flatnonzero(poly.keep)
+            for geom, i in zip(poly.geoms, kept, strict=True):
+                row, source_id = b.rows[i], b.ids[i]
+                values = {f: b.columns[f][i] for f in b.columns}
+                if not source_id:
+                    report.reject(row, "", "no id")
+                    continue
+                if source_id in seen:
+                    report.reject(row, source_id, f"duplicate id in the file (first at row {seen[source_id]})")
+                    continue
+                seen[source_id] = row
+                rows(geom, values, row=row, source=source, source_id=source_id, report=report, ctx=ctx)
+            bar.update(len(b.rows))
 
 
 def _load_buildings(batches: Iterator[_Batch], *, source: str, report: ImportReport, bar) -> None:

@@ -98,13 +98,29 @@ def _trigger_cost(n: int = 20_000) -> None:
             transaction.set_rollback(True)
     print(f"   bulk insert of {n:,} appeals: {timings['with cell triggers']:.2f} s with the cell triggers, "
           f"{timings['without']:.2f} s without", flush=True)
+    # One appeal at a time, as intake writes them: a plain INSERT of one row, with and without the triggers.
     with connection.cursor() as cur:
-        t = time.perf_counter()
-        for i in range(200):
-            cur.execute(_FILL_SQL.replace("SELECT 'BM-'", "SELECT 'BX-'"), {"start": 95_000_000 + i, "stop": 95_000_001 + i})
-        one = (time.perf_counter() - t) / 200
-        cur.execute("DELETE FROM appeals_appeal WHERE number LIKE 'BX-%%'")
-    print(f"   one appeal inserted (with triggers): {one * 1000:.2f} ms average", flush=True)
+        cur.execute("SELECT id, point FROM layers_building ORDER BY id LIMIT 1")
+        building_id, point = cur.fetchone()
+        cur.execute("SELECT min(id) FROM layers_category")
+        (category_id,) = cur.fetchone()
+    single = {}
+    for label, role in (("with cell triggers", "origin"), ("without", "replica")):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"SET LOCAL session_replication_role = {role}")  # fixed literal, not input
+            t = time.perf_counter()
+            for i in range(200):
+                cur.execute(
+                    "INSERT INTO appeals_appeal (number, channel, category_id, building_id, point, address_text, "
+                    "description, flat, applicant_name, applicant_phone, status, created_at, updated_at, deadline, "
+                    "deadline_extended, deadline_extension_reason, resolution, control_level, escalation_reason, "
+                    "rejection_count, reopen_count, version) VALUES (%s, 'phone', %s, %s, %s, '', '', '', '', '', "
+                    "'registered', now(), now(), now() + interval '1 day', false, '', '', 0, '', 0, 0, 1)",
+                    [f"BX-{role}-{i}", category_id, building_id, point])
+            single[label] = (time.perf_counter() - t) / 200
+            transaction.set_rollback(True)
+    print(f"   one appeal inserted: {single['with cell triggers'] * 1000:.2f} ms with the cell triggers, "
+          f"{single['without'] * 1000:.2f} ms without", flush=True)
 
 
 def _tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:

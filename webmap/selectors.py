@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from appeals.models import OPEN_STATUSES, Status
@@ -198,6 +198,14 @@ WHERE ST_Intersects(q.pos, {_BOX})
 """
 
 
+def fetch_one_serial(sql: str, params: dict) -> tuple:
+    """Run a small indexed query without parallel workers: starting them costs more than these queries take."""
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+
 def _day_bounds(f: AppealFilter) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_current_timezone()
     t0 = dt.datetime.combine(f.since, dt.time.min, tzinfo=tz)
@@ -223,9 +231,7 @@ def appeals_geojson(f: AppealFilter, *, west: float, south: float, east: float, 
     params = {**candidate_params(f), "w": west, "s": south, "e": east, "n": north,
               "limit": min(limit, cl.MAX_FEATURES), "labels": json.dumps({s.value: str(s.label) for s in Status}),
               "open": [s.value for s in OPEN_STATUSES]}
-    with connection.cursor() as cur:
-        cur.execute(_APPEALS_GEOJSON_SQL, params)
-        count, features = cur.fetchone()
+    count, features = fetch_one_serial(_APPEALS_GEOJSON_SQL, params)
     return count, features
 
 

@@ -127,9 +127,7 @@ def render_appeals_tile(f: AppealFilter, *, z: int, x: int, y: int, layer: str =
     else:
         params.update(selectors.candidate_params(f))
         sql = _wrap(layer, _POINT_TILE_SQL)
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return bytes(cur.fetchone()[0] or b"")
+    return bytes(selectors.fetch_one_serial(sql, params)[0] or b"")
 
 
 def tile(*, layer: str, z: int, x: int, y: int, f: AppealFilter | None = None,

@@ -114,7 +114,9 @@ def scope_appeals(*, user, queryset: QuerySet[Appeal] | None = None) -> QuerySet
 
 
 def appeal_for_action(*, user, appeal: Appeal) -> Appeal:
-    """The appeal, locked for this transaction, if the user may change it; else AppealNotFound / NotAllowed.
+    """The appeal (fresh from the database) if the user may change it; else AppealNotFound / NotAllowed.
+
+    No row lock: the write that follows is a compare-and-set on the version (optimistic locking).
 
     A provider operator may act only on appeals their provider holds now (an active route).
     """

@@ -294,8 +294,11 @@ def _user(user):
 def _get_appeal(appeal: Appeal | int | str) -> Appeal:
     if isinstance(appeal, Appeal):
         return appeal
-    qs = Appeal.objects.all()
-    found = qs.filter(number=appeal).first() if isinstance(appeal, str) and "-" in appeal else qs.filter(pk=appeal).first()
+    key = str(appeal).strip()
+    if "-" in key:
+        found = Appeal.objects.filter(number=key).first()
+    else:
+        found = Appeal.objects.filter(pk=int(key)).first() if key.isdigit() else None
     if found is None:
         raise AppealNotFound(f"звернення {appeal} не знайдено")
     return found

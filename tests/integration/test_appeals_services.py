@@ -351,3 +351,12 @@ def test_a_pinned_appeal_with_no_building_is_rerouted_when_its_area_changes(worl
     assert pinned.routes.get(active=True).provider == water2
     # The dispatcher's own choice stands.
     assert manual.routes.get(active=True).provider == world.providers["water"]
+
+
+def test_an_appeal_is_found_by_number_or_id_and_anything_else_is_not_found(world):
+    a = intake(world).appeal
+    assert services.change_status(appeal=str(a.pk), actor=world.op_zhek, to_status=Status.ACCEPTED,
+                                  version=1).number == a.number
+    for junk in ("abc", "26-999999", "", "99999999"):
+        with pytest.raises(services.AppealNotFound):
+            services.change_status(appeal=junk, actor=world.op_zhek, to_status=Status.ACCEPTED, version=2)

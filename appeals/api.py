@@ -26,8 +26,9 @@ from rest_framework.views import APIView
 from appeals import roles, selectors, services, workflow
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
 from appeals.serializers import (
+    AppealAnalystSerializer,
+    AppealDetailAnalystSerializer,
     AppealDetailPersonalSerializer,
-    AppealDetailSerializer,
     AppealPersonalSerializer,
     AppealSerializer,
     ErrorSerializer,
@@ -87,11 +88,11 @@ def _int(value: str | None, name: str) -> int | None:
 
 
 def _list_serializer(user):
-    return AppealPersonalSerializer if roles.sees_personal_data(user) else AppealSerializer
+    return AppealPersonalSerializer if roles.sees_personal_data(user) else AppealAnalystSerializer
 
 
 def _detail_serializer(user):
-    return AppealDetailPersonalSerializer if roles.sees_personal_data(user) else AppealDetailSerializer
+    return AppealDetailPersonalSerializer if roles.sees_personal_data(user) else AppealDetailAnalystSerializer
 
 
 _FILTERS = [

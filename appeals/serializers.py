@@ -1,8 +1,9 @@
 """DRF serializers of appeals. Adapters only: the rules live in services and selectors.
 
-Two read shapes: AppealSerializer (no personal data: for analysts, and the base of everything)
-and AppealPersonalSerializer (adds the applicant's name, phone, flat and the calls' phones) for
-roles that work the appeal. roles.sees_personal_data decides; views never pick by hand.
+Read shapes: AppealSerializer (no personal data fields), AppealPersonalSerializer (adds the
+applicant's name, phone, flat and the calls' phones) for roles that work the appeal, and
+AppealAnalystSerializer (no personal fields and no free text, which may quote a caller) for
+analysts. roles.sees_personal_data decides; views never pick by hand.
 """
 
 from __future__ import annotations
@@ -100,6 +101,31 @@ class AppealDetailSerializer(AppealSerializer):
     def get_allowed_transitions(self, obj: Appeal) -> list[str]:
         role = self.context.get("role") or ""
         return workflow.allowed_targets(from_status=obj.status, role=role)
+
+
+class AnonymousEventSerializer(EventSerializer):
+    """History without the free-text note (a note may quote a caller) and without who wrote it."""
+
+    class Meta(EventSerializer.Meta):
+        fields = ["at", "action", "from_status", "to_status"]
+
+
+# Free text a caller dictated may name people or flats: analysts get the structured fields only.
+FREE_TEXT_FIELDS = ("description", "resolution", "deadline_extension_reason")
+
+
+class AppealAnalystSerializer(AppealSerializer):
+    class Meta(AppealSerializer.Meta):
+        fields = [f for f in AppealSerializer.Meta.fields if f not in FREE_TEXT_FIELDS]
+        read_only_fields = fields
+
+
+class AppealDetailAnalystSerializer(AppealDetailSerializer):
+    history = AnonymousEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta(AppealDetailSerializer.Meta):
+        fields = [f for f in AppealDetailSerializer.Meta.fields if f not in FREE_TEXT_FIELDS]
+        read_only_fields = fields
 
 
 class AppealDetailPersonalSerializer(AppealDetailSerializer):

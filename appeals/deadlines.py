@@ -107,21 +107,21 @@ def extend_deadline(*, registered_at: datetime, current: datetime, new: datetime
     >>> extend_deadline(registered_at=reg, current=cur, new=datetime(2026, 6, 10, tzinfo=KYIV), reason=" ")
     Traceback (most recent call last):
     ...
-    appeals.deadlines.DeadlineError: an extension needs a recorded reason
+    appeals.deadlines.DeadlineError: продовження строку потребує записаної підстави
     >>> extend_deadline(registered_at=reg, current=cur, new=datetime(2026, 6, 16, tzinfo=KYIV), reason="x")
     Traceback (most recent call last):
     ...
-    appeals.deadlines.DeadlineError: an extension may not go past 45 days from registration (2026-06-15 23:59)
+    appeals.deadlines.DeadlineError: строк не можна продовжити понад 45 днів від реєстрації (до 2026-06-15 23:59)
     """
     if not reason or not reason.strip():
-        raise DeadlineError("an extension needs a recorded reason")
+        raise DeadlineError("продовження строку потребує записаної підстави")
     new_local = _local(new)
     if new_local <= _local(current):
-        raise DeadlineError("an extension must move the deadline later")
+        raise DeadlineError("новий строк має бути пізніший за поточний")
     ceiling = extension_ceiling(registered_at=registered_at)
     if new_local > ceiling:
         raise DeadlineError(
-            f"an extension may not go past {EXTENSION_CEILING_DAYS} days from registration ({ceiling:%Y-%m-%d %H:%M})"
+            f"строк не можна продовжити понад {EXTENSION_CEILING_DAYS} днів від реєстрації (до {ceiling:%Y-%m-%d %H:%M})"
         )
     return new_local
 

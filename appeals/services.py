@@ -133,7 +133,7 @@ def resolve_place(*, address_text: str = "", building: Building | int | None = N
         if not isinstance(building, Building):
             building = Building.objects.select_related("street").filter(pk=building).first()
             if building is None:
-                raise AddressNotFound("no such building")
+                raise AddressNotFound("такого будинку немає в реєстрі")
         return _Place(building=building, point=building.point, address_text=address_text or building.address)
     if lon is not None and lat is not None:
         found = geocoding.reverse(lon=float(lon), lat=float(lat))

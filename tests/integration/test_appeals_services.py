@@ -228,7 +228,7 @@ def test_deadline_follows_the_category_and_an_extension_needs_a_reason_and_stays
     assert a.deadline == NOW + timedelta(hours=24)
     b = intake(world).appeal  # 72 h → three calendar days, to the end of the day in Kyiv
     assert b.deadline == datetime(2026, 3, 13, 23, 59, 59, tzinfo=KYIV)
-    with pytest.raises(services.DeadlineError, match="reason"):
+    with pytest.raises(services.DeadlineError, match="підстави"):
         services.extend_deadline(appeal=b, actor=world.dispatcher, version=b.version,
                                  new_deadline=datetime(2026, 4, 1, tzinfo=KYIV), reason="")
     with pytest.raises(services.DeadlineError, match="45"):

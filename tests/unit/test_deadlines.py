@@ -62,9 +62,9 @@ def test_an_extension_needs_a_reason_moves_later_and_stops_at_45_days():
     assert extend_deadline(registered_at=reg, current=current, new=ceiling, reason="погодні умови") == ceiling
     with pytest.raises(DeadlineError, match="45"):
         extend_deadline(registered_at=reg, current=current, new=ceiling + timedelta(seconds=1), reason="x")
-    with pytest.raises(DeadlineError, match="later"):
+    with pytest.raises(DeadlineError, match="пізніший"):
         extend_deadline(registered_at=reg, current=current, new=current - timedelta(days=1), reason="x")
-    with pytest.raises(DeadlineError, match="reason"):
+    with pytest.raises(DeadlineError, match="підстави"):
         extend_deadline(registered_at=reg, current=current, new=current + timedelta(days=1), reason="  ")
 
 

@@ -59,6 +59,7 @@ def _dispatch_config(request) -> dict:
         "attribution": settings.DEMO_ATTRIBUTION,
         "outcome_new": CallOutcome.NEW_APPEAL.value,
         "outcome_linked": CallOutcome.ADDED_TO_APPEAL.value,
+        "outcome_status": CallOutcome.STATUS_INQUIRY.value,
         "urls": {
             "suggest": reverse("suggest-address"),
             "basemap": reverse("layers-basemap"),
@@ -89,6 +90,7 @@ def _dispatch_config(request) -> dict:
             "deadline": _("Строк"),
             "emergency": _("аварійна"),
             "save": _("Зберегти"),
+            "status_inquiry": _("запит про стан"),
             "saving": _("Збереження…"),
         },
     }
@@ -259,7 +261,12 @@ def journal(request):
         qs = qs.filter(number__endswith=d["number"].strip())
     provider = request.staff_role.provider or _("усі виконавці")
     return render(request, "appeals/journal.html", _context(
-        request, form=form, provider=provider, show_personal=True, **_paged(request, qs)))
+        request, form=form, provider=provider, show_personal=True, quick_accept=_QUICK_ACCEPT,
+        **_paged(request, qs)))
+
+
+# The journal accepts straight from the list; everything else is done on the card.
+_QUICK_ACCEPT = (Status.SENT, Status.REOPENED)
 
 
 # --- control (supervisors) ----------------------------------------------------------------------------

@@ -284,3 +284,26 @@ def test_at_shift_end_the_dispatcher_sees_the_appeals_a_provider_left_without_a_
     record_shift_report(shift_start=start, shift_end=start + timedelta(hours=12), now=start + timedelta(hours=12))
     page = client_for(world.dispatcher).get(reverse("dispatch-shift")).content.decode()
     assert f'data-number="{silent.number}"' in page and f'data-number="{reported.number}"' not in page
+
+
+def test_the_journal_accepts_straight_from_the_list_and_returns_to_it(world):
+    appeal = intake(world)
+    client = client_for(world.op_zhek)
+    journal = client.get(reverse("journal"), {"deadline": "open"}).content.decode()
+    assert 'class="inline quick-accept"' in journal
+    back = reverse("journal") + "?deadline=open"
+    response = client.post(reverse("appeal-action", args=[appeal.number, "accept"]),
+                           {"version": appeal.version, "next": back})
+    assert response["Location"] == back
+    appeal.refresh_from_db()
+    assert appeal.status == Status.ACCEPTED
+    assert 'class="inline quick-accept"' not in client.get(back).content.decode()
+
+
+def test_a_status_inquiry_is_recorded_as_a_call_on_the_appeal_asked_about(world):
+    appeal = intake(world)
+    response = client_for(world.dispatcher).post(reverse("dispatch"), intake_form(
+        world, outcome=CallOutcome.STATUS_INQUIRY, link_to=appeal.number, building="", idempotency_key="inq-1"))
+    assert response.status_code == 302
+    assert appeal.calls.filter(outcome=CallOutcome.STATUS_INQUIRY).count() == 1
+    assert Appeal.objects.count() == 1

@@ -103,7 +103,15 @@
       if (data.appeals.length) {
         historyBox.appendChild(el("h3", {text: cfg.text.earlier_appeals}));
         var ul = el("ul");
-        data.appeals.forEach(function (a) { ul.appendChild(appealLink(a)); });
+        data.appeals.forEach(function (a) {
+          var li = appealLink(a);
+          // "What happened to my appeal?": one key records the call as a status inquiry about it.
+          var ask = el("button", {type: "button", className: "status-inquiry", text: cfg.text.status_inquiry});
+          ask.addEventListener("click", function () { markInquiry(a.number); });
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(ask);
+          ul.appendChild(li);
+        });
         historyBox.appendChild(ul);
       }
       if (data.calls.length) {
@@ -118,6 +126,13 @@
   }, 250);
   phone.addEventListener("input", loadPhone);
   if (phone.value) loadPhone();
+
+  function markInquiry(number) {
+    var radio = form.querySelector("input[name=outcome][value=" + cfg.outcome_status + "]");
+    if (radio) { radio.checked = true; radio.dispatchEvent(new Event("change")); }
+    linkTo.value = number;
+    document.getElementById("id_note").focus();
+  }
 
   // ---- Address suggest (debounced; arrows + Enter) ------------------------------------------------
   var items = [];
@@ -301,7 +316,8 @@
     }
     if (e.key === "Enter" && t.tagName === "INPUT" && t.type !== "submit" && t.type !== "button") {
       e.preventDefault();
-      var fields = Array.prototype.filter.call(form.querySelectorAll("input, select, textarea, button"), function (f) {
+      // Panel buttons (duplicates, status inquiries) are reached with Tab; Enter walks the fields.
+      var fields = Array.prototype.filter.call(form.querySelectorAll("input, select, textarea, #save-button"), function (f) {
         return f.type !== "hidden" && !f.disabled && f.offsetParent !== null;
       });
       var i = fields.indexOf(t);

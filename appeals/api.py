@@ -6,6 +6,9 @@ GET  /api/v1/appeals                     list (paginated; filters: number, phone
 POST /api/v1/appeals                     intake (dispatchers); Idempotency-Key header or field
 GET  /api/v1/appeals/<number>            one appeal with its routes and history
 POST /api/v1/appeals/<number>/status     {to, version, ...}: 200, 400 invalid, 403 role, 404 scope, 409 stale
+POST /api/v1/appeals/<number>/reroute    {version, providers?, note}: by the rules, or to chosen providers
+POST /api/v1/appeals/<number>/extend     {version, deadline, reason}: at most 45 days in total
+POST /api/v1/appeals/<number>/plan       {version, plan_date, note}: second-level control (supervisors)
 GET  /api/v1/appeals/duplicates          likely duplicates for (category, building | lon+lat)
 
 An appeal outside the user's scope is a 404, never a 403: its existence is not told.
@@ -32,7 +35,10 @@ from appeals.serializers import (
     AppealPersonalSerializer,
     AppealSerializer,
     ErrorSerializer,
+    ExtendSerializer,
     IntakeSerializer,
+    PlanSerializer,
+    RerouteSerializer,
     StatusChangeSerializer,
 )
 from layers.models import Building, Category
@@ -219,3 +225,64 @@ class DuplicatesView(APIView):
         visible = set(roles.scope_appeals(user=request.user).filter(pk__in=[a.pk for a in found])
                       .values_list("pk", flat=True))
         return Response(AppealSerializer([a for a in found if a.pk in visible], many=True).data)
+
+
+class _AppealActionView(APIView):
+    """POST one action with the version the client saw; the same answers as the status change."""
+
+    permission_classes = [HasAppealsRole]
+    form_class: type
+
+    def act(self, *, user, appeal, data) -> None:
+        raise NotImplementedError
+
+    def post(self, request: Request, number: str) -> Response:
+        form = self.form_class(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            appeal = selectors.appeal_detail(user=request.user, appeal=number)
+            self.act(user=request.user, appeal=appeal, data=form.validated_data)
+        except _REFUSALS as exc:
+            return error_response(exc)
+        appeal = selectors.appeal_detail(user=request.user, appeal=number)
+        return Response(_list_serializer(request.user)(appeal).data)
+
+
+_ACTION_RESPONSES = {200: AppealPersonalSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+                     409: ErrorSerializer}
+
+
+class AppealRerouteView(_AppealActionView):
+    form_class = RerouteSerializer
+
+    @extend_schema(request=RerouteSerializer, responses=_ACTION_RESPONSES, summary="Перенаправити звернення")
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, *, user, appeal, data) -> None:
+        services.reroute(appeal=appeal, actor=user, version=data["version"], providers=data["providers"],
+                         note=data["note"])
+
+
+class AppealExtendView(_AppealActionView):
+    form_class = ExtendSerializer
+
+    @extend_schema(request=ExtendSerializer, responses=_ACTION_RESPONSES, summary="Продовжити строк (з підставою)")
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, *, user, appeal, data) -> None:
+        services.extend_deadline(appeal=appeal, actor=user, version=data["version"], new_deadline=data["deadline"],
+                                 reason=data["reason"])
+
+
+class AppealPlanView(_AppealActionView):
+    form_class = PlanSerializer
+
+    @extend_schema(request=PlanSerializer, responses=_ACTION_RESPONSES, summary="Планова дата (контроль 2 рівня)")
+    def post(self, request: Request, number: str) -> Response:
+        return super().post(request, number)
+
+    def act(self, *, user, appeal, data) -> None:
+        services.set_plan_date(appeal=appeal, actor=user, version=data["version"], plan_date=data["plan_date"],
+                               note=data["note"])

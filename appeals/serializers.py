@@ -173,3 +173,22 @@ class StatusChangeSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
+
+
+class RerouteSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    providers = serializers.DictField(child=serializers.IntegerField(), required=False, allow_null=True, default=None,
+                                      help_text="{код виду послуги: id виконавця}; без нього — за правилами")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class ExtendSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    deadline = serializers.DateTimeField()
+    reason = serializers.CharField(max_length=4000, allow_blank=True)
+
+
+class PlanSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    plan_date = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)

@@ -186,3 +186,30 @@ def test_the_openapi_schema_describes_the_appeals_api(world):
     paths = response.json()["paths"]
     assert {"/api/v1/appeals", "/api/v1/appeals/{number}", "/api/v1/appeals/{number}/status"} <= set(paths)
     assert "409" in paths["/api/v1/appeals/{number}/status"]["post"]["responses"]
+
+
+def test_reject_reroute_extend_and_plan_through_the_api_with_the_same_roles_and_locking(world):
+    number = file_appeal(world)["number"]
+    op, disp = token_client(world.op_zhek), token_client(world.dispatcher)
+    v = op.post(f"{URL}/{number}/status", {"to": "rejected", "version": 1, "reason": "не наш будинок"},
+                format="json").json()["version"]
+    assert op.post(f"{URL}/{number}/reroute", {"version": v}, format="json").status_code == 404  # no longer held
+    rerouted = disp.post(f"{URL}/{number}/reroute",
+                         {"version": v, "providers": {"in_house": world.providers["osbb"].pk}, "note": "ОСББ"},
+                         format="json")
+    assert rerouted.status_code == 200 and rerouted.json()["status"] == "sent"
+    assert [r["provider_name"] for r in rerouted.json()["routes"]] == ["ОСББ «Паркова 12»"]
+    v = rerouted.json()["version"]
+    assert disp.post(f"{URL}/{number}/reroute", {"version": v - 1}, format="json").status_code == 409
+    too_far = disp.post(f"{URL}/{number}/extend", {"version": v, "deadline": "2099-06-01T12:00:00+03:00",
+                                                  "reason": "ремонт"}, format="json")
+    assert too_far.status_code == 400 and "45" in too_far.json()["detail"]
+    no_reason = disp.post(f"{URL}/{number}/extend", {"version": v, "deadline": "2099-01-01T12:00:00+02:00",
+                                                    "reason": ""}, format="json")
+    assert no_reason.status_code == 400
+    assert disp.post(f"{URL}/{number}/plan", {"version": v, "plan_date": "2099-01-01"},
+                     format="json").status_code == 403
+    supervisor = token_client(factories.staff("sup", "supervisor"))
+    planned = supervisor.post(f"{URL}/{number}/plan", {"version": v, "plan_date": "2099-01-01", "note": "план"},
+                              format="json")
+    assert planned.status_code == 200 and planned.json()["plan_date"] == "2099-01-01"

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.test import override_settings
 
 from appeals import roles, selectors, services
 from appeals.models import StaffProfile
@@ -19,6 +20,7 @@ def world(registry):
     return c
 
 
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])  # speed, not security
 def test_setup_demo_creates_the_groups_and_one_account_per_role_and_is_idempotent(world, capsys):
     call_command("setup_demo", "--print-accounts")
     first = capsys.readouterr().out

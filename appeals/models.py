@@ -204,8 +204,10 @@ class RouteOutcome(models.TextChoices):
 class AppealRoute(models.Model):
     """One provider (or a gap/overlap) per service kind the appeal's category needs, with the routing reason.
 
-    A reroute or a rejection makes a route inactive; the row stays as the record of it.
-    Provider journals read the active routes of their provider.
+    A reroute or a rejection makes a route inactive; the row stays as the record of it. Closing an
+    appeal does not: the active routes of a closed appeal name who did the work.
+    Provider journals read the active routes of their provider (and open statuses); an operator may
+    read any appeal ever routed to their provider but act only on those it holds now (an active route).
     """
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="routes", verbose_name=_("звернення"))

@@ -97,13 +97,17 @@ def public_filter(*, days: int | None = None, category_codes: list[str] | None =
 # selected statuses (cells.count_expr) and keeps the cluster centre of every appeal in the cell.
 _CLUSTER_SQL = f"""
 WITH cells AS (
-    SELECT ix >> %(shift)s AS cx, iy >> %(shift)s AS cy,
+    SELECT c.ix >> %(shift)s AS cx, c.iy >> %(shift)s AS cy,
            {", ".join(f"sum(n_{s}) AS n_{s}" for s in cells.ALL_COUNTS)},
            sum(sx) AS sx, sum(sy) AS sy, sum({" + ".join(f"n_{s}" for s in cells.ALL_COUNTS)}) AS n_all,
            max(week) AS last_week
-    FROM webmap_appealcell
-    WHERE level = %(level)s AND ix BETWEEN %(ix0)s AND %(ix1)s AND iy BETWEEN %(iy0)s AND %(iy1)s
-      AND week BETWEEN %(since)s AND %(until)s AND category_id = ANY(%(cats)s)
+    -- one index range per grid column: the b-tree on (level, ix, iy, ...) would otherwise read whole columns
+    FROM generate_series(%(ix0)s::int, %(ix1)s::int) AS gx(ix)
+    CROSS JOIN LATERAL (
+        SELECT * FROM webmap_appealcell AS c0
+        WHERE c0.level = %(level)s AND c0.ix = gx.ix AND c0.iy BETWEEN %(iy0)s AND %(iy1)s
+          AND c0.week BETWEEN %(since)s AND %(until)s AND c0.category_id = ANY(%(cats)s)
+    ) AS c
     GROUP BY 1, 2
 )
 SELECT cx, cy, ({cells.count_expr()})::int AS count, sx / n_all AS x, sy / n_all AS y,
@@ -133,7 +137,8 @@ def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: floa
     """
     if f.provider_id is not None:
         raise ValueError("clusters by provider are computed from appeals, not cells")
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute(_CLUSTER_SQL, _cluster_params(f, zoom=zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
         return [{"cell": (cx, cy), "x": x, "y": y, "count": n, "by_status": json.loads(bs), "last_week": last}
                 for cx, cy, n, x, y, bs, last in cur.fetchall()]

@@ -253,6 +253,9 @@ def journal(request):
         category=d["category"].code if d.get("category") else "",
         overdue=True if deadline == "overdue" else False if deadline == "open" else None,
     )
+    if status == "all" or status in (Status.CLOSED, Status.CANCELLED, Status.DUPLICATE, Status.CONFIRMED):
+        # The whole history reads newest first (and walks the created_at index instead of sorting it all).
+        qs = qs.order_by("-created_at", "-id")
     if deadline == "today":
         qs = page_helpers.due_today(qs)
     if d.get("area"):

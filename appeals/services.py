@@ -24,7 +24,6 @@ from appeals.models import (
     OPEN_STATUSES,
     Appeal,
     AppealEvent,
-    AppealNumberCounter,
     AppealRoute,
     Call,
     CallOutcome,
@@ -92,9 +91,8 @@ def allocate_numbers(*, year: int, count: int = 1) -> range:
         raise ValueError("count must be at least 1")
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {AppealNumberCounter._meta.db_table} (year, last) VALUES (%s, %s) "
-            f"ON CONFLICT (year) DO UPDATE SET last = {AppealNumberCounter._meta.db_table}.last + EXCLUDED.last "
-            "RETURNING last",
+            "INSERT INTO appeals_appealnumbercounter AS c (year, last) VALUES (%s, %s) "
+            "ON CONFLICT (year) DO UPDATE SET last = c.last + EXCLUDED.last RETURNING last",
             [year, count],
         )
         (last,) = cur.fetchone()

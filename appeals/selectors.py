@@ -240,3 +240,16 @@ def intake_preview(*, category: Category, building: Building | None = None, lon:
     deadline = compute_deadline(registered_at=now, hours=category.deadline_hours, is_emergency=category.is_emergency)
     duplicates = duplicate_candidates(category=category, building=building, lon=lon, lat=lat, now=now)
     return IntakePreview(decisions=decisions, deadline=deadline, duplicates=duplicates)
+
+
+def calls_and_appeals_counted(*, start: date, end: date) -> dict:
+    """Calls (by outcome) and appeals registered in [start, end] (Kyiv days), counted separately,
+    as the city's reports must: one call may add to an old appeal, an online appeal has no call.
+    """
+    from django.db.models import Count
+
+    lo, hi = _day_start(start), _day_start(end + timedelta(days=1))
+    calls = dict(Call.objects.filter(started_at__gte=lo, started_at__lt=hi).values_list("outcome")
+                 .annotate(n=Count("id")).values_list("outcome", "n"))
+    appeals = Appeal.objects.filter(created_at__gte=lo, created_at__lt=hi).count()
+    return {"calls": sum(calls.values()), "calls_by_outcome": calls, "appeals": appeals}

@@ -360,3 +360,13 @@ def test_an_appeal_is_found_by_number_or_id_and_anything_else_is_not_found(world
     for junk in ("abc", "26-999999", "", "99999999"):
         with pytest.raises(services.AppealNotFound):
             services.change_status(appeal=junk, actor=world.op_zhek, to_status=Status.ACCEPTED, version=2)
+
+
+def test_reports_count_calls_and_appeals_separately(world):
+    a = intake(world).appeal
+    intake(world, link_to_appeal=a)
+    intake(world, channel=Channel.ONLINE)
+    services.record_call(dispatcher=world.dispatcher, phone="0501112233", outcome=CallOutcome.STATUS_INQUIRY,
+                         appeal=a, now=NOW)
+    counted = selectors.calls_and_appeals_counted(start=NOW.date(), end=NOW.date())
+    assert counted == {"calls": 3, "calls_by_outcome": {"new_appeal": 1, "added": 1, "status": 1}, "appeals": 2}

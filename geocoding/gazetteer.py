@@ -1,16 +1,17 @@
 """The gazetteer: an in-memory index over the registry (streets, aliases, neighbourhoods, buildings).
 
 Lookup order for a street: exact key → alias key (Russian, old, misspelt) → the key without given names
-and initials → fuzzy (rapidfuzz, Levenshtein 1 for short names, 2 for long ones). Then the house: exact
+and initials → fuzzy (rapidfuzz, OSA distance — a swap of two letters is one typo — 1 for names of 5–8
+letters, 2 for longer ones, none below 5). Then the house: exact
 key → a letter/fraction/block variant → the nearest number on that street (both flagged
 "approximate") → the street alone ("street"). Several streets of one name in different neighbourhoods
 are never picked silently: a neighbourhood hint decides, otherwise the answer is "ambiguous" with the
 candidates ranked.
 
 The index is built from the database on first use and rebuilt when the registry changes: model signals
-mark it stale in this process, and a cheap version query (counts and max ids) catches writes from other
-processes and bulk imports, at most once per second outside transactions and on every call inside one
-(tests, where rolled-back rows must not linger).
+mark it stale in this process, and a cheap version query (max ids, small-table counts, PostgreSQL's row
+change counters) catches writes from other processes and bulk imports, at most once per second outside
+transactions and on every call inside one (tests, where rolled-back rows must not linger).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.db import connection
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from geocoding.normalize import ParsedAddress, clean, fold, parse_address, short_key, split_type, street_key
+from geocoding.normalize import ParsedAddress, clean, parse_address, short_key, split_type, street_key
 from geocoding.services import GeocodeResult, MatchKind, ReverseResult, Suggestion
 from layers.housenumbers import parse_housenumber
 
@@ -465,8 +466,3 @@ def reverse(*, lon: float, lat: float, max_distance_m: float = 50.0) -> ReverseR
         distance_m=0.0 if inside else round(float(distance), 1),
         inside=bool(inside),
     )
-
-
-def folded(text: str) -> str:
-    """Convenience for tests and the evaluation: the folded form of one word."""
-    return fold(clean(text))

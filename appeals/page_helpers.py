@@ -98,12 +98,14 @@ def home_url(user) -> str:
 # --- rows and small serialisations ---------------------------------------------------------------
 
 
-def appeal_address(appeal: Appeal) -> str:
-    if appeal.address_text:
+def appeal_address(appeal: Appeal, *, personal: bool = True) -> str:
+    """The address as registered; without personal data it is the building's own address (the text as
+    typed may hold a flat: "Паркова 12, кв. 5") or, with no building, the point to about 10 m."""
+    if personal and appeal.address_text:
         return appeal.address_text
     if appeal.building_id is not None:
         return appeal.building.address
-    return f"{appeal.point.y:.5f}, {appeal.point.x:.5f}"
+    return f"{appeal.point.y:.4f}, {appeal.point.x:.4f}"
 
 
 def is_overdue(appeal: Appeal, now: datetime) -> bool:
@@ -125,10 +127,10 @@ class Row:
     overdue: bool
 
 
-def rows(appeals: Iterable[Appeal], *, now: datetime | None = None) -> list[Row]:
+def rows(appeals: Iterable[Appeal], *, personal: bool, now: datetime | None = None) -> list[Row]:
     now = now or timezone.now()
-    return [Row(appeal=a, address=appeal_address(a), providers=_active_providers(a), overdue=is_overdue(a, now))
-            for a in appeals]
+    return [Row(appeal=a, address=appeal_address(a, personal=personal), providers=_active_providers(a),
+                overdue=is_overdue(a, now)) for a in appeals]
 
 
 def local_text(at: datetime | None) -> str:
@@ -143,7 +145,7 @@ def appeal_brief(appeal: Appeal, *, now: datetime, distance_m: float | None = No
         "category": appeal.category.name_uk,
         "status": appeal.status,
         "status_label": str(appeal.get_status_display()),
-        "address": appeal_address(appeal),
+        "address": appeal_address(appeal, personal=False),
         "created": local_text(appeal.created_at),
         "deadline": local_text(appeal.deadline),
         "overdue": is_overdue(appeal, now),

@@ -60,6 +60,10 @@ def _dispatch_config(request) -> dict:
         "outcome_new": CallOutcome.NEW_APPEAL.value,
         "outcome_linked": CallOutcome.ADDED_TO_APPEAL.value,
         "outcome_status": CallOutcome.STATUS_INQUIRY.value,
+        "outcome_consultation": CallOutcome.CONSULTATION.value,
+        # A consultation is a call, never an appeal: choosing such a category switches the outcome.
+        "consultation_categories": [str(pk) for pk in Category.objects.filter(is_consultation=True)
+                                    .values_list("pk", flat=True)],
         "urls": {
             "suggest": reverse("suggest-address"),
             "basemap": reverse("layers-basemap"),
@@ -128,7 +132,6 @@ def dispatch(request):
         status = 200
     return render(request, "appeals/dispatch.html", _context(
         request, form=form, config=_dispatch_config(request), saved=_saved_result(request) if status == 200 else None,
-        categories=Category.objects.all(),
     ), status=status)
 
 
@@ -221,7 +224,8 @@ def _paged(request, qs) -> dict:
     page = Paginator(qs, PAGE_SIZE, allow_empty_first_page=True).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return {"rows": page_helpers.rows(page.object_list), "count": page.paginator.count, "page_obj": page,
+    rows = page_helpers.rows(page.object_list, personal=request.staff_role.sees_personal_data)
+    return {"rows": rows, "count": page.paginator.count, "page_obj": page,
             "query_without_page": query.urlencode()}
 
 
@@ -347,7 +351,7 @@ def _actions_for(request, appeal, bound: dict | None = None) -> list[dict]:
 
 def _detail_context(request, appeal, *, bound: dict | None = None, conflict: str = "") -> dict:
     return _context(
-        request, appeal=appeal, address=page_helpers.appeal_address(appeal),
+        request, appeal=appeal, address=page_helpers.appeal_address(appeal, personal=request.staff_role.sees_personal_data),
         overdue=page_helpers.is_overdue(appeal, timezone.now()),
         show_personal=request.staff_role.sees_personal_data,
         show_contacts=request.staff_role.role != workflow.ANALYST,

@@ -238,9 +238,11 @@ def test_the_supervisor_sees_overdue_escalated_appeals_by_provider_and_sets_a_pl
 
 
 def test_analyst_pages_show_no_names_phones_or_flats(world):
-    appeal = intake(world)
+    appeal = intake(world, address_text=f"Дружби 3, кв. {FLAT}", description=f"дзвонила {NAME}")
+    services.change_status(appeal=appeal, actor=world.op_zhek, to_status=Status.IN_PROGRESS, version=appeal.version,
+                           note=f"зателефонували {NAME}")
     client = client_for(world.analyst)
-    pages = [client.get(reverse("dispatch-search"), {"status": "sent"}),
+    pages = [client.get(reverse("dispatch-search"), {"status": "in_progress"}),
              client.get(reverse("appeal-detail", args=[appeal.number]))]
     for response in pages:
         html = response.content.decode()

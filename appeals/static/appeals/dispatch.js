@@ -304,7 +304,15 @@
       if (first && !linkTo.value && document.activeElement === category) first.focus();
     }).catch(function () {});
   }, 120);
-  category.addEventListener("change", preview);
+  category.addEventListener("change", function () {
+    if (cfg.consultation_categories.indexOf(category.value) >= 0) {
+      var radio = form.querySelector("input[name=outcome][value=" + cfg.outcome_consultation + "]");
+      if (radio) { radio.checked = true; radio.dispatchEvent(new Event("change")); }
+      document.getElementById("id_consultation_office").focus();
+      return;
+    }
+    preview();
+  });
 
   // ---- Keyboard: Enter moves on, Ctrl+Enter saves --------------------------------------------------
   form.addEventListener("keydown", function (e) {

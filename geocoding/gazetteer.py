@@ -327,6 +327,17 @@ class Index:
                 continue
             if sid not in ranked or rank < ranked[sid]:
                 ranked[sid] = rank
+        if not ranked and _max_typos(name_key):
+            # A typo in what is typed so far: compare with the same number of letters of every name.
+            n = len(name_key)
+            heads = list(dict.fromkeys(key[:n] for key, _, _ in self.suggest_keys))
+            close = {h for h, _, _ in process.extract(name_key, heads, scorer=OSA.distance, limit=10,
+                                                      score_cutoff=_max_typos(name_key))}
+            for key, sid, alias in self.suggest_keys:
+                if key[:n] in close:
+                    rank = (3, alias, len(key))
+                    if sid not in ranked or rank < ranked[sid]:
+                        ranked[sid] = rank
         if p.street_type:
             typed = {sid: r for sid, r in ranked.items() if self.streets[sid].street_type == p.street_type}
             ranked = typed or ranked

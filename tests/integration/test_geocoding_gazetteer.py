@@ -153,3 +153,8 @@ def test_a_namesake_street_without_buildings_does_not_make_a_house_ambiguous(tow
 @pytest.mark.parametrize("query", ["Вербівка Вербова 4", "Вербова 4 Вербівка", "Вербовка, ул. Вербовая 4"])
 def test_a_neighbourhood_named_without_a_marker_or_comma_is_still_a_hint(town, query):
     assert top(query).building_id == town.buildings["verbova_e:4"].id
+
+
+def test_suggest_forgives_a_typo_in_the_prefix(town):
+    assert services.suggest(prefix="Гоірхова")[0].street == "Горіхова"
+    assert services.suggest(prefix="Абракадабра") == []

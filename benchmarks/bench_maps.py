@@ -158,12 +158,13 @@ def _first_render(db_name: str) -> list[float] | None:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.support.ui import WebDriverWait
 
-    host = settings.DATABASES["default"]["HOST"]
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or db.get("OPTIONS", {}).get("host") or str((Path(settings.VAR_DIR) / "pg").resolve() / "sock")
     env = dict(os.environ, DEBUG="1", DATABASE_URL=f"postgres://postgres@/{db_name}?host={host}",
                DJANGO_SETTINGS_MODULE="gis.settings")
     port = _free_port()
     server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(ROOT / "var" / "bench_maps_runserver.log", "w"))
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

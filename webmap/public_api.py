@@ -19,6 +19,10 @@ from appeals.models import Status
 from webmap import clusters as cl
 from webmap import geojson, selectors
 
+# A whole screen at zoom 17 holds thousands of appeals: the viewport API still clusters there (on the
+# finest stored cells) and sends appeals one by one from zoom 18. Tiles are smaller: one by one from 17.
+VIEWPORT_CLUSTER_MAX_ZOOM = cl.CLUSTER_MAX_ZOOM + 1
+
 
 class BadRequest(ValueError):
     """A malformed query parameter (answered with 400)."""
@@ -57,11 +61,12 @@ def clusters_payload(f: selectors.AppealFilter, *, zoom: int, bbox: tuple[float,
     """A GeoJSON FeatureCollection: clusters (``cluster: true``) up to CLUSTER_MAX_ZOOM, else single appeals
     (then already serialised, as a string)."""
     west, south, east, north = bbox
-    if zoom <= cl.CLUSTER_MAX_ZOOM:
+    if zoom <= VIEWPORT_CLUSTER_MAX_ZOOM:
         xmin, ymin = cl.lonlat_to_mercator(west, south)
         xmax, ymax = cl.lonlat_to_mercator(east, north)
         features = []
-        for c in selectors.clusters(f, zoom=zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax):
+        grid_zoom = min(zoom, cl.CLUSTER_MAX_ZOOM)  # at zoom 17 the finest cells (~100 m) are the clusters
+        for c in selectors.clusters(f, zoom=grid_zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax):
             lon, lat = cl.mercator_to_lonlat(c["x"], c["y"])
             by_status = c["by_status"]
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},

@@ -177,18 +177,17 @@ CANDIDATE_FILTER = """
 """
 
 _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
+# Compact on purpose (thousands of features per viewport): the card (/api/v1/public/appeals/<number>)
+# carries the rest. Coordinates are built directly, not through ST_AsGeoJSON, which costs more per row.
 _APPEALS_GEOJSON_SQL = f"""
 SELECT count(*), coalesce(json_agg(json_build_object(
     'type', 'Feature',
-    'geometry', ST_AsGeoJSON(q.pos, 6)::json,
+    'geometry', json_build_object('type', 'Point', 'coordinates',
+                                  json_build_array(round(ST_X(q.pos)::numeric, 6), round(ST_Y(q.pos)::numeric, 6))),
     'properties', json_build_object(
-        'cluster', false, 'number', q.number, 'status', q.status, 'status_label', %(labels)s::jsonb ->> q.status,
-        'category', c.code, 'category_name', c.name_uk,
+        'cluster', false, 'number', q.number, 'status', q.status, 'category', c.code,
         'created', to_char(q.created_at AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD'),
-        'deadline', to_char(q.deadline AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD'),
-        'resolved', to_char(q.resolved_at AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD'),
-        'address', coalesce(s.street_type || ' ' || s.name || ', ' || q.housenumber, ''),
-        'age', round(least(greatest(extract(epoch FROM now() - q.created_at) / 86400.0 / %(window)s, 0), 1)::numeric, 3),
+        'age', round(least(greatest(extract(epoch FROM now() - q.created_at) / 86400.0 / %(window)s, 0), 1)::numeric, 2),
         'open', q.status = ANY(%(open)s)))
     ORDER BY q.created_at DESC), '[]'::json)::text
 FROM (
@@ -198,8 +197,7 @@ FROM (
     LIMIT %(limit)s
 ) AS q
 JOIN layers_category AS c ON c.id = q.category_id
-LEFT JOIN layers_street AS s ON s.id = q.street_id
-WHERE ST_Intersects(q.pos, {_BOX})
+WHERE q.pos && {_BOX}
 """
 
 
@@ -229,13 +227,12 @@ def appeals_geojson(f: AppealFilter, *, west: float, south: float, east: float, 
                     limit: int = cl.MAX_FEATURES) -> tuple[int, str]:
     """Appeals one by one in a lon/lat box, newest first, at most ``limit``: (count, JSON array of Features).
 
-    Public fields only: number, status, category, dates, the building's address, the position at
-    building precision, and ``age`` in [0, 1] (0 = today, 1 = the edge of the public window) for fading.
+    Public fields only: number, status, category, the day filed, the position at building precision,
+    and ``age`` in [0, 1] (0 = today, 1 = the edge of the public window) for fading.
     Built in PostGIS as text: thousands of features without a Python object each.
     """
     params = {**candidate_params(f), "w": west, "s": south, "e": east, "n": north,
-              "limit": min(limit, cl.MAX_FEATURES), "labels": json.dumps({s.value: str(s.label) for s in Status}),
-              "open": [s.value for s in OPEN_STATUSES]}
+              "limit": min(limit, cl.MAX_FEATURES), "open": [s.value for s in OPEN_STATUSES]}
     count, features = fetch_one_serial(_APPEALS_GEOJSON_SQL, params)
     return count, features
 

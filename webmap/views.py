@@ -25,7 +25,7 @@ def _map_config(request) -> dict:
     return {
         "centre": {"lon": CITY_CENTRE[0], "lat": CITY_CENTRE[1]}, "zoom": CITY_ZOOM,
         "basemapTileUrl": settings.BASEMAP_TILE_URL, "attribution": settings.DEMO_ATTRIBUTION,
-        "clusterMaxZoom": public_api.cl.CLUSTER_MAX_ZOOM, "windowDays": selectors.public_window_days(),
+        "clusterMaxZoom": public_api.VIEWPORT_CLUSTER_MAX_ZOOM, "windowDays": selectors.public_window_days(),
     }
 
 

@@ -19,7 +19,9 @@ def _ready(browser, zoom: int | None = None):
 
 
 def _counts(browser) -> list[int]:
-    return [int(e.text) for e in browser.find_elements(By.CSS_SELECTOR, ".appeal-cluster span")]
+    # Read in one script: the map may be redrawing, and element handles would go stale.
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('.appeal-cluster span')).map(e => +e.textContent)")
 
 
 def test_public_map_clusters_split_on_zoom_and_a_click_opens_the_card(browser, live_server, registry):

@@ -81,7 +81,7 @@ def test_public_positions_are_the_building_point_or_a_100_m_grid_never_the_pin(c
 
 def test_clusters_at_city_zoom_count_by_status_and_split_at_street_zoom(client, city):
     city_fc = client.get("/api/v1/public/clusters?bbox=37.50,48.70,37.60,48.78&zoom=11").json()
-    street_fc = client.get("/api/v1/public/clusters?bbox=37.50,48.70,37.60,48.78&zoom=17").json()
+    street_fc = client.get("/api/v1/public/clusters?bbox=37.50,48.70,37.60,48.78&zoom=18").json()
     assert city_fc["clustered"] and not street_fc["clustered"]
     assert sum(f["properties"]["count"] for f in city_fc["features"]) == 6
     assert len(city_fc["features"]) < len(street_fc["features"]) == 6
@@ -95,12 +95,12 @@ def test_clusters_at_city_zoom_count_by_status_and_split_at_street_zoom(client, 
 def test_a_period_filter_beyond_the_public_window_is_clamped(client, city, settings):
     settings.PUBLIC_MAP_WINDOW_DAYS = 30
     appeal("26-100020", building=city[0].buildings["myru:5"], age_days=45)
-    fc = client.get("/api/v1/public/clusters?bbox=37.50,48.70,37.60,48.78&zoom=17&days=365").json()
+    fc = client.get("/api/v1/public/clusters?bbox=37.50,48.70,37.60,48.78&zoom=18&days=365").json()
     assert "26-100020" not in {f["properties"]["number"] for f in fc["features"]}
 
 
 def test_the_status_filter_and_a_bad_bbox(client, city):
-    fc = client.get("/api/v1/public/clusters?bbox=37.50,48.70,37.60,48.78&zoom=17&status=resolved,closed").json()
+    fc = client.get("/api/v1/public/clusters?bbox=37.50,48.70,37.60,48.78&zoom=18&status=resolved,closed").json()
     assert sorted(f["properties"]["number"] for f in fc["features"]) == ["26-100001", "26-100004"]
     assert client.get("/api/v1/public/clusters?bbox=1,2,3&zoom=12").status_code == 400
 

@@ -161,3 +161,9 @@ def test_editing_an_area_in_the_admin_fires_routing_changed(client, registry, ad
         services.routing_changed.disconnect(listener)
     assert len(got) == 1 and got[0].area_ids == {area.pk}
     assert registry.buildings["parkova:14"].pk in got[0].building_ids
+
+
+def test_the_service_area_list_links_to_the_registry_health_page(client, registry, admin_user):
+    client.force_login(admin_user)
+    page = client.get("/admin/layers/servicearea/")
+    assert page.status_code == 200 and b"/admin/layers/servicearea/health/" in page.content

@@ -145,8 +145,12 @@ class BatchRouter:
         fa = np.concatenate(full_areas) if full_areas else np.zeros(0, dtype=np.int64)
         order = np.lexsort((fa, fc))
         fc, fa = fc[order], fa[order]
-        self.full_by_area = np.zeros((len(self.areas), n_cells), dtype=bool)
-        self.full_by_area[fa, fc] = True
+        # Dense area × cell matrices while they stay small (< 200 MB); sorted pairs beyond that.
+        self._full_pairs = (fc, fa)
+        self.full_by_area = None
+        if self.partial_by_area is not None:
+            self.full_by_area = np.zeros((len(self.areas), n_cells), dtype=bool)
+            self.full_by_area[fa, fc] = True
         cell_sets: dict[int, tuple[int, ...]] = {}
         if len(fc):
             starts = np.flatnonzero(np.r_[True, fc[1:] != fc[:-1]])
@@ -268,7 +272,11 @@ class BatchRouter:
             if mask.any():
                 sel = np.flatnonzero(mask)
                 hits[sel, i] = shapely.intersects_xy(self.geoms[i], lon[u[sel]], lat[u[sel]])
-            hits[:, i] |= self.full_by_area[i, ucell]
+            if self.full_by_area is not None:
+                hits[:, i] |= self.full_by_area[i, ucell]
+            else:
+                fc, fa = self._full_pairs
+                hits[:, i] |= np.isin(ucell, fc[fa == i])
         # Resolve each distinct covering set once.
         packed = np.packbits(hits, axis=1) if n_areas else np.zeros((len(u), 1), dtype=np.uint8)
         uniq, inverse = np.unique(packed, axis=0, return_inverse=True)

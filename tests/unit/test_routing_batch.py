@@ -79,3 +79,15 @@ def test_the_grid_gives_the_same_answer_as_testing_every_polygon():
                                      np.array([a.provider_id for a in of_kind])[best.argmax(axis=0)], 0)
         assert (outcome == expected_outcome).all()
         assert (provider == expected_provider).all()
+
+
+def test_the_sparse_fallback_for_very_large_grids_routes_like_the_dense_matrices():
+    r = router([area(1, 10, shapely.box(0, 0, 2, 2)), area(2, 20, shapely.box(2, 0, 4, 2)),
+                area(3, 30, shapely.Point(2, 1).buffer(0.7), priority=2)], cell=0.3)
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-1, 5, 5000), rng.uniform(-1, 3, 5000)
+    dense = r.route(x, y)
+    r.partial_by_area = r.full_by_area = None  # what a registry too big for dense matrices uses
+    sparse = r.route(x, y)
+    assert (dense.provider("power") == sparse.provider("power")).all()
+    assert (dense.outcome("power") == sparse.outcome("power")).all()

@@ -132,11 +132,15 @@ def test_the_phone_and_building_panels_show_earlier_appeals_providers_and_open_a
 def test_search_finds_an_appeal_by_number_phone_and_status(world):
     appeal = intake(world)
     client = client_for(world.dispatcher)
+    today = timezone.localdate().isoformat()
     for query in ({"number": appeal.number}, {"phone": "0501234567"}, {"status": "sent"},
-                  {"provider": world.providers["zhek1"].pk}):
+                  {"provider": world.providers["zhek1"].pk}, {"address": "Ленина 3"},
+                  {"date_from": today, "date_to": today}):
         page = client.get(reverse("dispatch-search"), query).content.decode()
         assert appeal.number in page, query
-    assert appeal.number not in client.get(reverse("dispatch-search"), {"status": "closed"}).content.decode()
+    for query in ({"status": "closed"}, {"address": "Паркова 14"}, {"provider": world.providers["water"].pk}):
+        page = client.get(reverse("dispatch-search"), query).content.decode()
+        assert f'data-number="{appeal.number}"' not in page, query
 
 
 # --- access ------------------------------------------------------------------------------------------

@@ -89,7 +89,8 @@ class _Registry:
     def __init__(self) -> None:
         from layers.models import BuildingAssignment, ServiceArea, ServiceKind
 
-        self.kinds = list(ServiceKind.objects.order_by("code").values_list("code", flat=True))
+        self.kind_names = dict(ServiceKind.objects.order_by("code").values_list("code", "name_uk"))
+        self.kinds = list(self.kind_names)
         self.providers = {p.pk: p for p in Provider.objects.all()}
         self.areas: dict[int, _Area] = {}
         for a in ServiceArea.objects.prefetch_related("service_kinds").only(
@@ -203,6 +204,21 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
 
 def _today() -> date:
     return timezone.localdate()
+
+
+def service_kind_names() -> dict[str, str]:
+    """Service-kind code → Ukrainian name, from the registry the last lookup on this database used.
+
+    For display next to decisions (a rename shows after the next lookup); queries only when no
+    lookup has run yet.
+    """
+    name = connection.settings_dict["NAME"]
+    for (db, _version), registry in reversed(list(_registries.items())):
+        if db == name:
+            return dict(registry.kind_names)
+    from layers.models import ServiceKind
+
+    return dict(ServiceKind.objects.values_list("code", "name_uk"))
 
 
 def route_point(*, lon: float, lat: float, service_kinds: Sequence[str] | None = None,

@@ -25,7 +25,7 @@ from geocoding import services as geocoding
 from gis.geometry import GeometryError, parse_lon_lat
 from gis.srid import STORAGE_SRID
 from layers import routing
-from layers.models import Building, Provider, ProviderKind, ServiceArea, ServiceKind
+from layers.models import Building, Provider, ProviderKind, ServiceArea
 
 
 def _error(status: int, message: str, **extra: object) -> JsonResponse:
@@ -47,7 +47,7 @@ def _building(b: Building) -> dict:
 
 
 def _services(decisions: list[routing.Decision]) -> list[dict]:
-    names = dict(ServiceKind.objects.values_list("code", "name_uk"))
+    names = routing.service_kind_names()
     # get_kind_display() re-hashes the lazy choices on every call; translate them once per response.
     kind_names = {value: str(label) for value, label in ProviderKind.choices}
     return [

@@ -77,6 +77,7 @@ def test_lookup_by_building_id_and_by_lon_lat_gives_the_same_services(client, re
     by_point = client.get("/api/v1/lookup", {"lon": b.point.x + 0.00003, "lat": b.point.y}).json()
     assert by_point["building"]["id"] == b.pk
     assert by_id["services"] == by_point["services"]
+    assert services_of(by_id)["water"]["service_kind_name"] == "холодне водопостачання"
     provider = services_of(by_id)["in_house"]["provider"]
     assert set(provider) >= {"id", "name", "kind", "phones", "hours", "is_24_7", "emergency_phone"}
     assert provider["phones"] == ["+380626000000"]

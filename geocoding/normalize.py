@@ -27,10 +27,11 @@ _WORD = re.compile(r"[^\W\d_]+")
 _NAME_TOKEN = re.compile(r"\d+(?:-?[^\W\d_]+)?|[^\W\d_][^\W\d_']*(?:'[^\W\d_]+)*\.?")
 _DOT_BEFORE_TEXT = re.compile(r"\.(?=\S)")
 _SLASH_LETTER = re.compile(r"/\s*([а-яіїє])$")
-_HOUSE_PREFIX = re.compile(r"^(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*")
+_HOUSE_PREFIX = re.compile(r"^(?:будинок|буд|дом|зд|д|б|№)\s*\.?\s*№?\s*")
 _B_BLOCK = re.compile(r"(\d[а-яіїє]?\s*)б\s*\.\s*(?=\d)")
-_BLOCK_WORD = re.compile(r"(?:блок|бл|стр|будова)\s*\.?")
-_SPACE_OR_DASH = re.compile(r"[\s-]")
+_BLOCK_WORD = re.compile(r"(?:блок|бл|стр|будова|корпс)\s*\.?")
+_DASH_BEFORE_LETTER = re.compile(r"-(?=\D)")
+_FLAT_MAX = 16
 _BRACKETED = re.compile(r"\([^)]*\)")
 _OPEN_BRACKET = re.compile(r"\([^\d(]*")
 _WORD_GLUED_TO_DIGIT = re.compile(r"([а-яіїєґ]{3,})(\d)")
@@ -40,6 +41,8 @@ _ANY_WORD_CHAR = re.compile(r"\w")
 _DIGIT = re.compile(r"\d")
 _TWO_LETTERS = re.compile(r"[^\W\d_]{2,}")
 _TRAILING_HOUSE_WORD = re.compile(r"\s+(?:будинок|буд|дом|д|б|№)\s*\.?$")
+_POSTCODE = re.compile(r"\b\d{5}\b")
+_BLOCK_SLASH = re.compile(r"(?<![а-яіїє])(бл|блок)\s*\.?\s*/\s*")  # "бл./№ а": a form's "block/number" field
 
 # --- letters -------------------------------------------------------------------------------------------
 
@@ -246,14 +249,20 @@ def split_type(text: str) -> tuple[str, str]:
     ('набережна', '')
     >>> split_type("вулиця набережна")
     ('набережна', 'вулиця')
+    >>> split_type("вул. вулиця 3 кривоноса"), split_type("жилой масив радужний")
+    (('3 кривоноса', 'вулиця'), ('радужний', 'мікрорайон'))
+    >>> split_type("агаймани вулиця миру")  # a village, then its street
+    ('миру', 'вулиця')
     """
-    text = _DOT_BEFORE_TEXT.sub(". ", text)
+    text = _DOT_BEFORE_TEXT.sub(". ", _MASSIF.sub(" ж/м ", text))
     tokens = text.split()
     if not tokens:
         return "", ""
     first = _type_of(tokens[0])
     if first and len(tokens) > 2 and tokens[0].rstrip(".") in _TYPE_WORDS_THAT_NAME and _type_of(tokens[-1]):
         first = None  # "Набережна Перемоги вул.": the leading word is the name
+    if first and len(tokens) > 2 and _type_of(tokens[1]) == first:
+        tokens = tokens[1:]  # "вул. вулиця Миру": a form's type and the typed one
     if first and len(tokens) > 1:
         return " ".join(tokens[1:]), first
     last = _type_of(tokens[-1]) if tokens[-1].rstrip(".") not in DOTTED_ONLY_TYPES else None
@@ -266,6 +275,10 @@ def split_type(text: str) -> tuple[str, str]:
             t = _type_of(tokens[i])
             if t and (tokens[i].endswith(".") or tokens[i] not in _FULL_WORD_TYPES):
                 return " ".join(tokens[:i] + tokens[i + 1:]), t
+            if t and tokens[i] not in _TYPE_WORDS_THAT_NAME and not any(_DIGIT.search(w) for w in tokens[:i]):
+                # "Агаймани вулиця Миру": a full type word after words is where the street starts; the words
+                # before it name the village. ("1 провулок Ірпінський" keeps its number: it is part of the name.)
+                return " ".join(tokens[i + 1:]), t
     if len(tokens) > 1 and len(tokens[0]) >= 4:  # "улиця", "прпосп", "проволук": a typo in the leading type word
         head = tokens[0].rstrip(".")
         for full in _FULL_TYPE_WORDS:
@@ -278,12 +291,35 @@ def split_type(text: str) -> tuple[str, str]:
 # --- free text → parts -----------------------------------------------------------------------------------
 
 _FLAT = re.compile(
-    r"(?:(?<=[\s,.\d])|^)(?:кв|квартира|квар|кв-ра|apt|ап|прим|приміщення|помещение|пом|оф|офіс|офис)\s*\.?\s*(?:№\s*)?(?P<flat>\d{1,5}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)"
+    r"(?:(?<=[\s,.\d])|^)(?:кв|квартира|квар|кв-ра|apt|ап|прим|приміщення|помещение|пом|оф|офіс|офис)\s*\.?\s*(?:№\s*)?"
+    # "кв. 31-1", "кв. 12/2": a flat split in two (a communal flat); "кв. 50лєт Октября" is a квартал, not a flat.
+    r"(?P<flat>\d{1,5}(?:\s*[-/]\s*\d{1,3}(?!\d)|\s*-?\s*[а-яіїє](?![а-яіїє]))?)(?![\dа-яіїєґ'])"
+    # "кв. 5 6 7", "кв.627 629" at the end: several flats of one owner.
+    r"(?P<more>(?:\s+\d{1,4}(?=\s|,|$))+(?=\s*(?:,|$)))?"
+)
+# A room stands for the flat when there is no flat: "будинок 119 кімната 201" (a hostel or a communal flat).
+_ROOM = re.compile(r"(?:(?<=[\s,.\d])|^)(?:кімната|кімн|кім|комната|комн)\s*\.?\s*(?P<flat>\d{1,4})(?![\dа-яіїє-])")
+# Non-residential premises are not a flat: "нежиле приміщення 108", "неж. прим. з №3 по №10", "5 Н/Ж".
+_NON_RESIDENTIAL = re.compile(
+    r"(?:(?<=[\s,.\d])|^)(?:нежил[а-яіїє']*|нежитл[а-яіїє']*|неж\.|н/ж)"
+    r"(?:\s*(?:приміщення|приміщ|прим|помещение|помещ|пом)\s*\.?)?"
+    r"(?:\s*(?:з|с)\s+)?(?:\s*\d{1,5}(?:(?:\s*(?:-|,|по|і|и)\s*|\s+)\d{1,5})*)?"
 )
 _HINT_MARKERS = (
-    r"пос|посёлок|поселок|селище|сел|смт|с|село|с-ще|мкр|мкрн|мікрорайон|микрорайон|м-н|р-н|район|ст|станция|станція"
+    r"селище міського типу|поселок городского типа|"
+    r"пос|посёлок|поселок|селище|сел|смт|с|село|с-ще|мкр|мкрн|мікрорайон|микрорайон|м-н|р-н|район|ст|станция|станція|"
+    r"в/м|військове містечко|военный городок"  # a military town: "в/м 33" is where the houses are, like "мкр 4"
 )
 _HINT = re.compile(rf"^\s*(?P<marker>{_HINT_MARKERS})\s*\.?\s+(?P<name>.+)$")
+# A settlement named after the region and district words ("Київська обл. Баришівський р-н с. Надра"): what
+# comes before the marker is the region and district, not the street.
+_SETTLEMENT_INSIDE = re.compile(
+    r"^[^\d,]*?\s(?=(?:селище міського типу|поселок городского типа|село|селище|смт|с\.)\s*\S)"
+)
+_CITY_NAMED = re.compile(
+    r"\b(?:краматорськ|краматорск|kramatorsk)\b|(?:(?<=[\s,])|^)(?:м|г|місто|город)\s*\.?\s*[^\W\d_]{2}"
+)
+_MILITARY_TOWN_BRACKETED = re.compile(r"\((в/м\s*\d{1,4})\)")
 _MICRODISTRICT_MARKERS = {"мкр", "мкрн", "мікрорайон", "микрорайон", "м-н"}
 _REGION = re.compile(
     r"[^\W\d_][\w'.-]*\s+(?:обл\b\.?|область|р-н\b\.?|район\b)|(?:обл\b\.?|область)\s+[^\W\d_]+(?:ська|ская)\b"
@@ -291,10 +327,12 @@ _REGION = re.compile(
 # Parts of an address below the building: entrance, floor, section, hostel room. Not the house, not the flat.
 _BUILDING_NOISE = re.compile(
     r"(?:(?<=[\s,.])|^)(?:секція|секция|секц|сексія|під'їзд|підʼїзд|подъезд|під|пар|єт|эт|поверх|пов|этаж|гуртожиток|гуртож|гурт|гур|общ|"
-    r"кімната|кімн|комната|комн|кв|квартира|прим)"
-    r"(?![-а-яіїє])\s*\.?\s*(?:\d{1,3}(?:\s*-\s*\d{1,3})?|[а-яіїє](?![а-яіїє]))?(?:\s*\.\s*\d{1,3})?"
+    r"кімната|кімн|кім|комната|комн|кв|квартира|прим|ет|етаж|кабінет|кабинет|каб)"
+    r"(?![-а-яіїє])\s*\.?\s*(?:\d{1,3}(?:\s*-\s*\d{1,3})?(?![\dа-яіїє])|[а-яіїє](?![а-яіїє]))?(?:\s*\.\s*\d{1,3})?"
     r"|№"
-    r"|(?:корпус|корп)\s*\.?\s*(?=,|$)|(?<=\d\s)к\s*\.\s*(?=,|$)"  # a корпус marker with no number
+    # a корпус marker with no number ("11 к. гурт 5", "корп. кв. 0")
+    r"|(?:корпус|корп)(?![а-яіїє])\s*\.?\s*(?=,|$|[а-яіїє]{2})|(?<=\d\s)к\s*\.\s*(?=,|$|[а-яіїє]{2})"
+    r"|(?<=\d\s)п\s*\.\s*(?:\d{1,2}|[а-яіїє])(?![а-яіїє])"  # "10 П. Б": п. = під'їзд after a house
     r"|\b\d{1,2}\s*(?:поверх|этаж|пов)\b(?!\s*\d)"
 )
 _MASSIF = re.compile(r"\b(?:жилой|житловий|жилий)\s+масс?ив\b")
@@ -313,8 +351,9 @@ _CITY_NOISE = re.compile(
 )
 _HOUSE = re.compile(
     r"(?:(?<=[\s,.])|^)"
-    r"(?P<house>(?:(?:будинок|буд|дом|д|б|№)\s*\.?\s*№?\s*)?\d{1,4}"
-    r"(?:\s*-?\s*[а-яіїєґ](?<![йь])(?![а-яіїєґ'])(?![\s.]*\d))?"
+    r"(?P<house>(?:(?:будинок|буд|дом|зд|д|б|№)\s*\.?\s*№?\s*)?\d{1,4}"
+    # "19-21": one building on several numbers (kept as written, no key); or a letter "12-А".
+    r"(?:\s*-\s*\d{1,4}(?![\d/])|\s*-?\s*[а-яіїєґ](?<![йь])(?![а-яіїєґ'])(?![\s.]*\d))?"
     r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє])(?![а-яіїє]))?"
     r"(?:\s*,?\s*(?:корпус|корпс|корп|кор|к|блок|бл|стр|будова|б(?=\s*\.\s*\d))(?![а-яіїє])\s*\.?\s*-?\s*(?:\d{1,3}|[а-яіїє])(?![а-яіїє]))?)"
     r"\s*(?=,|$)"
@@ -374,17 +413,28 @@ def parse_address(text: str) -> ParsedAddress:
     >>> parse_address("84300, м. Краматорськ, вул. Паркова, д. 12 кв 7").flat
     '7'
     """
-    text = clean(text)[:400]
+    text = clean(text[:800])[:400]  # cut before cleaning too: 10 KB of input costs no more than 800 characters
+    text = _POSTCODE.sub(" ", text)
+    text = _NON_RESIDENTIAL.sub(" ", text)
     flat = ""
-    m = _FLAT.search(text)
+    m = _FLAT.search(text) or _ROOM.search(text)
     if m:
-        flat = _SPACE_OR_DASH.sub("", m["flat"]).upper()
+        # "5-а" → "5А", but "31-1" keeps its dash: 311 would be another flat.
+        flats = [_DASH_BEFORE_LETTER.sub("", "".join(m["flat"].split())).upper(), *(m.groupdict().get("more") or "").split()]
+        while len(flats) > 1 and len(", ".join(flats)) > _FLAT_MAX:
+            flats.pop()  # the flat goes into a short field (appeals keep 16 characters): the first flats win
+        flat = ", ".join(flats)
         text = text[: m.start()] + " " + text[m.end():]
+    text = _BLOCK_SLASH.sub(r"\1. ", text)
     text = _MASSIF.sub(" ж/м ", text)
-    text = _REGION.sub(" ", text)
+    text, regions = _REGION.subn(" ", text)
+    regions = regions and not _CITY_NAMED.search(text)  # a region then a city: what follows is in the city
     text = _CITY_NOISE.sub(" ", text)
+    text = _MILITARY_TOWN_BRACKETED.sub(r", \1,", text)  # "буд. 19 кв. 6 (в/м 33)": the place, not an old name
     text = _BRACKETED.sub(" ", text)  # "(Танкова)": an old name in brackets, not the street
-    text = _OPEN_BRACKET.sub(" ", text)  # an unclosed bracket: drop what it opened, up to a number
+    # An unclosed bracket: drop the old name it opened, up to a number, but keep a type word: a renamed
+    # street keeps its type ("Мазепи Івана (Благоєва пр 4", "Каденюка Л. (пров. Чкалова 2").
+    text = _OPEN_BRACKET.sub(_types_only, text)
     text = _BUILDING_NOISE.sub(" ", text)
     text = _WORD_GLUED_TO_DIGIT.sub(r"\1 \2", text)  # "Первомайского4"
     text = _SEMICOLON_BRACKETS.sub(",", text)
@@ -402,12 +452,15 @@ def parse_address(text: str) -> ParsedAddress:
     hint = hint_marker = ""
     rest: list[str] = []
     for seg in segments:
+        if not hint and not _HINT.match(seg) and not _street_type_inside(seg):
+            seg = _SETTLEMENT_INSIDE.sub("", seg)
         h = _HINT.match(seg)
         if h and not hint:
             hint_marker = h["marker"]
             name = h["name"].strip()
-            # Without a comma the hint is its first word; the rest is the street ("селище Біленьке вул. Шкільна 4").
-            if len(segments) == 1 or _DIGIT.search(name) or _street_type_inside(name):
+            # Without a comma the hint is its first word; the rest is the street ("селище Біленьке вул. Шкільна 4"),
+            # unless nothing after it looks like a street, a house or a type: "село Мала Рубливка" is one name.
+            if _DIGIT.search(name) or _street_type_inside(name):
                 first, _, tail = name.partition(" ")
                 hint = first
                 if tail.strip():
@@ -461,6 +514,9 @@ def parse_address(text: str) -> ParsedAddress:
 
     name, street_type = split_type(street.strip(" -").lstrip("."))  # keep "акад." dotted: it is a title
     street_type = street_type or forced_type
+    if regions and not hint and not housenumber and not street_type:
+        # "Сумська область Краснопілля": after a region, a name with no house and no type is a settlement.
+        hint, name = name, ""
     name = _TRAILING_HOUSE_WORD.sub("", name).strip()
     hn = _house(housenumber) if housenumber else None
     extra = tuple(s for s in rest if s != street and (house_seg < 0 or s != rest[house_seg]))
@@ -485,6 +541,11 @@ def _has_name(text: str) -> bool:
         return True
     # "мкр-н 4 1А/26", "вул. 3-я 1": a type word and then a number is a numbered street or microdistrict
     return any(_type_of(a) and _DIGIT.match(b) for a, b in zip(tokens, tokens[1:], strict=False))
+
+
+def _types_only(m: re.Match) -> str:
+    types = [t for t in _DOT_BEFORE_TEXT.sub(". ", m.group(0)[1:]).split() if _type_of(t)]
+    return " " + " ".join(types) + " "
 
 
 def _street_type_inside(text: str) -> bool:

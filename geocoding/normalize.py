@@ -291,7 +291,7 @@ def split_type(text: str) -> tuple[str, str]:
 # --- free text → parts -----------------------------------------------------------------------------------
 
 _FLAT = re.compile(
-    r"(?:(?<=[\s,.\d])|^)(?:кв|квартира|квар|кв-ра|apt|ап|прим|приміщення|помещение|пом|оф|офіс|офис)\s*\.?\s*(?:№\s*)?"
+    r"(?:(?<=[\s,.\d])|^)(?:кв|квартира|квар|кв-ра|apt|ап|оф\s*\.?\s*пр|прим|приміщення|помещение|пом|оф|офіс|офис)\s*\.?\s*(?:№\s*)?"
     # "кв. 31-1", "кв. 12/2": a flat split in two (a communal flat); "кв. 50лєт Октября" is a квартал, not a flat.
     r"(?P<flat>\d{1,5}(?:\s*[-/]\s*\d{1,3}(?!\d)|\s*-?\s*[а-яіїє](?![а-яіїє]))?)(?![\dа-яіїєґ'])"
     # "кв. 5 6 7", "кв.627 629" at the end: several flats of one owner.
@@ -308,13 +308,14 @@ _NON_RESIDENTIAL = re.compile(
 _HINT_MARKERS = (
     r"селище міського типу|поселок городского типа|"
     r"пос|посёлок|поселок|селище|сел|смт|с|село|с-ще|мкр|мкрн|мікрорайон|микрорайон|м-н|р-н|район|ст|станция|станція|"
-    r"в/м|військове містечко|военный городок"  # a military town: "в/м 33" is where the houses are, like "мкр 4"
+    r"в/м"  # a military town: "в/м 33" is where the houses are, like "мкр 4"
 )
 _HINT = re.compile(rf"^\s*(?P<marker>{_HINT_MARKERS})\s*\.?\s+(?P<name>.+)$")
 # A settlement named after the region and district words ("Київська обл. Баришівський р-н с. Надра"): what
 # comes before the marker is the region and district, not the street.
 _SETTLEMENT_INSIDE = re.compile(
-    r"^[^\d,]*?\s(?=(?:селище міського типу|поселок городского типа|село|селище|смт|с\.)\s*\S)"
+    r"^(?=[^\d,]*(?:ськ|цьк|зьк|ск|цк)[а-яіїє]{1,3}[\s.])"  # region and district adjectives ("Вінницька")
+    r"[^\d,]*?\s(?=(?:селище міського типу|поселок городского типа|село|селище|смт|с\.)\s*[^\W\d_])"
 )
 _CITY_NAMED = re.compile(
     r"\b(?:краматорськ|краматорск|kramatorsk)\b|(?:(?<=[\s,])|^)(?:м|г|місто|город)\s*\.?\s*[^\W\d_]{2}"
@@ -355,7 +356,7 @@ _HOUSE = re.compile(
     # "19-21": one building on several numbers (kept as written, no key); or a letter "12-А".
     r"(?:\s*-\s*\d{1,4}(?![\d/])|\s*-?\s*[а-яіїєґ](?<![йь])(?![а-яіїєґ'])(?![\s.]*\d))?"
     r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє])(?![а-яіїє]))?"
-    r"(?:\s*,?\s*(?:корпус|корпс|корп|кор|к|блок|бл|стр|будова|б(?=\s*\.\s*\d))(?![а-яіїє])\s*\.?\s*-?\s*(?:\d{1,3}|[а-яіїє])(?![а-яіїє]))?)"
+    r"(?:\s*,?\s*(?:корпус|корпс|корп|кор|к|блок|бл|стр|будова|б(?=\s*\.\s*\d))(?![а-яіїє])\s*\.?\s*-?\s*(?:\d{1,3}(?:[а-яіїє](?![а-яіїє]))?|[а-яіїє])(?![а-яіїє]))?)"
     r"\s*(?=,|$)"
 )
 _HOUSE_THEN_WORDS = re.compile(_HOUSE.pattern[: -len(r"\s*(?=,|$)")] + r"\s+(?=[^\W\d_]{2,})")
@@ -509,7 +510,7 @@ def parse_address(text: str) -> ParsedAddress:
     forced_type = ""
     if not street and hint and (housenumber or hint_marker in _MICRODISTRICT_MARKERS):
         # "мкр Лазурний, 5": a microdistrict with houses is the street; a village alone stays a hint.
-        street, hint = hint, ""
+        street, hint = (f"в/м {hint}" if hint_marker == "в/м" else hint), ""
         forced_type = "мікрорайон" if hint_marker in _MICRODISTRICT_MARKERS else ""
 
     name, street_type = split_type(street.strip(" -").lstrip("."))  # keep "акад." dotted: it is a title

@@ -122,3 +122,11 @@ def test_import_osm_command_prints_the_report_and_commits_only_when_asked(capsys
     out = capsys.readouterr().out
     assert "DRY RUN" in out and "COMMITTED" in out and "building: created 9" in out
     assert models.Building.objects.count() == 9
+
+
+def test_a_truncated_pbf_is_refused_with_the_reason_and_nothing_is_written(tmp_path):
+    broken = tmp_path / "cut.osm.pbf"
+    broken.write_bytes((FIX / "kramatorsk_small.osm.pbf").read_bytes()[:100])
+    with pytest.raises(ImportFileError, match="cannot be read as OSM data"):
+        import_osm(broken, boundary=BOUNDARY, commit=True)
+    assert _registry_rows() == (0, 0, 0, 0)

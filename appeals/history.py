@@ -346,8 +346,9 @@ def plan_life(rng: random.Random, *, registered_at: datetime, deadline: datetime
             go(REJECTED, _h(rng, 0.5, 8), "provider", rng.choice(REJECTION_REASONS))
             life.rejections += 1
             go(SENT, _h(rng, 0.2, 4), "dispatcher", "Повторно надіслано за рішенням диспетчера")
-    go(ACCEPTED, _h(rng, 0.05, 1.5) if emergency else _h(rng, 0.2, 10), "provider")
-    go(IN_PROGRESS, _h(rng, 0.05, 2) if emergency else _h(rng, 0.5, 30), "provider")
+    # An emergency crew takes it up within a small part of the time allowed (a stuck lift: minutes).
+    go(ACCEPTED, span * rng.uniform(0.02, 0.12) if emergency else _h(rng, 0.2, 10), "provider")
+    go(IN_PROGRESS, span * rng.uniform(0.02, 0.12) if emergency else _h(rng, 0.5, 30), "provider")
 
     # How long the fix takes, relative to the time allowed: most well inside the deadline, a tail overdue.
     elapsed = t - registered_at

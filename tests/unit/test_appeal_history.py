@@ -179,3 +179,8 @@ def test_lifts_are_stuck_only_in_tall_apartment_blocks_and_houses_have_no_centra
     house = h.Place(3, 0, 0, 0, 0, "house", 1, 1, 3, "")
     assert h.building_weight(tall, lift) > 0 and h.building_weight(low, lift) == 0
     assert h.building_weight(house, heating) == 0 and h.building_weight(low, heating) > 0
+
+
+def test_emergencies_with_a_short_deadline_are_mostly_fixed_in_time():
+    late = [life.overdue for _d, life in lives(2000, emergency=True, deadline_hours=2)]
+    assert 0.08 < sum(late) / len(late) < 0.22

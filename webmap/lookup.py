@@ -110,6 +110,10 @@ def lookup_api(request):
             results = geocoding.geocode(query=params["q"], limit=5)
         except geocoding.InvalidQuery as exc:
             return _error(400, str(exc))
+        if results and results[0].match == "ambiguous":
+            # Never pick one of several streets silently: the caller (a dispatcher) chooses.
+            return _error(300, "ambiguous address: several streets fit; add the neighbourhood or pick a candidate",
+                          candidates=[r.as_dict() for r in results])
         found = next((r for r in results if r.building_id is not None), None)
         if found is None:
             return _error(404, "address not found", candidates=[r.as_dict() for r in results])

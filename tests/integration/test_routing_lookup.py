@@ -168,3 +168,14 @@ def test_the_service_area_list_links_to_the_registry_health_page(client, registr
     client.force_login(admin_user)
     page = client.get("/admin/layers/servicearea/")
     assert page.status_code == 200 and b"/admin/layers/servicearea/health/" in page.content
+
+
+def test_lookup_never_picks_one_of_two_namesake_streets_without_a_hint(client, registry):
+    # Шкільна exists in Соцмісто and in Семенівка, both with a house 4.
+    response = client.get("/api/v1/lookup", {"q": "Шкільна 4"})
+    assert response.status_code == 300
+    body = response.json()
+    assert "building" not in body and len(body["candidates"]) >= 2
+    hinted = client.get("/api/v1/lookup", {"q": "пос. Семеновка, Школьная 4"})
+    assert hinted.status_code == 200
+    assert hinted.json()["building"]["id"] == registry.buildings["shkilna_e:4"].pk

@@ -254,7 +254,9 @@ def split_type(text: str) -> tuple[str, str]:
     >>> split_type("агаймани вулиця миру")  # a village, then its street
     ('миру', 'вулиця')
     """
-    text = _DOT_BEFORE_TEXT.sub(". ", _MASSIF.sub(" ж/м ", text))
+    if "мас" in text:
+        text = _MASSIF.sub(" ж/м ", text)
+    text = _DOT_BEFORE_TEXT.sub(". ", text)
     tokens = text.split()
     if not tokens:
         return "", ""
@@ -413,12 +415,15 @@ def parse_address(text: str) -> ParsedAddress:
     ('1-го травня', '5')
     >>> parse_address("84300, м. Краматорськ, вул. Паркова, д. 12 кв 7").flat
     '7'
+    >>> [parse_address(x).flat for x in ("Паркова 12 кв. 5 6", "Паркова 12 кімната 201", "Паркова 12 нежиле приміщення 3")]
+    ['5, 6', '201', '']
     """
     text = clean(text[:800])[:400]  # cut before cleaning too: 10 KB of input costs no more than 800 characters
     text = _POSTCODE.sub(" ", text)
-    text = _NON_RESIDENTIAL.sub(" ", text)
+    if "неж" in text or "н/ж" in text:
+        text = _NON_RESIDENTIAL.sub(" ", text)
     flat = ""
-    m = _FLAT.search(text) or _ROOM.search(text)
+    m = _FLAT.search(text) or (_ROOM.search(text) if "кім" in text or "комн" in text else None)
     if m:
         # "5-а" → "5А", but "31-1" keeps its dash: 311 would be another flat.
         flats = [_DASH_BEFORE_LETTER.sub("", "".join(m["flat"].split())).upper(), *(m.groupdict().get("more") or "").split()]
@@ -426,12 +431,14 @@ def parse_address(text: str) -> ParsedAddress:
             flats.pop()  # the flat goes into a short field (appeals keep 16 characters): the first flats win
         flat = ", ".join(flats)
         text = text[: m.start()] + " " + text[m.end():]
-    text = _BLOCK_SLASH.sub(r"\1. ", text)
+    if "/" in text:
+        text = _BLOCK_SLASH.sub(r"\1. ", text)
     text = _MASSIF.sub(" ж/м ", text)
     text, regions = _REGION.subn(" ", text)
     regions = regions and not _CITY_NAMED.search(text)  # a region then a city: what follows is in the city
     text = _CITY_NOISE.sub(" ", text)
-    text = _MILITARY_TOWN_BRACKETED.sub(r", \1,", text)  # "буд. 19 кв. 6 (в/м 33)": the place, not an old name
+    if "в/м" in text:
+        text = _MILITARY_TOWN_BRACKETED.sub(r", \1,", text)  # "буд. 19 кв. 6 (в/м 33)": the place, not an old name
     text = _BRACKETED.sub(" ", text)  # "(Танкова)": an old name in brackets, not the street
     # An unclosed bracket: drop the old name it opened, up to a number, but keep a type word: a renamed
     # street keeps its type ("Мазепи Івана (Благоєва пр 4", "Каденюка Л. (пров. Чкалова 2").
@@ -453,8 +460,9 @@ def parse_address(text: str) -> ParsedAddress:
     hint = hint_marker = ""
     rest: list[str] = []
     for seg in segments:
-        if not hint and not _HINT.match(seg) and not _street_type_inside(seg):
-            seg = _SETTLEMENT_INSIDE.sub("", seg)
+        inside = None if hint else _SETTLEMENT_INSIDE.match(seg)
+        if inside and not _HINT.match(seg) and not _street_type_inside(seg):
+            seg = seg[inside.end():]
         h = _HINT.match(seg)
         if h and not hint:
             hint_marker = h["marker"]

@@ -434,8 +434,8 @@ def parse_address(text: str) -> ParsedAddress:
     if "/" in text:
         text = _BLOCK_SLASH.sub(r"\1. ", text)
     text = _MASSIF.sub(" ж/м ", text)
-    text, regions = _REGION.subn(" ", text)
-    regions = regions and not _CITY_NAMED.search(text)  # a region then a city: what follows is in the city
+    text, region_words = _REGION.subn(" ", text)
+    regions = region_words and not _CITY_NAMED.search(text)  # a region then a city: what follows is in the city
     text = _CITY_NOISE.sub(" ", text)
     if "в/м" in text:
         text = _MILITARY_TOWN_BRACKETED.sub(r", \1,", text)  # "буд. 19 кв. 6 (в/м 33)": the place, not an old name
@@ -467,9 +467,11 @@ def parse_address(text: str) -> ParsedAddress:
         if h and not hint:
             hint_marker = h["marker"]
             name = h["name"].strip()
-            # Without a comma the hint is its first word; the rest is the street ("селище Біленьке вул. Шкільна 4"),
-            # unless nothing after it looks like a street, a house or a type: "село Мала Рубливка" is one name.
-            if _DIGIT.search(name) or _street_type_inside(name):
+            # Without a comma the hint is its first word; the rest is the street ("селище Біленьке вул. Шкільна 4").
+            # After region and district words with no house and no type, it is all one name: "… р-н село Мала
+            # Рубливка" names a village (a postal address of a village, not a street of ours).
+            after_region = bool(region_words or inside)
+            if _DIGIT.search(name) or _street_type_inside(name) or (len(segments) == 1 and not after_region):
                 first, _, tail = name.partition(" ")
                 hint = first
                 if tail.strip():

@@ -128,8 +128,10 @@ def test_a_village_named_after_its_region_is_a_neighbourhood_hint_and_not_a_stre
     p = parse_address("Украина 38620 Полтавська обл. Котелевський р-н село Мала Рубливка")
     assert (p.street, p.neighbourhood) == ("", "мала рубливка")
     assert parse_address("Сумська область Краснопілля").neighbourhood == "краснопілля"
-    # With a city named, the words after it are a street of that city.
+    # With a city named, the words after it are a street of that city; a dispatcher's "селище X Y" is X's street Y.
     assert parse_address("Донецька обл., м. Краматорськ, Паркова").street == "паркова"
+    p = parse_address("селище Біленьке Шкільна")
+    assert (p.street, p.neighbourhood) == ("шкільна", "біленьке")
 
 
 def test_a_long_text_of_flats_markers_and_brackets_parses_in_milliseconds():

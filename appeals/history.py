@@ -309,7 +309,7 @@ def plan_life(rng: random.Random, *, registered_at: datetime, deadline: datetime
               emergency: bool, reroutable: bool = True, fixed_at: datetime | None = None) -> Life:
     """The status steps of one appeal, with strictly increasing timestamps, cut at `now`.
 
-    About one appeal in seven is resolved after its deadline, one in sixteen is rejected as not ours
+    About one appeal in eight is resolved after its deadline, one in sixteen is rejected as not ours
     (and, when `reroutable`, sent to another provider), one in twenty-five is reopened after the fix;
     about half the applicants confirm and rate. Appeals registered recently are still open.
     `fixed_at` is when the cause was repaired (a burst main): the appeal is resolved soon after it.
@@ -352,7 +352,7 @@ def plan_life(rng: random.Random, *, registered_at: datetime, deadline: datetime
 
     # How long the fix takes, relative to the time allowed: most well inside the deadline, a tail overdue.
     elapsed = t - registered_at
-    if rng.random() < 0.14:
+    if rng.random() < 0.08:
         fraction = rng.uniform(1.05, 3.0)
     else:
         fraction = min(rng.betavariate(2.0, 3.5), 0.98)

@@ -1,4 +1,4 @@
-"""Import speed: 202,500 synthetic building footprints from GeoJSON into PostGIS (--commit), then again (no changes).
+"""Import speed: 202,500 synthetic building footprints from GeoJSON into PostGIS (--commit), again (no changes), then OSM.
 
 Prints buildings/s for the first import (all created), the re-import (all unchanged) and peak RSS of
 this process. The GeoJSON is generated (squares on a grid around Kramatorsk, deterministic) into a
@@ -41,6 +41,28 @@ def write_geojson(path: Path, side: int = SIDE) -> int:
                 n += 1
         fh.write("]}\n")
     return n
+
+
+def write_osm(path: Path, side: int) -> int:
+    """The same grid as an OSM file (4 nodes and one closed way per building, with addr:* tags)."""
+    import osmium
+
+    with osmium.SimpleWriter(str(path)) as writer:
+        for row in range(side):
+            for col in range(side):
+                x, y = WEST + col * STEP, SOUTH + row * STEP
+                base = (row * side + col) * 4 + 1
+                for k, (lon, lat) in enumerate(((x - HALF, y - HALF), (x + HALF, y - HALF), (x + HALF, y + HALF),
+                                                (x - HALF, y + HALF))):
+                    writer.add_node(osmium.osm.mutable.Node(id=base + k, location=(lon, lat)))
+        for row in range(side):
+            for col in range(side):
+                base = (row * side + col) * 4 + 1
+                tags = {"building": "yes", "addr:street": f"вулиця {STREETS[row % len(STREETS)]}",
+                        "addr:housenumber": str(col % 150 + 1)}
+                writer.add_way(osmium.osm.mutable.Way(id=row * side + col + 1, nodes=[base, base + 1, base + 2,
+                                                                                       base + 3, base], tags=tags))
+    return side * side
 
 
 def backend_cpu_s() -> float:
@@ -106,6 +128,7 @@ def main() -> None:
     t = time.perf_counter()
     use_own_database()
     setup_bench_database()
+    from importers.osm import import_osm
     from importers.vector import import_vector
     from layers.models import Street
 
@@ -133,5 +156,17 @@ def main() -> None:
             print(f"      CPU: importer {cpu:.1f} s + PostgreSQL backend {db:.1f} s = {n / (cpu + db):,.0f} "
                   f"buildings per CPU-second; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
                   flush=True)
+        osm_side = 300
+        osm = Path(tmp) / "buildings.osm.pbf"
+        n_osm = write_osm(osm, osm_side)
+        boundary = Path(__file__).resolve().parent.parent / "data" / "kramatorsk" / "hromada_boundary.geojson"
+        cpu0, db0, t = time.process_time(), backend_cpu_s(), time.perf_counter()
+        report = import_osm(osm, boundary=boundary, source="bench", commit=True)
+        dt, cpu, db = time.perf_counter() - t, time.process_time() - cpu0, backend_cpu_s() - db0
+        c = report.counts["building"]
+        print(f"   OSM .osm.pbf ({n_osm} closed ways, {osm.stat().st_size / 1e6:.0f} MB), clipped to the hromada: "
+              f"{c.created} buildings created in {dt:.1f} s = {c.created / dt:,.0f} buildings/s wall; "
+              f"CPU: importer {cpu:.1f} s + PostgreSQL {db:.1f} s = {c.created / (cpu + db):,.0f} per CPU-second; "
+              f"peak RSS {peak_rss_mb():.0f} MB", flush=True)
     if not os.environ.get("ECITY_BENCH_KEEP"):
         remove_bench_buildings()  # other benchmarks share this database: leave it as found

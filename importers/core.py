@@ -403,15 +403,17 @@ class BuildingLoader:
                    COALESCE(t.kind, b.kind), COALESCE(t.floors, b.floors), COALESCE(t.flats, b.flats),
                    COALESCE(t.residents, b.residents))""", {"source": self.source})
         updated = cur.rowcount
+        # What is left in the temporary table is new. (An anti-join inside the INSERT would be planned
+        # against the table as it was, and a nested loop over it re-reads every row being inserted.)
+        cur.execute(f"DELETE FROM {t} t USING layers_building b "
+                    "WHERE b.source = %(source)s AND b.source_id = t.source_id", {"source": self.source})
         cur.execute(f"""
             INSERT INTO layers_building (source, source_id, geom, point, street_id, neighbourhood_id, housenumber,
                 number, letter, fraction, block, housenumber_key, kind, floors, flats, residents)
             SELECT %(source)s, t.source_id, t.geom, t.point, t.street_id, t.neighbourhood_id, t.housenumber,
                 t.number, t.letter, t.fraction, t.block, t.housenumber_key, COALESCE(t.kind, 'other'),
                 t.floors, t.flats, t.residents
-            FROM {t} t
-            WHERE NOT EXISTS (SELECT 1 FROM layers_building b WHERE b.source = %(source)s AND b.source_id = t.source_id)
-            """, {"source": self.source})
+            FROM {t} t""", {"source": self.source})
         return updated, cur.rowcount
 
 

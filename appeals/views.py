@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -218,14 +219,28 @@ def search(request):
         **_paged(request, found)))
 
 
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: an exact COUNT over a provider's whole history (hundreds of
+    thousands of appeals) costs more than the page itself. Beyond the cap the page says "more than"."""
+
+    COUNT_CAP = 1000
+
+    @cached_property
+    def count(self) -> int:
+        n = self.object_list[: self.COUNT_CAP + 1].count()
+        self.capped = n > self.COUNT_CAP
+        return min(n, self.COUNT_CAP)
+
+
 def _paged(request, qs) -> dict:
     if qs is None:
         return {"rows": [], "count": 0}
-    page = Paginator(qs, PAGE_SIZE, allow_empty_first_page=True).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(qs, PAGE_SIZE, allow_empty_first_page=True)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     rows = page_helpers.rows(page.object_list, personal=request.staff_role.sees_personal_data)
-    return {"rows": rows, "count": page.paginator.count, "page_obj": page,
+    return {"rows": rows, "count": paginator.count, "capped": getattr(paginator, "capped", False), "page_obj": page,
             "query_without_page": query.urlencode()}
 
 

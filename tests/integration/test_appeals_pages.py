@@ -313,3 +313,14 @@ def test_a_status_inquiry_is_recorded_as_a_call_on_the_appeal_asked_about(world)
     assert response.status_code == 302
     assert appeal.calls.filter(outcome=CallOutcome.STATUS_INQUIRY).count() == 1
     assert Appeal.objects.count() == 1
+
+
+def test_a_long_journal_is_counted_only_up_to_a_cap_and_says_so(world, monkeypatch):
+    from appeals import views
+
+    monkeypatch.setattr(views.CappedPaginator, "COUNT_CAP", 1)
+    first, second = intake(world), intake(world, building=world.buildings["druzhby:7/1"])
+    page = client_for(world.op_zhek).get(reverse("journal"), {"status": "all"}).content.decode()
+    assert "Понад 1 звернень" in page
+    assert f'data-number="{second.number}"' in page  # newest first on the first page
+    assert f'data-number="{first.number}"' not in page

@@ -193,7 +193,7 @@ class Index:
                 return replace(p, street=" ".join(words[n:]), neighbourhood=" ".join(words[:n]))
         return None
 
-    def _street_candidates(self, p: ParsedAddress) -> tuple[list[int], str, float]:
+    def _street_candidates(self, p: ParsedAddress, *, fuzzy: bool = True) -> tuple[list[int], str, float]:
         """Street ids that fit, the match kind of the street stage, and its score."""
         for table, key in ((self.full, p.key), (self.short, p.short)):
             entries = table.get(key)
@@ -204,7 +204,7 @@ class Index:
                 return list(dict.fromkeys(e.street_id for e in entries)), MatchKind.ALIAS, 0.95
         key = p.key
         limit = _max_typos(key)
-        if limit == 0:
+        if limit == 0 or not fuzzy:
             return [], "", 0.0
         hits = process.extract(key, self.choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
         if p.short != key and _max_typos(p.short):
@@ -237,7 +237,31 @@ class Index:
             street_id=street.id,
         )
 
+    def _dash_pair(self, street: StreetRec, p: ParsedAddress, *, limit: int) -> list[GeocodeResult] | None:
+        """"Дружби 7-1": the corner building 7/1 if the street has it, else house 7 with flat 1 — both
+        approximate (the caller may have meant either). None when neither exists: the nearest number decides."""
+        number, tail = p.dash_pair
+        out: list[GeocodeResult] = []
+        corner = street.houses.get(f"{number}/{tail}", [])
+        house = street.houses.get(str(number), [])
+        if len(corner) > 1 or len(house) > 1:
+            # Two buildings carry one address in the registry: say so, as for an exact number.
+            return [self._result(street, b, match=MatchKind.AMBIGUOUS, score=0.4, flat=p.flat)
+                    for b in corner + house][:limit]
+        if corner:
+            out.append(self._result(street, corner[0], match=MatchKind.APPROXIMATE, score=0.6, flat=p.flat))
+        if house:
+            # Second to the corner building when both exist; "7-1" is then house 7, flat 1 only as a candidate.
+            out.append(self._result(street, house[0], match=MatchKind.APPROXIMATE, score=0.55 if not corner else 0.5,
+                                    flat=p.flat or tail))
+        return out[:limit] or None
+
     def _houses(self, street: StreetRec, p: ParsedAddress, *, match: str, score: float, limit: int) -> list[GeocodeResult]:
+        if p.dash_pair and not p.house_key and street.ordered:
+            found = self._dash_pair(street, p, limit=limit)
+            if found:
+                return found
+            p = replace(p, house_key=str(p.dash_pair[0]), number=p.dash_pair[0])  # the nearest number, approximate
         if not p.house_key or not street.ordered:
             return [self._result(street, None, match=MatchKind.STREET, score=min(score, 0.5), flat=p.flat)]
         exact = street.houses.get(p.house_key)
@@ -262,7 +286,16 @@ class Index:
         p = parse_address(text)
         if not p.key:
             return []
-        ids, match, score = self._street_candidates(p)
+        ids, match, score = self._street_candidates(p, fuzzy=not p.house_first)
+        if not ids and p.house_first:
+            # "26 Бакинських Комісарів": the leading number taken for the house is the start of a street's name.
+            joined = replace(p, street=f"{p.housenumber} {p.street}", housenumber="", house_key="", number=None,
+                             house_first=False)
+            ids, match, score = self._street_candidates(joined, fuzzy=False)
+            if ids:
+                p = joined
+            else:
+                ids, match, score = self._street_candidates(p)
         if not ids:
             p = self._peel_neighbourhood(p)
             if p is None:

@@ -362,6 +362,28 @@ _HOUSE = re.compile(
     r"\s*(?=,|$)"
 )
 _HOUSE_THEN_WORDS = re.compile(_HOUSE.pattern[: -len(r"\s*(?=,|$)")] + r"\s+(?=[^\W\d_]{2,})")
+# The house before the street: "12 Паркова", "12а вул. Паркова", "12/1 Паркова". A letter is never a dotted
+# type ("12 в. Паркова" is вулиця Паркова) and an ordinal ("1-го Травня", "7-й Зарічний", "3-я") is never a house.
+_HOUSE_FIRST = re.compile(
+    r"^(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?<![йьяїхе])(?![а-яіїє.'-]))?(?:\s*/\s*\d{1,4}(?:[а-яіїє](?![а-яіїє]))?)?)"
+    r"\s+(?P<street>\S.*)$"
+)
+# A segment that is only a house, with or without its marker: "буд. 12, вул. Паркова", "12, Паркова".
+_HOUSE_ONLY = re.compile(
+    r"^(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?(?:\s*/\s*\d{1,4})?)$"
+)
+# Words after a leading number that make the number part of the street's name, not a house:
+# "8 Березня", "20 років Жовтня", "26 Бакинських Комісарів" (folded forms).
+_NUMBERED_NAME_WORDS = frozenset(fold(w) for w in """
+січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня
+января февраля марта апреля мая июня июля августа сентября октября ноября декабря
+років роки року рокiв лет года годовщины річчя летия річниці годовщина
+бакинських бакинских комісарів комиссаров панфіловців панфиловцев гвардійської гвардейской дивізії дивизии
+партз'їзду партсъезда з'їзду съезда партз'езду
+""".split())
+# "7-1": two numbers joined by a dash. A range of one side of a street ("19-21") has a larger second number of
+# the same parity close by; anything else is a corner building (7/1) or a house and its flat (7, кв. 1).
+_DASH_PAIR = re.compile(r"^(?:(?:будинок|буд|дом|зд|д|б)\s*\.?\s*)?(\d{1,4})\s*-\s*(\d{1,4})$")
 
 
 @dataclass(frozen=True)
@@ -376,6 +398,12 @@ class ParsedAddress:
     flat: str = ""
     neighbourhood: str = ""  # hint after "пос.", "селище", "мкр" ...
     extra: tuple[str, ...] = field(default_factory=tuple)  # other comma parts: maybe a neighbourhood name
+    # "Дружби 7-1": (7, "1"), the number and what follows the dash; house_key stays "" (the gazetteer decides
+    # between the corner building 7/1 and house 7, flat 1 — never as an exact match).
+    dash_pair: tuple[int, str] | tuple[()] = ()
+    # The house was a bare number before the street ("12 Паркова"): the number may still belong to the name
+    # of a street the parser does not know as numbered ("26 Бакинських Комісарів"); the gazetteer checks.
+    house_first: bool = False
 
     @property
     def key(self) -> str:
@@ -509,6 +537,28 @@ def parse_address(text: str) -> ParsedAddress:
             if lm:
                 housenumber, street, house_seg = lm["house"], lm["street"], i
                 break
+    house_first = False
+    if house_seg < 0:
+        for i, seg in enumerate(rest):
+            fm = _HOUSE_FIRST.match(seg)  # "12 Паркова", "5 1-го Травня", "12 вул. Паркова"
+            if fm and _has_name(fm["street"]) and not _numbered_name(fm["street"]):
+                housenumber, street, house_seg = fm["house"], fm["street"], i
+                # A bare number straight before a name may be part of that name; a letter, a fraction or a
+                # type word in between ("12 вул. Паркова") settles it.
+                head = fm["street"].split()[0]
+                house_first = fm["house"].isdigit() and not _type_of(head) and not head[0].isdigit()
+                break
+    if house_seg < 0 and len(rest) > 1:
+        for i, seg in enumerate(rest):
+            om = _HOUSE_ONLY.match(seg)  # "буд. 12, вул. Паркова": the house in a segment of its own
+            if not om:
+                continue
+            named = [j for j in (i + 1, i - 1) if 0 <= j < len(rest) and _TWO_LETTERS.search(rest[j])]
+            if named:
+                housenumber, street, house_seg = om["house"], rest[named[0]], named[0]
+                rest = [s for k, s in enumerate(rest) if k != i]
+                house_seg = rest.index(street)
+                break
     if house_seg < 0:
         named = [s for s in rest if _TWO_LETTERS.search(s)]
         street = named[0] if named else ""
@@ -530,6 +580,12 @@ def parse_address(text: str) -> ParsedAddress:
         hint, name = name, ""
     name = _TRAILING_HOUSE_WORD.sub("", name).strip()
     hn = _house(housenumber) if housenumber else None
+    dash_pair: tuple = ()
+    dm = _DASH_PAIR.match(housenumber) if hn and hn.number is None else None
+    if dm:
+        a, b = int(dm[1]), int(dm[2])
+        if not (a < b <= a + 4 and (b - a) % 2 == 0):  # "19-21" stays a range of numbers
+            dash_pair = (a, dm[2])
     extra = tuple(s for s in rest if s != street and (house_seg < 0 or s != rest[house_seg]))
     if tail:
         extra += (tail,)
@@ -542,7 +598,15 @@ def parse_address(text: str) -> ParsedAddress:
         flat=flat,
         neighbourhood=hint,
         extra=extra,
+        dash_pair=dash_pair,
+        house_first=house_first,
     )
+
+
+def _numbered_name(street: str) -> bool:
+    """Whether text after a leading number continues a numbered name: "березня" in "8 Березня"."""
+    first = street.split()[0].rstrip(".,")
+    return fold(first) in _NUMBERED_NAME_WORDS
 
 
 def _has_name(text: str) -> bool:

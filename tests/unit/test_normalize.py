@@ -102,3 +102,66 @@ def test_a_street_name_that_starts_with_a_number_is_not_a_house():
 def test_junk_never_raises_and_gives_no_house_on_a_street(text):
     p = parse_address(text)
     assert not (p.key and p.house_key and p.key.isdigit())
+
+
+@pytest.mark.parametrize("text, street, street_type, house, flat", [
+    ("12 Паркова", "паркова", "", "12", ""),
+    ("12 вул. Паркова", "паркова", "вулиця", "12", ""),
+    ("буд. 12, вул. Паркова", "паркова", "вулиця", "12", ""),
+    ("д.12 ул.Парковая", "парковая", "вулиця", "12", ""),
+    ("дом 12, ул. Парковая, кв. 5", "парковая", "вулиця", "12", "5"),
+    ("12, Паркова", "паркова", "", "12", ""),
+    ("12а Паркова", "паркова", "", "12А", ""),
+    ("12/1 Паркова", "паркова", "", "12/1", ""),
+    ("12 в. Паркова", "паркова", "вулиця", "12", ""),  # "в." is вулиця, not the letter В
+])
+def test_the_house_before_the_street_is_the_house(text, street, street_type, house, flat):
+    p = parse_address(text)
+    assert (p.street, p.street_type, p.house_key, p.flat) == (street, street_type, house, flat)
+
+
+@pytest.mark.parametrize("text, key, house", [
+    ("1-го Травня 5", "1 травня", "5"),
+    ("5 1-го Травня", "1 травня", "5"),
+    ("буд. 5, вул. 1-го Травня", "1 травня", "5"),
+    ("20 років Жовтня 3", "20 рокив жовтня", "3"),
+    ("3 20 років Жовтня", "20 рокив жовтня", "3"),
+    ("8 Березня 4", "8 березня", "4"),
+    ("4 8 Березня", "8 березня", "4"),
+    ("8 Березня", "8 березня", ""),
+    ("20 років Жовтня", "20 рокив жовтня", ""),
+    ("9 Мая", "9 мая", ""),
+    ("7-й Зарічний мікрорайон", "7 заричнии", ""),  # an ordinal is never a house
+    ("3-я Паркова", street_key("3-я Паркова"), ""),
+])
+def test_a_number_that_starts_a_street_name_stays_in_the_name_with_the_house_on_either_side(text, key, house):
+    p = parse_address(text)
+    assert (p.key, p.house_key) == (key, house)
+
+
+def test_a_bare_number_before_an_unknown_name_is_a_house_that_the_gazetteer_may_give_back_to_the_name():
+    p = parse_address("26 Бакинських Комісарів")  # a numbered name the parser knows: not a house
+    assert (p.key, p.house_key, p.house_first) == ("26 бакинских комисарив", "", False)
+    p = parse_address("12 Паркова")
+    assert (p.house_key, p.house_first) == ("12", True)
+    assert not parse_address("12 вул. Паркова").house_first  # a type word in between settles it
+    assert not parse_address("5 1-го Травня").house_first  # a number after the number: the first is the house
+
+
+@pytest.mark.parametrize("text, pair, flat", [
+    ("Дружби 7-1", (7, "1"), ""),
+    ("Дружби 7 - 1", (7, "1"), ""),
+    ("Дружби 7-1 кв. 5", (7, "1"), "5"),
+    ("ул. Дружбы, д. 12-3", (12, "3"), ""),
+    ("Дружби 3-12", (3, "12"), ""),  # not a range: the parity differs
+])
+def test_two_numbers_joined_by_a_dash_are_a_pair_for_the_gazetteer_and_never_an_exact_key(text, pair, flat):
+    p = parse_address(text)
+    assert (p.house_key, p.dash_pair, p.flat) == ("", pair, flat)
+
+
+def test_a_range_and_a_dashed_letter_are_not_a_dash_pair():
+    assert parse_address("Дружби 19-21").dash_pair == ()
+    for text in ("Дружби 7-А", "Дружби 7-а"):
+        p = parse_address(text)
+        assert (p.house_key, p.dash_pair) == ("7А", ())

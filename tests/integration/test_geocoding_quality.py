@@ -31,7 +31,8 @@ def test_the_evaluation_set_has_at_least_500_queries_covering_every_form(figures
     cats = set(f.by_category)
     for needed in ("canonical", "type_after", "upper_compact", "russian", "flat", "noise", "lookalike", "typo1",
                    "hint_uk", "hint_ru", "ambiguous_no_hint", "house_letter_dash", "house_bud", "house_d", "house_dom",
-                   "hand_roman", "hand_old", "hand_initials", "hand_apostrophe", "hand_block"):
+                   "hand_roman", "hand_old", "hand_initials", "hand_apostrophe", "hand_block", "hand_house_first",
+                   "hand_house_first_ru", "hand_house_first_numbered", "hand_dash_corner", "hand_dash_flat"):
         assert needed in cats
 
 

@@ -3,6 +3,7 @@
 import mapbox_vector_tile
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from tests.integration.map_data import appeal
 from webmap import clusters as cl
@@ -100,6 +101,21 @@ def test_cells_follow_status_changes_and_deletes(city_with_appeals):
     assert counts() == {"in_progress": 1, "registered": 5, "resolved": 1}
     Appeal.objects.filter(number="26-000040").delete()
     assert counts() == {"in_progress": 1, "registered": 4, "resolved": 1}
+
+
+def test_updates_that_do_not_move_an_appeal_on_the_map_leave_the_cells_alone(city_with_appeals):
+    from appeals.models import Appeal
+
+    def cells():
+        with connection.cursor() as cur:
+            cur.execute("SELECT level, ix, iy, week, category_id, ctid::text FROM webmap_appealcell ORDER BY 1, 2, 3, 4, 5")
+            return cur.fetchall()
+
+    before = cells()
+    Appeal.objects.update(version=F("version") + 1)  # what the sweep and the workflow do all the time
+    assert cells() == before  # same rows, not even rewritten (ctid unchanged)
+    Appeal.objects.filter(number="26-000001").update(status="in_progress")
+    assert cells() != before
 
 
 def test_an_unknown_layer_or_tile_is_404(client, registry):

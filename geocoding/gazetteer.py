@@ -342,11 +342,19 @@ class Index:
 
     def suggest(self, text: str, *, limit: int = 10) -> list[Suggestion]:
         p = parse_address(text)
+        name, _ = split_type(clean(text).strip(" ,."))
+        if p.house_first:
+            # "8 Бер" is 8-го Березня half typed before it is house 8 of a street "Бер…": the whole text as a
+            # street prefix first (no typo tolerance), then the leading number as the house.
+            found = self._suggest(p, street_key(name), "", limit=limit, fuzzy=False)
+            if found:
+                return found
         if p.house_key or p.housenumber:
-            name_key, house_prefix = p.key, (p.house_key or p.housenumber).upper()
-        else:
-            name, _ = split_type(clean(text).strip(" ,."))
-            name_key, house_prefix = street_key(name), ""
+            return self._suggest(p, p.key, (p.house_key or p.housenumber).upper(), limit=limit)
+        return self._suggest(p, street_key(name), "", limit=limit)
+
+    def _suggest(self, p: ParsedAddress, name_key: str, house_prefix: str, *, limit: int,
+                 fuzzy: bool = True) -> list[Suggestion]:
         if not name_key:
             return []
         words_key = " " + name_key
@@ -360,7 +368,7 @@ class Index:
                 continue
             if sid not in ranked or rank < ranked[sid]:
                 ranked[sid] = rank
-        if not ranked and _max_typos(name_key):
+        if not ranked and fuzzy and _max_typos(name_key):
             # A typo in what is typed so far: compare with the same number of letters of every name.
             n = len(name_key)
             heads = list(dict.fromkeys(key[:n] for key, _, _ in self.suggest_keys))

@@ -153,3 +153,8 @@ def test_lookup_api_finds_the_building_for_the_house_before_the_street_and_a_das
     body = client.get("/api/v1/lookup", {"q": "Дружби 7-1"}).json()
     assert body["building"]["id"] == registry.buildings["druzhby:7/1"].pk
     assert body["geocoding"]["match"] == "approximate"
+
+
+def test_suggest_reads_a_leading_number_as_a_numbered_street_first_and_as_the_house_otherwise(town):
+    assert {s.street for s in services.suggest(prefix="16 Лип")} == {"16 Липня"}
+    assert [s.housenumber for s in services.suggest(prefix="12 Ожин")] == ["12", "12А"]

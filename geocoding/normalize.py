@@ -441,6 +441,10 @@ def parse_address(text: str) -> ParsedAddress:
     ['12к2', '12к2', '12к2', '12/1']
     >>> parse_address("1-го Травня 5").street, parse_address("1-го Травня 5").house_key
     ('1-го травня', '5')
+    >>> [(parse_address(x).street, parse_address(x).house_key) for x in ("12 Паркова", "буд. 12, вул. Паркова", "5 1-го Травня")]
+    [('паркова', '12'), ('паркова', '12'), ('1-го травня', '5')]
+    >>> parse_address("Дружби 7-1").house_key, parse_address("Дружби 7-1").dash_pair  # 7/1 or 7, кв. 1: the gazetteer decides
+    ('', (7, '1'))
     >>> parse_address("84300, м. Краматорськ, вул. Паркова, д. 12 кв 7").flat
     '7'
     >>> [parse_address(x).flat for x in ("Паркова 12 кв. 5 6", "Паркова 12 кімната 201", "Паркова 12 нежиле приміщення 3")]

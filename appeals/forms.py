@@ -162,6 +162,16 @@ class DuplicateForm(_VersionedForm):
     duplicate_of = forms.CharField(label=_("Номер основного звернення"), max_length=16)
 
 
+class ExtendForm(_VersionedForm):
+    """An extension of the deadline (at most 45 days from registration), only with a recorded reason."""
+
+    new_deadline = forms.DateTimeField(label=_("Новий строк"),
+                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                  format="%Y-%m-%dT%H:%M"),
+                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    reason = forms.CharField(label=_("Підстава продовження"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class PlanDateForm(_VersionedForm):
     plan_date = forms.DateField(label=_("Планова дата"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Примітка"), required=False, max_length=500)

@@ -328,6 +328,7 @@ SPECIAL_ACTIONS = {
     "reroute": (forms.AcceptForm, _("Маршрутизувати знову"), ""),
     "assign": (forms.AssignForm, _("Призначити виконавців"), "primary"),
     "plan": (forms.PlanDateForm, _("Встановити планову дату"), "primary"),
+    "extend": (forms.ExtendForm, _("Продовжити строк"), ""),
 }
 
 
@@ -356,6 +357,10 @@ def _actions_for(request, appeal, bound: dict | None = None) -> list[dict]:
         out.append({"name": "assign", "label": label, "css": css,
                     "form": bound.get("assign") or form_class(prefix="assign", initial={"version": appeal.version},
                                                               kinds=page_helpers.assignment_kinds(appeal))})
+    if appeal.is_open and role in (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR):
+        form_class, label, css = SPECIAL_ACTIONS["extend"]
+        out.append({"name": "extend", "label": label, "css": css,
+                    "form": bound.get("extend") or form_class(prefix="extend", initial={"version": appeal.version})})
     if appeal.is_open and role in (workflow.SUPERVISOR, workflow.ADMINISTRATOR):
         form_class, label, css = SPECIAL_ACTIONS["plan"]
         out.append({"name": "plan", "label": label, "css": css,
@@ -412,6 +417,9 @@ def appeal_action(request, number: str, action: str):
         elif action == "assign":
             services.reroute(appeal=appeal, actor=request.user, version=d["version"], providers=form.chosen(),
                              note=d.get("note", ""))
+        elif action == "extend":
+            services.extend_deadline(appeal=appeal, actor=request.user, version=d["version"],
+                                     new_deadline=d["new_deadline"], reason=d["reason"])
         elif action == "plan":
             services.set_plan_date(appeal=appeal, actor=request.user, version=d["version"],
                                    plan_date=d["plan_date"], note=d.get("note", ""))

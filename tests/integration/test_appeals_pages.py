@@ -324,3 +324,21 @@ def test_a_long_journal_is_counted_only_up_to_a_cap_and_says_so(world, monkeypat
     assert "Понад 1 звернень" in page
     assert f'data-number="{second.number}"' in page  # newest first on the first page
     assert f'data-number="{first.number}"' not in page
+
+
+def test_a_deadline_is_extended_only_with_a_reason_and_never_past_45_days(world):
+    appeal = intake(world)
+    client = client_for(world.dispatcher)
+    url = reverse("appeal-action", args=[appeal.number, "extend"])
+    local = timezone.localtime(appeal.created_at)
+    too_late = (local + timedelta(days=46)).strftime("%Y-%m-%dT%H:%M")
+    later = (local + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
+    assert client.post(url, {"extend-version": appeal.version, "extend-new_deadline": later,
+                             "extend-reason": ""}).status_code == 400
+    assert client.post(url, {"extend-version": appeal.version, "extend-new_deadline": too_late,
+                             "extend-reason": "заміна стояка"}).status_code == 400
+    assert client.post(url, {"extend-version": appeal.version, "extend-new_deadline": later,
+                             "extend-reason": "заміна стояка"}).status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.deadline_extended and appeal.deadline_extension_reason == "заміна стояка"
+    assert timezone.localtime(appeal.deadline).strftime("%Y-%m-%dT%H:%M") == later

@@ -111,7 +111,8 @@ class AnonymousEventSerializer(EventSerializer):
 
 
 # Free text a caller dictated may name people or flats: analysts get the structured fields only.
-FREE_TEXT_FIELDS = ("description", "resolution", "deadline_extension_reason")
+# Free text can carry names and flats ("вул. Дружби 3, кв. 47"): analysts never get it.
+FREE_TEXT_FIELDS = ("description", "resolution", "deadline_extension_reason", "address_text")
 
 
 class AppealAnalystSerializer(AppealSerializer):

@@ -15,40 +15,13 @@ import random
 import time
 import uuid
 
-from benchmarks.common import percentiles, report, time_each
+from benchmarks.common import percentiles, report, setup_bench_database, time_each
 
 TARGET = int(os.environ.get("ECITY_BENCH_APPEALS", "1000000"))
 # A realistic history of BASE appeals is generated (generate_appeals); older "years" are copies of it,
 # shifted back in time and closed, until TARGET is reached: an old city's table is mostly closed appeals.
 BASE = min(TARGET, int(os.environ.get("ECITY_BENCH_BASE", "100000")))
 REPEAT = int(os.environ.get("ECITY_BENCH_REPEAT", "200"))
-
-
-def _own_database() -> None:
-    """Use <db>_bench_pages, so the history generated here never collides with other benchmarks' rows.
-
-    Made directly from the main connection (not through the shared bench database, whose migrations
-    can wait behind another benchmark's long load).
-    """
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    name = f"{settings.DATABASES['default']['NAME']}_bench_pages"
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{name}"')  # name from settings, not user input
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = name
-    connections["default"].settings_dict["NAME"] = name
-    with connections["default"].cursor() as cur:
-        cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    call_command("migrate", verbosity=0)
 
 
 def _prepare() -> int:
@@ -167,7 +140,7 @@ def _check(response, status: int = 200):
 
 
 def main() -> None:
-    _own_database()
+    setup_bench_database("bench_pages")
     count = _prepare()
     from django.urls import reverse
 

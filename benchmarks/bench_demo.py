@@ -7,33 +7,8 @@ import time
 from benchmarks.common import setup_bench_database
 
 
-def _own_database() -> None:
-    """Switch from the bench database to <bench>_demo, created and migrated like it.
-
-    Other benchmarks leave rows of their own on demo streets in the shared bench database; those
-    (rightly) stop --force from deleting the demo, so this one measures in a database of its own.
-    """
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    name = f"{settings.DATABASES['default']['NAME']}_demo"
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{name}"')  # name from settings, not user input
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = name
-    connections["default"].settings_dict["NAME"] = name
-    with connections["default"].cursor() as cur:
-        cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    call_command("migrate", verbosity=0)
-
-
 def main() -> None:
-    setup_bench_database()
-    _own_database()
+    setup_bench_database("bench_demo")
     from django.core.management import call_command
 
     from layers.demo.service import delete_demo_city, generate_demo_city, load_demo_city

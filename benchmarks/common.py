@@ -6,31 +6,41 @@ import statistics
 import time
 from collections.abc import Callable, Iterable
 
+_ORIGINAL_NAME: str | None = None
 
-def setup_bench_database() -> None:
-    """Point Django at a separate database (<name>_bench), create it with PostGIS, migrate it. Idempotent."""
+
+def setup_bench_database(suffix: str = "bench") -> str:
+    """Point Django at a separate database <name>_<suffix>, create it with PostGIS, migrate it. Idempotent.
+
+    Benchmarks whose data would skew others (200k imported buildings, a copied history) pass their own
+    suffix; the rest share <name>_bench. Returns the database name.
+    """
+    global _ORIGINAL_NAME
     import django
+    from django.apps import apps
     from django.conf import settings
 
-    if not settings.configured or not django.apps.apps.ready:
+    if not apps.ready:
         django.setup()
     from django.core.management import call_command
     from django.db import connection, connections
 
-    base = settings.DATABASES["default"]["NAME"]
-    bench = base if base.endswith("_bench") else f"{base}_bench"
-    if base != bench:
+    if _ORIGINAL_NAME is None:
+        _ORIGINAL_NAME = settings.DATABASES["default"]["NAME"]
+    name = f"{_ORIGINAL_NAME}_{suffix}"
+    if settings.DATABASES["default"]["NAME"] != name:
         with connection.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench])
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{bench}"')  # name from settings, not user input
+                cur.execute(f'CREATE DATABASE "{name}"')  # name from settings and code, not user input
         connections.close_all()
-        settings.DATABASES["default"]["NAME"] = bench
-        connections["default"].settings_dict["NAME"] = bench
+        settings.DATABASES["default"]["NAME"] = name
+        connections["default"].settings_dict["NAME"] = name
     with connections["default"].cursor() as cur:
         cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     call_command("migrate", verbosity=0)
+    return name
 
 
 def percentiles(samples_s: Iterable[float]) -> dict[str, float]:

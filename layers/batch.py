@@ -12,7 +12,8 @@ semantics: a point on an edge belongs to the area), computed without a query per
 3. Points inside the footprint of a building with an assignment take the assignment (tested only in
    the cells those footprints touch).
 
-A gap here carries no nearest-area suggestion (route_point gives one for a single point).
+4. For gaps, `nearest_within` suggests the nearest area of the kind within 100 m, measured in
+   EPSG:32637 (as route_point does for a single point), for a human to confirm.
 
 >>> import numpy as np, shapely
 >>> a = BatchArea(id=1, provider_id=7, priority=0, kinds=("water",), geom=shapely.box(0, 0, 2, 2))
@@ -300,6 +301,61 @@ class BatchRouter:
             else:
                 out[key] = (0, OVERLAP, 0, RULE_ASSIGNMENT)
         return out
+
+
+    def nearest_within(self, kind: str, lon: np.ndarray, lat: np.ndarray, *,
+                       max_m: float = 100.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each point, the nearest area of `kind` within max_m metres: (area id, provider id, metres).
+
+        0, 0, nan where there is none. Distances are measured in METRIC_SRID, never in degrees; ties go
+        to the lower area id, as in layers.routing.
+        """
+        n = len(lon)
+        area_out = np.zeros(n, dtype=np.int64)
+        provider_out = np.zeros(n, dtype=np.int64)
+        dist_out = np.full(n, np.nan)
+        k = self.kind_index.get(kind)
+        if k is None or n == 0:
+            return area_out, provider_out, dist_out
+        tree, members = self._metric_tree(k)
+        if tree is None:
+            return area_out, provider_out, dist_out
+        x, y = self._to_metric.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+        points = shapely.points(x, y)
+        p_i, t_i = tree.query(points, predicate="dwithin", distance=max_m)
+        if len(p_i) == 0:
+            return area_out, provider_out, dist_out
+        d = shapely.distance(tree.geometries[t_i], points[p_i])
+        a_i = members[t_i]
+        # Sort by point, then distance, then area id; the first row of each point wins.
+        order = np.lexsort((self.area_ids[a_i], d, p_i))
+        p_sorted = p_i[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = p_sorted[1:] != p_sorted[:-1]
+        win = order[first]
+        area_out[p_i[win]] = self.area_ids[a_i[win]]
+        provider_out[p_i[win]] = self.area_provider[a_i[win]]
+        dist_out[p_i[win]] = d[win]
+        return area_out, provider_out, dist_out
+
+    def _metric_tree(self, k: int):
+        """An STRtree of the areas of one kind in METRIC_SRID (built on first use), and their area indexes."""
+        cache = self.__dict__.setdefault("_metric_trees", {})
+        if k not in cache:
+            from pyproj import Transformer
+
+            from gis.srid import METRIC_SRID, STORAGE_SRID
+
+            self._to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
+            members = np.flatnonzero(self.area_kind[:, k])
+            if len(members) == 0:
+                cache[k] = (None, members)
+            else:
+                geoms = shapely.transform(
+                    np.array([self.geoms[i] for i in members], dtype=object),
+                    lambda xy: np.column_stack(self._to_metric.transform(xy[:, 0], xy[:, 1])))
+                cache[k] = (shapely.STRtree(geoms), members)
+        return cache[k]
 
 
 def cell_degrees(*, cell_m: float, lat: float) -> tuple[float, float]:

@@ -122,6 +122,28 @@ def test_route_points_command_writes_a_provider_and_outcome_per_kind(registry, t
     assert rows[0]["water_area"] == str(registry.areas["water"].pk)
     assert (rows[1]["water_outcome"], rows[1]["water_provider"]) == ("gap", "")
     assert rows[2]["water_outcome"] == "invalid"
+    assert rows[1]["water_suggested_provider"] == ""  # 0.5° away: nothing within 100 m
+
+
+def test_route_points_suggests_the_nearest_area_within_100_m_for_a_gap_like_route_point(registry, tmp_path):
+    from layers import routing
+    from tests.factories import offset
+
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    # The water area's east edge is at LON0 + 0.02: 70 m beyond it, then 130 m beyond it.
+    edge = LON0 + 0.02
+    near, far = offset(edge, LAT0, dx_m=70), offset(edge, LAT0, dx_m=130)
+    src.write_text(f"lon,lat\n{near[0]},{near[1]}\n{far[0]},{far[1]}\n", encoding="utf-8")
+    call_command("route_points", str(src), str(out), verbosity=0)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["water_outcome"] == "gap"
+    assert rows[0]["water_suggested_provider"] == str(registry.providers["water"].pk)
+    assert rows[0]["water_suggested_area"] == str(registry.areas["water"].pk)
+    assert 65 < float(rows[0]["water_suggested_m"]) < 75
+    assert (rows[1]["water_outcome"], rows[1]["water_suggested_provider"]) == ("gap", "")
+    # The same answer as the online router gives for the single point.
+    (water,) = routing.route_point(lon=near[0], lat=near[1], service_kinds=["water"])
+    assert water.rule == "nearest" and water.candidates[0].pk == registry.providers["water"].pk
 
 
 def test_registry_health_command_prints_the_summary(registry, capsys):

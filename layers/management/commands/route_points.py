@@ -1,7 +1,9 @@
 """manage.py route_points INPUT.csv OUTPUT.csv: lon,lat rows → a provider per service kind, with outcomes.
 
 Output columns: lon, lat, then for every service kind <kind>_provider (id, empty when none),
-<kind>_outcome (assigned | gap | overlap) and <kind>_area (the deciding area id, empty otherwise).
+<kind>_outcome (assigned | gap | overlap) and <kind>_area (the deciding area id, empty otherwise);
+for a gap, <kind>_suggested_provider, <kind>_suggested_area and <kind>_suggested_m name the nearest
+area of that kind within 100 m (measured in metres, EPSG:32637), for a human to confirm.
 Rows whose lon/lat cannot be read are kept, with outcome "invalid" in every kind.
 """
 
@@ -45,20 +47,29 @@ class Command(BaseCommand):
         router = load_router(at=at, cell_m=options["cell_m"])
         result = router.route(np.where(valid, lon, 0.0), np.where(valid, lat, 0.0))
         columns = {kind: result.column(kind) for kind in result.kinds}
+        suggestions = {}
+        for kind in result.kinds:
+            gaps = np.flatnonzero(valid & (columns[kind][1] == OUTCOMES.index("gap")))
+            area, provider, metres = router.nearest_within(kind, lon[gaps], lat[gaps])
+            suggestions[kind] = {int(i): (int(p), int(a), float(m)) for i, p, a, m in zip(gaps, provider, area, metres,
+                                                                                             strict=True) if a}
         with open(options["output"], "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             header = ["lon", "lat"]
             for kind in result.kinds:
-                header += [f"{kind}_provider", f"{kind}_outcome", f"{kind}_area"]
+                header += [f"{kind}_provider", f"{kind}_outcome", f"{kind}_area",
+                           f"{kind}_suggested_provider", f"{kind}_suggested_area", f"{kind}_suggested_m"]
             writer.writerow(header)
             for i, (x, y) in enumerate(raw):
                 row: list[object] = [x, y]
                 for kind in result.kinds:
                     provider, outcome, area, _rule = columns[kind]
                     if not valid[i]:
-                        row += ["", "invalid", ""]
-                    else:
-                        row += [int(provider[i]) or "", OUTCOMES[int(outcome[i])], int(area[i]) or ""]
+                        row += ["", "invalid", "", "", "", ""]
+                        continue
+                    row += [int(provider[i]) or "", OUTCOMES[int(outcome[i])], int(area[i]) or ""]
+                    hint = suggestions[kind].get(i)
+                    row += [hint[0], hint[1], f"{hint[2]:.1f}"] if hint else ["", "", ""]
                 writer.writerow(row)
         counts = {name: 0 for name in OUTCOMES}
         for kind in result.kinds:

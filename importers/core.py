@@ -5,19 +5,24 @@
 - CRS checks and reprojection to EPSG:4326 (a file without a CRS is refused, never guessed).
 - Polygon repair at the import boundary (gis.geometry.repair_polygonal), reported per row.
 - ``BuildingLoader``: bulk upsert of buildings by (source, source_id) through COPY into a temporary
-  table and two set-based statements, instead of one ORM save per row.
+  table and a few set-based statements, instead of one ORM save per row.
+- ``prefetch``: run the reading and parsing of the next batch in a background thread while this one is
+  written (the database works while Python parses: wall time nears the larger of the two, not their sum).
 - ``upsert``: the same rule for the small tables (boundaries, neighbourhoods, streets, providers, areas).
 """
 
 from __future__ import annotations
 
+import queue
 import re
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -68,6 +73,61 @@ def import_transaction(report: ImportReport, *, commit: bool, strict: bool = Fal
 def progress(*, total: int | None, desc: str, enabled: bool) -> tqdm:
     """A progress bar on stderr (silent unless enabled: tests and dry runs in scripts stay quiet)."""
     return tqdm(total=total, desc=desc, unit=" rows", file=sys.stderr, disable=not enabled, mininterval=0.5)
+
+
+T = TypeVar("T")
+
+
+@contextmanager
+def prefetch(items: Iterable[T], *, depth: int = 1) -> Iterator[Iterator[T]]:
+    """What ``items`` yields, computed in a background thread up to ``depth`` items ahead.
+
+    Use for work that needs no database (reading a file, parsing): Django's connection belongs to the
+    calling thread. An exception in the background is raised here, in the caller; leaving the block
+    early (an error while writing) stops the background thread before the block is left.
+
+    >>> with prefetch(x * x for x in range(4)) as squares:
+    ...     list(squares)
+    [0, 1, 4, 9]
+    """
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            put((None, exc))
+
+    def consume() -> Iterator[T]:
+        while True:
+            item, exc = slots.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+
+    thread = threading.Thread(target=produce, name="import-prefetch", daemon=True)
+    thread.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        thread.join()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -157,9 +217,32 @@ def to_geos(geom: shapely.Geometry) -> GEOSGeometry:
     return GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=STORAGE_SRID)
 
 
+# Little-endian EWKB headers with the SRID flag and SRID 4326, for 2D geometries of one type.
+_SRID_HEX = STORAGE_SRID.to_bytes(4, "little").hex().upper()
+_EWKB_HEADERS = {
+    int(shapely.GeometryType.POINT): "0101000020" + _SRID_HEX,
+    int(shapely.GeometryType.MULTIPOLYGON): "0106000020" + _SRID_HEX,
+}
+
+
 def ewkb_hex(geoms: np.ndarray) -> np.ndarray:
-    """Hex EWKB with SRID 4326: what PostGIS reads fastest in COPY text format."""
-    return shapely.to_wkb(shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True)
+    """Hex EWKB with SRID 4326: what PostGIS reads fastest in COPY text format.
+
+    2D points or multipolygons (what buildings are) get the SRID spliced into plain WKB's header:
+    shapely.set_srid would copy every geometry first, which costs more than writing it.
+
+    >>> g = np.array([shapely.box(37.5, 48.7, 37.6, 48.8).buffer(0), shapely.Point(37.5, 48.7)])
+    >>> g[0] = shapely.multipolygons([g[0]])
+    >>> all(ewkb_hex(g[i:i + 1])[0] == shapely.to_wkb(shapely.set_srid(g[i], 4326), hex=True, include_srid=True)
+    ...     for i in range(2))
+    True
+    """
+    types = np.unique(shapely.get_type_id(geoms))
+    header = _EWKB_HEADERS.get(int(types[0])) if len(types) == 1 else None
+    if header is None or shapely.has_z(geoms).any():
+        return shapely.to_wkb(shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True)
+    plain = shapely.to_wkb(geoms, hex=True, byte_order=1, output_dimension=2)
+    return np.array([header + h[10:] for h in plain], dtype=object)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -291,18 +374,25 @@ class BuildingBatch:
 class BuildingLoader:
     """Stream buildings into a temporary table, then upsert them by (source, source_id) in set-based SQL.
 
-    Street and neighbourhood are resolved in the database at the end: the neighbourhood whose polygon
-    covers the building's point (only when exactly one does), the street by name and type (in the
-    building's neighbourhood first, else the only street of that name). Use inside import_transaction.
-    Memory: the ids seen so far (to reject duplicates in the file) and one batch.
+    Street and neighbourhood are resolved in the database: the neighbourhood whose polygon covers the
+    building's point (only when exactly one does), the street by name and type (in the building's
+    neighbourhood first, else the only street of that name). Use inside import_transaction.
+
+    ``streaming``: each batch is resolved and upserted as soon as it is written (the streets and
+    neighbourhoods must already be in the database: a vector file of buildings); otherwise everything is
+    resolved at ``finish`` (the OSM importer saves the streets it met in the same file first).
+    ``prepare`` (pure Python, no database) and ``write`` (the database) may run in two threads, one
+    batch apart; ``add`` does both. Memory: the ids seen so far (to reject duplicates) and a batch or two.
     """
 
-    def __init__(self, *, source: str, report: ImportReport) -> None:
+    def __init__(self, *, source: str, report: ImportReport, streaming: bool = False) -> None:
         self.source = source
         self.report = report
+        self.streaming = streaming
         self.table = "import_buildings"
         self.has_streets = False
         self.seen: dict[str, int] = {}
+        self.created = self.updated = 0
         with connection.cursor() as cur:
             # Temporary tables live in temp_buffers (8 MB by default): 200k footprints would go to disk at
             # every step. Postgres allows a bigger value only before a session's first temporary table.
@@ -314,6 +404,10 @@ class BuildingLoader:
             cur.execute(f"CREATE TEMP TABLE {self.table} ({_TMP_COLUMNS}) ON COMMIT DROP")
 
     def add(self, batch: BuildingBatch) -> None:
+        self.write(self.prepare(batch))
+
+    def prepare(self, batch: BuildingBatch) -> list[tuple]:
+        """The COPY rows of a batch; a repeated id is rejected here (the first row of an id wins)."""
         points = shapely.point_on_surface(batch.geoms)  # inside the footprint, unlike the centroid
         geom_hex = ewkb_hex(batch.geoms)
         point_hex = ewkb_hex(points)
@@ -336,43 +430,61 @@ class BuildingLoader:
                 hn.block[:8] if hn else "", hn.key if hn else "",
                 batch.kinds[i], batch.floors[i], batch.flats[i], batch.residents[i],
             ))
-        with connection.cursor() as cur, cur.cursor.copy(
-            f"COPY {self.table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
-        ) as copy:
-            for rec in records:
-                copy.write_row(rec)
+        return records
+
+    def write(self, records: list[tuple]) -> None:
+        """COPY prepared rows into the temporary table (and, streaming, upsert them at once)."""
+        if not records:
+            return
+        with connection.cursor() as cur:
+            with cur.cursor.copy(f"COPY {self.table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
+                for rec in records:
+                    copy.write_row(rec)
+            if self.streaming:
+                self._apply(cur)
+                cur.execute(f"TRUNCATE {self.table}")
 
     def finish(self) -> None:
-        """Resolve neighbourhoods and streets, then update changed rows and insert new ones."""
-        t = self.table
-        total = len(self.seen)
+        """Resolve and upsert what is still in the temporary table; count created, updated, unchanged."""
         with connection.cursor() as cur:
-            cur.execute(f"ANALYZE {t}")
-            cur.execute("SELECT EXISTS (SELECT 1 FROM layers_neighbourhood WHERE geom IS NOT NULL)")
-            if cur.fetchone()[0]:
-                self._resolve(cur, "neighbourhood_id", f"""
-                    SELECT t.row, min(n.id) FROM {t} t JOIN layers_neighbourhood n
-                      ON n.geom IS NOT NULL AND ST_Covers(n.geom, t.point)
-                    GROUP BY t.row HAVING count(*) = 1""")
-            if self.has_streets:
-                # The street of that name in the building's own neighbourhood (a name may repeat in two
-                # of them), else the only street of that name; several candidates stay unresolved.
-                self._resolve(cur, "street_id", f"""
-                    SELECT t.row, CASE
-                        WHEN count(*) FILTER (WHERE s.neighbourhood_id = t.neighbourhood_id) = 1
-                            THEN min(s.id) FILTER (WHERE s.neighbourhood_id = t.neighbourhood_id)
-                        WHEN count(*) = 1 THEN min(s.id) END
-                    FROM {t} t JOIN layers_street s
-                      ON s.name = t.street_name AND (t.street_type IS NULL OR s.street_type = t.street_type)
-                    WHERE t.street_name IS NOT NULL GROUP BY t.row""")
-                cur.execute(f"""
-                    SELECT row, source_id, concat_ws(' ', street_type, street_name) FROM {t}
-                    WHERE street_name IS NOT NULL AND street_id IS NULL ORDER BY row""")
-                for row, source_id, name in cur.fetchall():
-                    self.report.warn(row, source_id, f"street «{name}» not found or ambiguous; building kept without street")
-            updated, created = self._upsert(cur)
-            cur.execute(f"DROP TABLE {t}")
+            if not self.streaming:
+                self._apply(cur)
+            cur.execute(f"DROP TABLE {self.table}")
+        total = len(self.seen)
+        created, updated = self.created, self.updated
         self.report.count("building", created=created, updated=updated, unchanged=total - created - updated)
+
+    def _apply(self, cur) -> None:
+        """Resolve neighbourhoods and streets of the rows in the temporary table, update changed, insert new."""
+        t = self.table
+        # Row counts and the join keys are what the plans need; statistics of the geometry columns would
+        # cost more than the rest of the batch's resolving (PostGIS samples every footprint's extent).
+        cur.execute(f"ANALYZE {t} (row, source_id, street_name, street_type)")
+        cur.execute("SELECT EXISTS (SELECT 1 FROM layers_neighbourhood WHERE geom IS NOT NULL)")
+        if cur.fetchone()[0]:
+            self._resolve(cur, "neighbourhood_id", f"""
+                SELECT t.row, min(n.id) FROM {t} t JOIN layers_neighbourhood n
+                  ON n.geom IS NOT NULL AND ST_Covers(n.geom, t.point)
+                GROUP BY t.row HAVING count(*) = 1""")
+        if self.has_streets:
+            # The street of that name in the building's own neighbourhood (a name may repeat in two
+            # of them), else the only street of that name; several candidates stay unresolved.
+            self._resolve(cur, "street_id", f"""
+                SELECT t.row, CASE
+                    WHEN count(*) FILTER (WHERE s.neighbourhood_id = t.neighbourhood_id) = 1
+                        THEN min(s.id) FILTER (WHERE s.neighbourhood_id = t.neighbourhood_id)
+                    WHEN count(*) = 1 THEN min(s.id) END
+                FROM {t} t JOIN layers_street s
+                  ON s.name = t.street_name AND (t.street_type IS NULL OR s.street_type = t.street_type)
+                WHERE t.street_name IS NOT NULL GROUP BY t.row""")
+            cur.execute(f"""
+                SELECT row, source_id, concat_ws(' ', street_type, street_name) FROM {t}
+                WHERE street_name IS NOT NULL AND street_id IS NULL ORDER BY row""")
+            for row, source_id, name in cur.fetchall():
+                self.report.warn(row, source_id, f"street «{name}» not found or ambiguous; building kept without street")
+        updated, created = self._upsert(cur)
+        self.updated += updated
+        self.created += created
 
     def _resolve(self, cur, column: str, query: str) -> None:
         """Set one column of the temporary table from (row, value) pairs; only rows that match are rewritten."""
@@ -406,7 +518,8 @@ class BuildingLoader:
         # What is left in the temporary table is new. (An anti-join inside the INSERT would be planned
         # against the table as it was, and a nested loop over it re-reads every row being inserted.)
         cur.execute(f"DELETE FROM {t} t USING layers_building b "
-                    "WHERE b.source = %(source)s AND b.source_id = t.source_id", {"source": self.source})
+                    "WHERE b.source = %(source)s AND b.source_id = t.source_id AND b.source_id <> ''",
+                    {"source": self.source})
         cur.execute(f"""
             INSERT INTO layers_building (source, source_id, geom, point, street_id, neighbourhood_id, housenumber,
                 number, letter, fraction, block, housenumber_key, kind, floors, flats, residents)

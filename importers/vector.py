@@ -31,6 +31,7 @@ from importers.core import (
     gdal_path,
     import_transaction,
     polygonal,
+    prefetch,
     progress,
     require_crs,
     service_kind_codes,
@@ -210,35 +211,51 @@ def _import_layer(batches: Iterator[_Batch], *, layer: str, source: str, report:
 
 
 def _load_buildings(batches: Iterator[_Batch], *, source: str, report: ImportReport, bar) -> None:
-    loader = BuildingLoader(source=source, report=report)
-    for b in batches:
-        report.rows_read += len(b.rows)
-        poly = polygonal(b.geoms, rows=b.rows, ids=b.ids, report=report)
-        kept = np.flatnonzero(poly.keep)
-        no_id = [i for i in kept if not b.ids[i]]
-        for i in no_id:
-            report.reject(b.rows[i], "", "no id")
-        if no_id:
-            mask = np.array([bool(b.ids[i]) for i in kept], dtype=bool)
-            kept, geoms = kept[mask], poly.geoms[mask]
-        else:
-            geoms = poly.geoms
+    """Reading and parsing run one batch ahead in a background thread while this thread writes.
 
-        def col(field: str, convert=None, kept=kept, b=b):
-            values = b.columns.get(field)
-            if values is None:
-                return [None] * len(kept)
-            return [convert(values[i]) if convert else values[i] for i in kept]
+    The buildings of a vector file are upserted batch by batch (``streaming``): the streets and
+    neighbourhoods they resolve to are already in the database.
+    """
+    loader = BuildingLoader(source=source, report=report, streaming=True)
 
-        loader.add(BuildingBatch(
-            rows=[b.rows[i] for i in kept], source_ids=[b.ids[i] for i in kept], geoms=geoms,
-            streets=col("street", lambda v: str(v).strip() if v not in (None, "") else None),
-            housenumbers=col("housenumber", lambda v: str(v) if v is not None else None),
-            kinds=col("kind", building_kind), floors=col("floors", to_int), flats=col("flats", to_int),
-            residents=col("residents", to_int),
-        ))
-        bar.update(len(b.rows))
+    def prepared() -> Iterator[tuple[int, list[tuple]]]:
+        for b in batches:
+            yield len(b.rows), loader.prepare(_building_batch(b, report))
+
+    with prefetch(prepared()) as ready:
+        for n, records in ready:
+            loader.write(records)
+            bar.update(n)
     loader.finish()
+
+
+def _building_batch(b: _Batch, report: ImportReport) -> BuildingBatch:
+    """The buildings of one batch of the file: polygonal, with an id; the others rejected with a reason."""
+    report.rows_read += len(b.rows)
+    poly = polygonal(b.geoms, rows=b.rows, ids=b.ids, report=report)
+    kept = np.flatnonzero(poly.keep)
+    no_id = [i for i in kept if not b.ids[i]]
+    for i in no_id:
+        report.reject(b.rows[i], "", "no id")
+    if no_id:
+        mask = np.array([bool(b.ids[i]) for i in kept], dtype=bool)
+        kept, geoms = kept[mask], poly.geoms[mask]
+    else:
+        geoms = poly.geoms
+
+    def col(field: str, convert=None):
+        values = b.columns.get(field)
+        if values is None:
+            return [None] * len(kept)
+        return [convert(values[i]) if convert else values[i] for i in kept]
+
+    return BuildingBatch(
+        rows=[b.rows[i] for i in kept], source_ids=[b.ids[i] for i in kept], geoms=geoms,
+        streets=col("street", lambda v: str(v).strip() if v not in (None, "") else None),
+        housenumbers=col("housenumber", lambda v: str(v) if v is not None else None),
+        kinds=col("kind", building_kind), floors=col("floors", to_int), flats=col("flats", to_int),
+        residents=col("residents", to_int),
+    )
 
 
 def _text(value: object) -> str:

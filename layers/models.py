@@ -161,17 +161,23 @@ class Building(SourceMixin):
 
     housenumber is as written ("12/1 корп. 2"); number/letter/fraction/block are
     its normalised parts and housenumber_key their canonical join ("12/1к2").
+
+    Indexes are few on purpose (every one is paid for on each imported row): no index on source alone
+    (the unique (source, source_id) index serves the importers), none on street alone (the
+    (street, housenumber_key) index serves it) and no LIKE-pattern copies (nothing searches by prefix).
     """
 
+    source = models.CharField(_("джерело"), max_length=64, default="manual")
     geom = models.MultiPolygonField(_("контур"), srid=STORAGE_SRID)
     point = models.PointField(_("точка всередині"), srid=STORAGE_SRID)
-    street = models.ForeignKey(Street, on_delete=models.PROTECT, null=True, blank=True, related_name="buildings", verbose_name=_("вулиця"))
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, null=True, blank=True, related_name="buildings",
+                               verbose_name=_("вулиця"), db_index=False)
     housenumber = models.CharField(_("номер як записано"), max_length=32, blank=True, default="")
     number = models.PositiveIntegerField(_("номер"), null=True, blank=True)
     letter = models.CharField(_("літера"), max_length=4, blank=True, default="")
     fraction = models.CharField(_("дріб"), max_length=8, blank=True, default="")
     block = models.CharField(_("корпус"), max_length=8, blank=True, default="")
-    housenumber_key = models.CharField(_("ключ номера"), max_length=32, blank=True, default="", db_index=True)
+    housenumber_key = models.CharField(_("ключ номера"), max_length=32, blank=True, default="")
     kind = models.CharField(_("тип"), max_length=16, choices=BuildingKind.choices, default=BuildingKind.OTHER)
     floors = models.PositiveSmallIntegerField(_("поверхів"), null=True, blank=True)
     flats = models.PositiveIntegerField(_("квартир"), null=True, blank=True)
@@ -187,7 +193,10 @@ class Building(SourceMixin):
             _source_unique("building"),
             _valid_geom("building"),
         ]
-        indexes = [models.Index(fields=["street", "housenumber_key"], name="building_street_number")]
+        indexes = [
+            models.Index(fields=["street", "housenumber_key"], name="building_street_number"),
+            models.Index(fields=["housenumber_key"], name="building_housenumber_key"),
+        ]
 
     def __str__(self) -> str:
         return self.address

@@ -393,6 +393,7 @@ class BuildingLoader:
         self.has_streets = False
         self.seen: dict[str, int] = {}
         self.created = self.updated = 0
+        self.deferred_indexes: list[str] = []
         with connection.cursor() as cur:
             # Temporary tables live in temp_buffers (8 MB by default): 200k footprints would go to disk at
             # every step. Postgres allows a bigger value only before a session's first temporary table.
@@ -402,6 +403,37 @@ class BuildingLoader:
             except DatabaseError:
                 pass  # this session has used temporary tables already: keep its setting
             cur.execute(f"CREATE TEMP TABLE {self.table} ({_TMP_COLUMNS}) ON COMMIT DROP")
+        self._defer_spatial_indexes()
+
+    def _defer_spatial_indexes(self) -> None:
+        """Into an empty table, build the GiST indexes once at the end instead of row by row.
+
+        Keeping two GiST indexes up to date costs ~20 µs a row (4 of the ~7 s PostgreSQL spends on 200k
+        new buildings); building them afterwards from sorted data, under a second. Dropping an index
+        locks the table until commit, so this is done only when it is empty (a first load: nothing to
+        read yet) and the lock is free within a second; otherwise the indexes are kept as they are.
+        """
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SELECT NOT EXISTS (SELECT 1 FROM layers_building)")
+                if not cur.fetchone()[0]:
+                    return
+                cur.execute("SELECT current_setting('lock_timeout')")
+                timeout = cur.fetchone()[0]
+                cur.execute("SELECT set_config('lock_timeout', '1s', true)")
+                cur.execute("LOCK TABLE layers_building IN ACCESS EXCLUSIVE MODE")
+                cur.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
+                cur.execute("""
+                    SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+                    JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+                    WHERE i.indrelid = 'layers_building'::regclass AND am.amname = 'gist'
+                      AND NOT i.indisunique ORDER BY c.relname""")
+                found = cur.fetchall()
+                for name, _definition in found:
+                    cur.execute(f'DROP INDEX "{name}"')  # a name read from the catalogue
+        except DatabaseError:
+            return  # the table is in use: keep its indexes
+        self.deferred_indexes = [definition for _name, definition in found]
 
     def add(self, batch: BuildingBatch) -> None:
         self.write(self.prepare(batch))
@@ -450,6 +482,14 @@ class BuildingLoader:
             if not self.streaming:
                 self._apply(cur)
             cur.execute(f"DROP TABLE {self.table}")
+        if self.deferred_indexes:
+            # PostgreSQL builds no index on a table with deferred checks pending: run the foreign-key
+            # checks of the new rows now (they would run at commit anyway), as Django's loaddata does.
+            connection.check_constraints(table_names=["layers_building"])
+            with connection.cursor() as cur:
+                for definition in self.deferred_indexes:
+                    cur.execute(definition)
+            self.deferred_indexes = []
         total = len(self.seen)
         created, updated = self.created, self.updated
         self.report.count("building", created=created, updated=updated, unchanged=total - created - updated)

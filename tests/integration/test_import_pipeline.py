@@ -91,3 +91,32 @@ def test_prefetch_stops_the_reader_when_the_caller_fails_part_way():
                 raise RuntimeError("the database refused batch 2")
     assert len(produced) < 10  # at most a batch or two ahead, not the whole file
     assert not [t for t in threading.enumerate() if t.name == "import-prefetch"]
+
+
+def _indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'layers_building' ORDER BY 1")
+        return cur.fetchall()
+
+
+def test_a_first_load_into_the_empty_table_ends_with_the_same_indexes_and_they_answer_spatial_queries(tmp_path):
+    before = _indexes()
+    assert any("gist (geom)" in d for _n, d in before) and any("gist (point)" in d for _n, d in before)
+    path = _write(tmp_path / "b.geojson", [(f"e{k}", "", str(k + 1), 0.0) for k in range(5)])
+    import_vector(path, layer="buildings", source="pipe", commit=True, batch_size=2)  # the table was empty
+    assert _indexes() == before
+    more = _write(tmp_path / "m.geojson", [(f"f{k}", "", str(k + 1), 0.01) for k in range(3)])
+    import_vector(more, layer="buildings", source="pipe", commit=True)  # not empty now: indexes kept throughout
+    assert _indexes() == before
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("SELECT count(*) FROM layers_building WHERE geom && ST_MakeEnvelope(37.549, 48.719, 37.5525, "
+                    "48.7215, 4326) AND point && ST_MakeEnvelope(37.549, 48.719, 37.5525, 48.7215, 4326)")
+        assert cur.fetchone()[0] == 3  # e0..e2 by their index entries (f* lie 0.01° north)
+
+
+def test_a_dry_run_into_the_empty_table_leaves_its_indexes_in_place(tmp_path):
+    before = _indexes()
+    path = _write(tmp_path / "b.geojson", [(f"g{k}", "", str(k + 1), 0.0) for k in range(3)])
+    report = import_vector(path, layer="buildings", source="pipe")
+    assert report.counts["building"].created == 3 and _indexes() == before

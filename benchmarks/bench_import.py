@@ -1,7 +1,8 @@
 """Import speed: 202,500 synthetic building footprints from GeoJSON into PostGIS (--commit), again (no changes), then OSM.
 
-Prints buildings/s for the first import (all created), the re-import (all unchanged) and peak RSS of
-this process. The GeoJSON is generated (squares on a grid around Kramatorsk, deterministic) into a
+Prints buildings/s for the first import (all created, into an empty layers_building: its GiST indexes are
+built at the end), the re-import (all unchanged), the same file under a second source into the table
+that now holds 202,500 buildings (indexes kept up to date row by row), and peak RSS of this process. The GeoJSON is generated (squares on a grid around Kramatorsk, deterministic) into a
 temporary folder; the database is <name>_import_bench, set up by benchmarks.common.setup_bench_database().
 """
 
@@ -113,9 +114,9 @@ def remove_bench_buildings() -> None:
 
     try:
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("DELETE FROM layers_building WHERE source = %s", ["bench"])
+            cur.execute("DELETE FROM layers_building WHERE source IN ('bench', 'bench2')")
     except IntegrityError:  # something now points at them (another benchmark's appeals): the ORM cascades
-        Building.objects.filter(source="bench").delete()
+        Building.objects.filter(source__in=["bench", "bench2"]).delete()
 
 
 def peak_rss_mb() -> float:
@@ -144,9 +145,11 @@ def main() -> None:
         print(f"   generated {n} footprints ({path.stat().st_size / 1e6:.0f} MB GeoJSON) in "
               f"{time.perf_counter() - t:.1f} s; RSS so far {peak_rss_mb():.0f} MB", flush=True)
 
-        for label in ("first import (all created)", "re-import (all unchanged)"):
+        for label, source in (("first import into the empty table (all created)", "bench"),
+                              ("re-import (all unchanged)", "bench"),
+                              ("second source into the filled table (all created)", "bench2")):
             cpu0, db0, t = time.process_time(), backend_cpu_s(), time.perf_counter()
-            report = import_vector(path, layer="buildings", source="bench", commit=True)
+            report = import_vector(path, layer="buildings", source=source, commit=True)
             dt, cpu, db = time.perf_counter() - t, time.process_time() - cpu0, backend_cpu_s() - db0
             c = report.counts["building"]
             print(f"   {label}: {n} buildings in {dt:.1f} s = {n / dt:,.0f} buildings/s wall "

@@ -134,11 +134,13 @@ def test_a_village_named_after_its_region_is_a_neighbourhood_hint_and_not_a_stre
     assert (p.street, p.neighbourhood) == ("шкільна", "біленьке")
 
 
-def test_a_long_text_of_flats_markers_and_brackets_parses_in_milliseconds():
+def test_a_long_text_of_flats_markers_and_brackets_never_backtracks_catastrophically():
+    # A guard, not a measurement (benchmarks/bench_geocode.py measures): catastrophic regex
+    # backtracking takes seconds to hours on such input; a linear parse takes milliseconds.
     import time
 
     text = "вул. Паркова (стара " + "кв. 1 2 3 нежиле приміщення 5 6 с. Біленьке в/м 33 " * 200
     started = time.perf_counter()
     parse_address(text)
     parse_address("Паркова 12 " + "1 " * 5000)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 2.0

@@ -67,15 +67,7 @@ class SuggestResponse(serializers.Serializer):
     results = SuggestionOut(many=True)
 
 
-class ReverseResultOut(serializers.Serializer):
-    building_id = serializers.IntegerField()
-    address = serializers.CharField()
-    street = serializers.CharField()
-    street_type = serializers.CharField()
-    housenumber = serializers.CharField()
-    neighbourhood = serializers.CharField()
-    lon = serializers.FloatField()
-    lat = serializers.FloatField()
+class ReverseResultOut(SuggestionOut):
     distance_m = serializers.FloatField(help_text="0, якщо точка всередині контуру")
     inside = serializers.BooleanField()
 

@@ -21,6 +21,19 @@ def registry(db):
     return factories.tiny_city()
 
 
+@pytest.fixture
+def empty_registry(db):
+    """An empty registry for tests that count rows, even when the session's demo city is loaded.
+
+    TRUNCATE is transactional in PostgreSQL: the test's rollback brings the demo city back.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE layers_boundary, layers_neighbourhood, layers_street, layers_streetalias, "
+                    "layers_building, layers_provider, layers_servicearea, layers_buildingassignment CASCADE")
+
+
 @pytest.fixture(scope="session")
 def _demo_city_session(django_db_setup, django_db_blocker):
     from django.core.management import call_command

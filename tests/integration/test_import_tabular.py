@@ -4,29 +4,18 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from importers.core import ImportAborted, ImportFileError
 from importers.osm import import_osm
 from importers.tabular import import_assignments, import_providers
 from layers import models
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_registry")]
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures" / "importers"
 BOUNDARY = ROOT / "data" / "kramatorsk" / "hromada_boundary.geojson"
 
-
-@pytest.fixture(autouse=True)
-def _empty_registry(db):
-    """These tests count rows: start from an empty registry even when the session's demo city is loaded.
-
-    TRUNCATE is transactional in PostgreSQL: the test's rollback brings the demo city back.
-    """
-    with connection.cursor() as cur:
-        cur.execute("TRUNCATE layers_boundary, layers_neighbourhood, layers_street, layers_streetalias, "
-                    "layers_building, layers_provider, layers_servicearea, layers_buildingassignment CASCADE")
 
 
 def test_cp1251_provider_csv_is_read_and_a_row_of_unknown_kind_is_rejected_with_the_reason():

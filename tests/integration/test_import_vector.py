@@ -5,29 +5,18 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from importers.core import ImportAborted, ImportFileError
 from importers.vector import import_vector
 from layers import models
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_registry")]
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures" / "importers"
 BOUNDARY = ROOT / "data" / "kramatorsk" / "hromada_boundary.geojson"
 
-
-@pytest.fixture(autouse=True)
-def _empty_registry(db):
-    """These tests count rows: start from an empty registry even when the session's demo city is loaded.
-
-    TRUNCATE is transactional in PostgreSQL: the test's rollback brings the demo city back.
-    """
-    with connection.cursor() as cur:
-        cur.execute("TRUNCATE layers_boundary, layers_neighbourhood, layers_street, layers_streetalias, "
-                    "layers_building, layers_provider, layers_servicearea, layers_buildingassignment CASCADE")
 
 
 def test_real_hromada_boundary_imports_and_its_admin_centre_point_is_rejected_with_the_reason():

@@ -37,10 +37,12 @@ SOCK="$DIR/sock"
 url() { echo "postgres://postgres@/${DBNAME}?host=${SOCK}"; }
 
 start() {
+  # A cluster kept outside the checkout (see cluster_dir) is reached through var/pg, also when the
+  # cluster outlived an earlier clone at the same path.
+  if [ "$DIR" != "$ROOT/var/pg" ] && [ ! -L var/pg ]; then mkdir -p var && ln -sfn "$DIR" var/pg; fi
   if [ ! -f "$DATA/PG_VERSION" ]; then
     mkdir -p "$DIR"
     [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
-    [ "$DIR" != "$ROOT/var/pg" ] && ln -sfn "$DIR" var/pg
     as_owner mkdir -p "$SOCK"
     as_owner "$PGBIN/initdb" -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$DIR/initdb.log"
     cat >>"$DATA/postgresql.conf" <<CONF

@@ -243,14 +243,19 @@ def _building_batch(b: _Batch, report: ImportReport) -> BuildingBatch:
     else:
         geoms = poly.geoms
 
+    every = len(kept) == len(b.rows)  # the common case: no row dropped, no re-indexing
+
     def col(field: str, convert=None):
         values = b.columns.get(field)
         if values is None:
             return [None] * len(kept)
+        if every:
+            return list(map(convert, values)) if convert else values
         return [convert(values[i]) if convert else values[i] for i in kept]
 
     return BuildingBatch(
-        rows=[b.rows[i] for i in kept], source_ids=[b.ids[i] for i in kept], geoms=geoms,
+        rows=b.rows if every else [b.rows[i] for i in kept], source_ids=b.ids if every else [b.ids[i] for i in kept],
+        geoms=geoms,
         streets=col("street", lambda v: str(v).strip() if v not in (None, "") else None),
         housenumbers=col("housenumber", lambda v: str(v) if v is not None else None),
         kinds=col("kind", building_kind), floors=col("floors", to_int), flats=col("flats", to_int),

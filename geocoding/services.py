@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from django.utils.translation import gettext
+
 # Longer input is refused: no dispatcher types 300 characters of address, and capping keeps every query fast.
 MAX_QUERY_LENGTH = 300
 
@@ -84,9 +86,9 @@ class Suggestion:
 
 def _checked(text: str | None) -> str:
     if text is None or not text.strip():
-        raise InvalidQuery("empty query")
+        raise InvalidQuery(gettext("Порожній запит: введіть адресу."))
     if len(text) > MAX_QUERY_LENGTH:
-        raise InvalidQuery(f"query longer than {MAX_QUERY_LENGTH} characters")
+        raise InvalidQuery(gettext("Запит довший за %(n)d символів.") % {"n": MAX_QUERY_LENGTH})
     return text
 
 

@@ -1,6 +1,7 @@
 """GET /api/v1/geocode, /api/v1/reverse, /api/v1/suggest: thin adapters over geocoding.services.
 
-Bad input is a 400 with {"error": message}; no result is 200 with an empty list; never a 500.
+Bad input is a 400 with {"detail": Ukrainian text, "code": English code, "errors": {field: [...]}}
+(gis.api_errors); no result is 200 with an empty list; never a 500.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from geocoding import services
 from geocoding.services import MAX_QUERY_LENGTH, InvalidQuery, MatchKind
+from gis.api_errors import error_body, invalid_input_body
 
 
 class GeocodeQuery(serializers.Serializer):
@@ -79,15 +81,15 @@ class ReverseResponse(serializers.Serializer):
 
 
 class ErrorResponse(serializers.Serializer):
-    error = serializers.CharField()
+    detail = serializers.CharField(help_text="українською")
+    code = serializers.CharField(help_text="стабільний англійський код: invalid, invalid_query")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
 def _bad(errors) -> Response:
-    if isinstance(errors, dict):
-        message = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in errors.items())
-    else:
-        message = str(errors)
-    return Response({"error": message}, status=400)
+    if isinstance(errors, InvalidQuery):
+        return Response(error_body(str(errors), code="invalid_query"), status=400)
+    return Response(invalid_input_body(errors), status=400)
 
 
 def _public(result) -> dict:

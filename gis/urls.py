@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("layers.urls")),
     path("", include("geocoding.urls")),

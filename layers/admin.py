@@ -1,15 +1,15 @@
 """Admin for every registry model, with map widgets that work offline."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
+from django.utils.translation import gettext_lazy as _
 
 from layers import models, services
 from layers.widgets import OfflineMapWidget
 
-admin.site.site_header = "E-City · Електронне місто"
-admin.site.site_title = "E-City"
-admin.site.index_title = settings.DEMO_ATTRIBUTION
+admin.site.site_header = _("Е-Місто · адміністрування")
+admin.site.site_title = _("Е-Місто")
+admin.site.index_title = _("Реєстр міста і звернення")
 
 
 class MapAdmin(admin.ModelAdmin):

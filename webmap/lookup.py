@@ -19,17 +19,20 @@ from django.contrib.gis.geos import Point
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from geocoding import services as geocoding
+from gis.api_errors import error_body
 from gis.geometry import GeometryError, parse_lon_lat
 from gis.srid import STORAGE_SRID
 from layers import routing
 from layers.models import Building, Provider, ProviderKind, ServiceArea
 
 
-def _error(status: int, message: str, **extra: object) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
+def _error(status: int, message: str, *, code: str, **extra: object) -> JsonResponse:
+    return JsonResponse({**error_body(message, code=code), **extra}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def _provider(p: Provider | None, kind_names: dict[str, str]) -> dict | None:
@@ -93,46 +96,48 @@ def lookup_api(request):
         try:
             at = dt.date.fromisoformat(params["at"])
         except ValueError:
-            return _error(400, "at must be a date YYYY-MM-DD")
+            return _error(400, _("Параметр at: очікується дата РРРР-ММ-ДД."), code="invalid_date")
     building: Building | None = None
     geocoded: dict | None = None
     if params.get("building"):
         try:
             building_id = int(params["building"])
         except ValueError:
-            return _error(400, "building must be an integer id")
+            return _error(400, _("Параметр building: очікується цілий номер будинку в реєстрі."), code="invalid_building")
         building = Building.objects.select_related("street", "neighbourhood").filter(pk=building_id).first()
         if building is None:
-            return _error(404, "no such building")
+            return _error(404, _("Такого будинку в реєстрі немає."), code="building_not_found")
         lon, lat = building.point.x, building.point.y
     elif params.get("q") is not None:
         try:
             results = geocoding.geocode(query=params["q"], limit=5)
         except geocoding.InvalidQuery as exc:
-            return _error(400, str(exc))
+            return _error(400, str(exc), code="invalid_query")
         if results and results[0].match == "ambiguous":
             # Never pick one of several streets silently: the caller (a dispatcher) chooses.
-            return _error(300, "ambiguous address: several streets fit; add the neighbourhood or pick a candidate",
+            return _error(300, _("Адреса неоднозначна: підходять кілька вулиць; додайте мікрорайон або оберіть кандидата."),
+                          code="ambiguous_address",
                           candidates=[r.as_dict() for r in results])
         found = next((r for r in results if r.building_id is not None), None)
         if found is None:
-            return _error(404, "address not found", candidates=[r.as_dict() for r in results])
+            return _error(404, _("Адресу не знайдено."), code="address_not_found", candidates=[r.as_dict() for r in results])
         building = Building.objects.select_related("street", "neighbourhood").filter(pk=found.building_id).first()
         if building is None:  # the gazetteer is a moment behind a deletion
-            return _error(404, "address not found")
+            return _error(404, _("Адресу не знайдено."), code="address_not_found")
         lon, lat = building.point.x, building.point.y
         geocoded = {"match": found.match, "score": found.score, "address": found.address, "flat": found.flat,
                     "alternatives": [r.as_dict() for r in results if r is not found]}
     elif params.get("lon") is not None or params.get("lat") is not None:
         try:
             lon, lat = parse_lon_lat(params.get("lon"), params.get("lat"))
-        except GeometryError as exc:
-            return _error(400, str(exc))
+        except GeometryError:
+            return _error(400, _("lon і lat: очікуються числа, довгота від -180 до 180, широта від -90 до 90."),
+                          code="invalid_coordinates")
         near = geocoding.reverse(lon=lon, lat=lat, max_distance_m=50)
         if near is not None and near.inside:
             building = Building.objects.select_related("street", "neighbourhood").filter(pk=near.building_id).first()
     else:
-        return _error(400, "give q (an address), lon and lat, or building")
+        return _error(400, _("Вкажіть q (адресу), lon і lat або building."), code="missing_parameters")
 
     if building is not None:
         decisions = routing.route_building(building=building, at=at)

@@ -46,7 +46,7 @@ def test_unknown_address_is_an_empty_list_not_an_error(client, town):
 def test_empty_blank_or_huge_query_is_a_400_with_a_message(client, q):
     r = client.get("/api/v1/geocode", {} if q is None else {"q": q})
     assert r.status_code == 400
-    assert r.json()["error"]
+    assert r.json()["detail"] and r.json()["code"]
 
 
 @pytest.mark.parametrize("q", ["12345", "🙂🙂🙂", "'; DROP TABLE layers_building; --", "Гoрiхoвa 12", "\\x00%%",
@@ -80,7 +80,7 @@ def test_reverse_finds_the_building_under_a_click(client, town):
                                     {"lon": "37.5", "lat": "nan"}])
 def test_reverse_without_valid_coordinates_is_a_400(client, params):
     r = client.get("/api/v1/reverse", params)
-    assert r.status_code == 400 and r.json()["error"]
+    assert r.status_code == 400 and r.json()["detail"] and r.json()["code"]
 
 
 def test_reverse_far_from_any_building_is_an_empty_list(client):

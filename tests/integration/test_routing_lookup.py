@@ -115,7 +115,7 @@ def test_lookup_answers_400_to_bad_input(client, registry):
     for params in BAD_INPUT:
         response = client.get("/api/v1/lookup", params)
         assert response.status_code == 400, params
-        assert "error" in response.json()
+        assert response.json()["code"] and response.json()["detail"]
 
 
 def test_lookup_answers_404_when_nothing_is_found(client, registry):

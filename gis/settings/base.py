@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "layers",
     "geocoding",
+    "outages",
     "appeals",
     "webmap",
     "importers",

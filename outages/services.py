@@ -1,0 +1,383 @@
+"""Writes on outages: declare, change, confirm, resolve, cancel, and the affected buildings.
+
+Every function takes keyword-only arguments and runs in one transaction: a refused input writes
+nothing. The area comes as GeoJSON in EPSG:4326, as building ids (their footprints' union) or as a
+service area; a self-intersecting polygon is repaired with make_valid and the repair reported
+(house rule 3), anything else that is not a polygon inside the hromada is refused.
+
+The workflows that also touch appeals (linking calls, resolving the linked appeals, notifying the
+subscribed callers) are in appeals.outage_services, which calls these.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import shapely
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from shapely.geometry import shape
+
+from gis.geometry import UKRAINE_BBOX, GeometryError, repair_polygonal
+from gis.srid import STORAGE_SRID
+from layers.models import Boundary, Building, Category, Provider, ServiceArea, ServiceKind
+from outages.errors import InvalidArea, InvalidTransition, OutageError, UnknownBuilding
+from outages.models import (
+    AreaSource,
+    Outage,
+    OutageAction,
+    OutageBuilding,
+    OutageEvent,
+    OutageKind,
+    OutageStatus,
+)
+
+# status → the statuses it may move to
+TRANSITIONS = {
+    OutageStatus.SUSPECTED: (OutageStatus.CONFIRMED, OutageStatus.CANCELLED),
+    OutageStatus.CONFIRMED: (OutageStatus.RESOLVED, OutageStatus.CANCELLED),
+    OutageStatus.RESOLVED: (),
+    OutageStatus.CANCELLED: (),
+}
+
+_ACCEPTED_CRS = {"EPSG:4326", "urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84"}
+
+
+@dataclass(frozen=True)
+class AreaInput:
+    """An area ready to store, and what was done to it on the way."""
+
+    geom: MultiPolygon
+    source: str
+    repaired: bool = False
+    notes: tuple[str, ...] = ()
+    building_ids: tuple[int, ...] = ()
+    service_area: ServiceArea | None = None
+
+
+@dataclass
+class OutageResult:
+    outage: Outage
+    repaired: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _geojson_area(value: object) -> AreaInput:
+    """GeoJSON geometry (a dict or its text) in EPSG:4326 → a valid MultiPolygon; repairs are reported."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise InvalidArea("територія: це не GeoJSON", code="invalid_geojson") from exc
+    if not isinstance(value, dict):
+        raise InvalidArea("територія має бути геометрією GeoJSON", code="invalid_geojson")
+    if value.get("type") == "Feature":
+        value = value.get("geometry") or {}
+    crs = value.get("crs")
+    if crs is not None:
+        name = (crs.get("properties") or {}).get("name", "") if isinstance(crs, dict) else ""
+        if name not in _ACCEPTED_CRS:
+            raise InvalidArea(f"територія має бути в EPSG:4326, а не «{name or crs}»", code="wrong_crs")
+    try:
+        geom = shape(value)
+    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
+        raise InvalidArea("територія: неправильна геометрія GeoJSON", code="invalid_geojson") from exc
+    if geom.is_empty:
+        raise InvalidArea("територія порожня", code="empty_area")
+    if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        raise InvalidArea(f"територія має бути полігоном, а не {geom.geom_type}", code="not_polygonal")
+    try:
+        fixed, repaired = repair_polygonal(geom)
+    except GeometryError as exc:
+        raise InvalidArea("територія не містить жодного полігона", code="not_polygonal") from exc
+    notes = ("межа перетинала сама себе: виправлено (make_valid)",) if repaired else ()
+    return AreaInput(geom=GEOSGeometry(memoryview(fixed.wkb), srid=STORAGE_SRID), source=AreaSource.DRAWN, repaired=repaired,
+                     notes=notes)
+
+
+def _buildings_area(ids: Sequence[int]) -> AreaInput:
+    try:
+        wanted = sorted({int(i) for i in ids})
+    except (TypeError, ValueError) as exc:
+        raise UnknownBuilding("ідентифікатори будинків мають бути цілими числами") from exc
+    if not wanted:
+        raise InvalidArea("перелік будинків порожній", code="empty_area")
+    found = dict(Building.objects.filter(pk__in=wanted).values_list("pk", "geom"))
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise UnknownBuilding("немає в реєстрі будинків з ідентифікаторами: " + ", ".join(map(str, missing[:20])))
+    union = shapely.union_all(shapely.from_wkb([bytes(found[i].wkb) for i in wanted]))
+    fixed, _ = repair_polygonal(union)
+    return AreaInput(geom=GEOSGeometry(memoryview(fixed.wkb), srid=STORAGE_SRID), source=AreaSource.BUILDINGS,
+                     building_ids=tuple(wanted))
+
+
+def _service_area(area: ServiceArea | int) -> AreaInput:
+    if not isinstance(area, ServiceArea):
+        found = ServiceArea.objects.filter(pk=area).first()
+        if found is None:
+            raise InvalidArea(f"немає зони обслуговування №{area}", code="unknown_service_area")
+        area = found
+    return AreaInput(geom=area.geom, source=AreaSource.SERVICE_AREA, service_area=area)
+
+
+def _check_inside_hromada(geom: MultiPolygon) -> None:
+    """The area must meet the hromada (any Boundary row); without boundaries, Ukraine's envelope."""
+    if Boundary.objects.exists():
+        if not Boundary.objects.filter(geom__intersects=geom).exists():
+            raise InvalidArea("територія поза межами громади", code="outside_hromada")
+        return
+    w, s, e, n = UKRAINE_BBOX
+    x0, y0, x1, y1 = geom.extent
+    if x0 < w or x1 > e or y0 < s or y1 > n:
+        raise InvalidArea("територія поза межами громади (координати — lon, lat в EPSG:4326?)",
+                          code="outside_hromada")
+
+
+def resolve_area(*, area_geojson: object = None, building_ids: Sequence[int] | None = None,
+                 service_area: ServiceArea | int | None = None) -> AreaInput:
+    """Exactly one of the three forms of an area, checked (and repaired) for storing."""
+    given = [x is not None and x != [] for x in (area_geojson, building_ids, service_area)]
+    if sum(given) != 1:
+        if building_ids == [] and sum(given) == 0:
+            raise InvalidArea("перелік будинків порожній", code="empty_area")
+        raise InvalidArea("задайте територію одним способом: area (GeoJSON), buildings або service_area",
+                          code="area_required")
+    if area_geojson is not None:
+        result = _geojson_area(area_geojson)
+    elif building_ids:
+        result = _buildings_area(building_ids)
+    else:
+        result = _service_area(service_area)
+    _check_inside_hromada(result.geom)
+    return result
+
+
+def _kinds(service_kinds: Sequence[str | ServiceKind]) -> list[ServiceKind]:
+    codes = sorted({k.pk if isinstance(k, ServiceKind) else str(k) for k in service_kinds})
+    if not codes:
+        raise OutageError("потрібен вид послуги (service_kind)", code="service_kind_required")
+    found = list(ServiceKind.objects.filter(code__in=codes))
+    missing = sorted(set(codes) - {k.pk for k in found})
+    if missing:
+        raise OutageError("невідомий вид послуги: " + ", ".join(missing), code="unknown_service_kind")
+    return found
+
+
+def _event(*, outage: Outage, actor, action: str, at: datetime, old: str = "", new: str = "", note: str = "") -> None:
+    OutageEvent.objects.create(outage=outage, at=at, actor=actor if getattr(actor, "pk", None) else None,
+                               action=action, old=old[:64], new=new[:64], note=note)
+
+
+def _iso(value: datetime | None) -> str:
+    return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
+
+
+# The affected buildings, set-based, with layers.routing's rules for every building at once:
+# an assignment valid today beats areas (two assignments for a kind: an overlap, no provider);
+# else the areas of the kind valid today whose subdivided parts cover the building's point, the
+# highest priority winning when it is unique (a tie: an overlap, no provider). A building is affected
+# when its footprint meets the area's interior (a footprint that only touches the edge is not) and,
+# if the outage names a provider, that provider is routed for one of the outage's kinds.
+_AFFECTED_SQL = """
+WITH o AS (SELECT id, area, provider_id FROM outages_outage WHERE id = %(outage)s),
+kinds AS (SELECT servicekind_id AS kind FROM outages_outage_service_kinds WHERE outage_id = %(outage)s),
+cand AS (
+    SELECT b.id, b.point, coalesce(b.flats, 0) AS flats, coalesce(b.residents, 0) AS residents
+    FROM layers_building b, o
+    WHERE ST_Intersects(b.geom, o.area) AND NOT ST_Touches(b.geom, o.area)
+),
+asg AS (
+    SELECT a.building_id, sk.servicekind_id AS kind, count(*) AS n, min(a.provider_id) AS provider_id
+    FROM cand c JOIN layers_buildingassignment a ON a.building_id = c.id
+    JOIN layers_buildingassignment_service_kinds sk ON sk.buildingassignment_id = a.id
+    WHERE sk.servicekind_id IN (SELECT kind FROM kinds)
+      AND (a.valid_from IS NULL OR a.valid_from <= %(today)s) AND (a.valid_to IS NULL OR a.valid_to >= %(today)s)
+    GROUP BY 1, 2
+),
+covering AS (
+    SELECT DISTINCT c.id AS building_id, ssk.servicekind_id AS kind, sa.id AS area_id, sa.priority, sa.provider_id
+    FROM cand c
+    JOIN layers_serviceareapart p ON ST_Covers(p.geom, c.point)
+    JOIN layers_servicearea sa ON sa.id = p.area_id
+    JOIN layers_servicearea_service_kinds ssk ON ssk.servicearea_id = sa.id
+    WHERE ssk.servicekind_id IN (SELECT kind FROM kinds)
+      AND (sa.valid_from IS NULL OR sa.valid_from <= %(today)s) AND (sa.valid_to IS NULL OR sa.valid_to >= %(today)s)
+),
+ranked AS (
+    SELECT building_id, kind, provider_id,
+           rank() OVER (PARTITION BY building_id, kind ORDER BY priority DESC) AS r
+    FROM covering
+),
+top AS (
+    SELECT building_id, kind, count(*) AS n, min(provider_id) AS provider_id FROM ranked WHERE r = 1 GROUP BY 1, 2
+),
+routed AS (
+    SELECT c.id AS building_id,
+           CASE WHEN asg.building_id IS NOT NULL THEN CASE WHEN asg.n = 1 THEN asg.provider_id END
+                WHEN top.n = 1 THEN top.provider_id END AS provider_id
+    FROM cand c CROSS JOIN kinds k
+    LEFT JOIN asg ON asg.building_id = c.id AND asg.kind = k.kind
+    LEFT JOIN top ON top.building_id = c.id AND top.kind = k.kind
+)
+INSERT INTO outages_outagebuilding (outage_id, building_id, flats, residents)
+SELECT %(outage)s, c.id, c.flats, c.residents FROM cand c, o
+WHERE o.provider_id IS NULL
+   OR EXISTS (SELECT 1 FROM routed r WHERE r.building_id = c.id AND r.provider_id = o.provider_id)
+"""
+
+_DECLARED_SQL = """
+INSERT INTO outages_outagebuilding (outage_id, building_id, flats, residents)
+SELECT %(outage)s, b.id, coalesce(b.flats, 0), coalesce(b.residents, 0) FROM layers_building b
+WHERE b.id = ANY(%(ids)s)
+"""
+
+
+def recompute_affected(*, outage: Outage) -> Outage:
+    """Replace the outage's OutageBuilding rows and its sums (one transaction, in PostGIS).
+
+    A building-list outage affects exactly the listed buildings; any other area uses the rules above.
+    """
+    with transaction.atomic():
+        OutageBuilding.objects.filter(outage=outage).delete()
+        with connection.cursor() as cur:
+            if outage.area_source == AreaSource.BUILDINGS and outage.declared_buildings:
+                cur.execute(_DECLARED_SQL, {"outage": outage.pk, "ids": [int(i) for i in outage.declared_buildings]})
+            else:
+                cur.execute(_AFFECTED_SQL, {"outage": outage.pk, "today": timezone.localdate()})
+        sums = OutageBuilding.objects.filter(outage=outage).aggregate(flats=Sum("flats"), residents=Sum("residents"))
+        outage.affected_buildings = OutageBuilding.objects.filter(outage=outage).count()
+        outage.affected_flats = sums["flats"] or 0
+        outage.affected_residents = sums["residents"] or 0
+        Outage.objects.filter(pk=outage.pk).update(affected_buildings=outage.affected_buildings,
+                                                   affected_flats=outage.affected_flats,
+                                                   affected_residents=outage.affected_residents)
+    return outage
+
+
+def _check_times(*, started_at: datetime, expected_end: datetime | None) -> None:
+    if expected_end is not None and expected_end <= started_at:
+        raise OutageError("очікуване відновлення має бути пізніше за початок", code="expected_end_before_start")
+
+
+def declare_outage(*, service_kinds: Sequence[str | ServiceKind], actor=None, provider: Provider | int | None = None,
+                   area_geojson: object = None, building_ids: Sequence[int] | None = None,
+                   service_area: ServiceArea | int | None = None, kind: str = OutageKind.EMERGENCY,
+                   cause: str = "", public_note: str = "", started_at: datetime | None = None,
+                   expected_end: datetime | None = None, status: str = OutageStatus.CONFIRMED,
+                   detected_category: Category | None = None, detected_buildings: int = 0,
+                   detected_appeals: int = 0, now: datetime | None = None) -> OutageResult:
+    """Create an outage and compute its affected buildings; everything or nothing."""
+    now = now or timezone.now()
+    if kind not in OutageKind.values:
+        raise OutageError(f"невідомий вид відключення «{kind}» (emergency або planned)", code="unknown_kind")
+    if status not in (OutageStatus.SUSPECTED, OutageStatus.CONFIRMED):
+        raise InvalidTransition("нове відключення може бути лише імовірним або підтвердженим")
+    kinds = _kinds(service_kinds)
+    if provider is not None and not isinstance(provider, Provider):
+        found = Provider.objects.filter(pk=provider).first()
+        if found is None:
+            raise OutageError(f"немає виконавця №{provider}", code="unknown_provider")
+        provider = found
+    area = resolve_area(area_geojson=area_geojson, building_ids=building_ids, service_area=service_area)
+    if provider is None and area.service_area is not None:
+        provider = area.service_area.provider
+    started_at = started_at or now
+    _check_times(started_at=started_at, expected_end=expected_end)
+    with transaction.atomic():
+        outage = Outage.objects.create(
+            kind=kind, status=status, provider=provider, cause=cause, public_note=public_note, area=area.geom,
+            area_source=area.source, service_area=area.service_area, declared_buildings=list(area.building_ids),
+            started_at=started_at, expected_end=expected_end, detected_category=detected_category,
+            detected_buildings=detected_buildings, detected_appeals=detected_appeals,
+            created_at=now, created_by=actor if getattr(actor, "pk", None) else None, updated_at=now,
+        )
+        outage.service_kinds.set(kinds)
+        _event(outage=outage, actor=actor, action=OutageAction.CREATED, at=now, new=status,
+               note="; ".join(area.notes))
+        if expected_end is not None:
+            _event(outage=outage, actor=actor, action=OutageAction.EXPECTED_END, at=now, new=_iso(expected_end))
+        recompute_affected(outage=outage)
+    return OutageResult(outage=outage, repaired=area.repaired, notes=list(area.notes))
+
+
+def _locked(outage: Outage | int) -> Outage:
+    return Outage.objects.select_for_update().get(pk=outage.pk if isinstance(outage, Outage) else outage)
+
+
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    outage: Outage
+    expected_end_moved: bool = False
+    area_changed: bool = False
+    repaired: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def change_outage(*, outage: Outage | int, actor=None, expected_end: object = _UNSET, public_note: str | None = None,
+                  cause: str | None = None, area_geojson: object = None, building_ids: Sequence[int] | None = None,
+                  service_area: ServiceArea | int | None = None, now: datetime | None = None) -> ChangeResult:
+    """Change an open outage's expected end, note, cause or area (the affected buildings follow the area).
+
+    Every change of the expected end and of the area is logged with who and when.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        o = _locked(outage)
+        if not o.is_open:
+            raise InvalidTransition(f"відключення вже {o.get_status_display()}: змінювати пізно")
+        moved = area_changed = repaired = False
+        notes: tuple[str, ...] = ()
+        if expected_end is not _UNSET and expected_end != o.expected_end:
+            _check_times(started_at=o.started_at, expected_end=expected_end)
+            _event(outage=o, actor=actor, action=OutageAction.EXPECTED_END, at=now, old=_iso(o.expected_end),
+                   new=_iso(expected_end))
+            o.expected_end = expected_end
+            moved = True
+        if public_note is not None and public_note != o.public_note:
+            _event(outage=o, actor=actor, action=OutageAction.NOTE, at=now, note=public_note)
+            o.public_note = public_note
+        if cause is not None:
+            o.cause = cause
+        if area_geojson is not None or building_ids is not None or service_area is not None:
+            area = resolve_area(area_geojson=area_geojson, building_ids=building_ids, service_area=service_area)
+            o.area, o.area_source, o.service_area = area.geom, area.source, area.service_area
+            o.declared_buildings = list(area.building_ids)
+            repaired, notes, area_changed = area.repaired, area.notes, True
+            _event(outage=o, actor=actor, action=OutageAction.AREA, at=now, new=area.source, note="; ".join(notes))
+        o.updated_at = now
+        o.save()
+        if area_changed:
+            recompute_affected(outage=o)
+    return ChangeResult(outage=o, expected_end_moved=moved, area_changed=area_changed, repaired=repaired, notes=notes)
+
+
+def set_status(*, outage: Outage | int, actor=None, to_status: str, note: str = "",
+               ended_at: datetime | None = None, now: datetime | None = None) -> Outage:
+    """Confirm, resolve or cancel: suspected → confirmed → resolved, and either open status → cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        o = _locked(outage)
+        if to_status not in TRANSITIONS.get(o.status, ()):
+            raise InvalidTransition(
+                f"відключення «{o.get_status_display()}» не може стати «{OutageStatus(to_status).label if to_status in OutageStatus.values else to_status}»")
+        old = o.status
+        o.status = to_status
+        if to_status in (OutageStatus.RESOLVED, OutageStatus.CANCELLED):
+            o.ended_at = ended_at or now
+            if to_status == OutageStatus.RESOLVED and o.ended_at < o.started_at:
+                raise OutageError("відключення не може завершитися раніше, ніж почалося", code="ended_before_start")
+        if to_status == OutageStatus.RESOLVED and note:
+            o.public_note = note
+        o.updated_at = now
+        o.save()
+        _event(outage=o, actor=actor, action=OutageAction.STATUS, at=now, old=old, new=to_status, note=note)
+    return o

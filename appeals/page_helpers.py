@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from appeals import deadlines, roles, selectors, workflow
 from appeals.models import Appeal, AppealEvent, AppealRoute, Call, RouteOutcome, Status
@@ -34,8 +35,16 @@ HOME_BY_ROLE = {
     workflow.ADMINISTRATOR: "dispatch",
     workflow.PROVIDER_OPERATOR: "journal",
     workflow.SUPERVISOR: "control",
-    workflow.ANALYST: "dispatch-search",
+    workflow.ANALYST: "analytics",
 }
+ROLE_NAMES = {
+    workflow.DISPATCHER: _("диспетчер"),
+    workflow.PROVIDER_OPERATOR: _("оператор виконавця"),
+    workflow.SUPERVISOR: _("заступник міського голови"),
+    workflow.ANALYST: _("аналітик"),
+    workflow.ADMINISTRATOR: _("адміністратор"),
+}
+ANALYTICS_ROLES = (workflow.ANALYST, workflow.SUPERVISOR, workflow.ADMINISTRATOR)
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,14 @@ class StaffRole:
     @property
     def is_analyst(self) -> bool:
         return self.role == workflow.ANALYST
+
+    @property
+    def sees_analytics(self) -> bool:
+        return self.role in ANALYTICS_ROLES
+
+    @property
+    def role_name(self) -> str:
+        return str(ROLE_NAMES.get(self.role or "", ""))
 
     @property
     def sees_personal_data(self) -> bool:

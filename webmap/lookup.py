@@ -159,4 +159,15 @@ def lookup_api(request):
 @require_GET
 def lookup_page(request):
     """GET /dispatch/lookup: the dispatcher's "who serves this address" map."""
-    return render(request, "webmap/lookup.html", {"q": request.GET.get("q", "")})
+    text = {
+        "notFound": _("Адресу не знайдено"),
+        "error": _("Помилка"),
+        "ambiguous": _("Кілька вулиць з такою назвою, уточніть мікрорайон"),
+        "noBuilding": _("Будинку тут немає; показано виконавців для точки"),
+        "nobody": _("не визначено"),
+        "outcomes": {"assigned": "", "gap": _("прогалина: потрібне рішення людини"),
+                     "overlap": _("перекриття: потрібне рішення людини")},
+        "suggest": _("пропозиція"),
+        "h24": _("цілодобово"),
+    }
+    return render(request, "webmap/lookup.html", {"q": request.GET.get("q", ""), "lookup_text": text})

@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "gis.context_processors.attribution",
+                "appeals.context_processors.staff",
             ],
         },
     },

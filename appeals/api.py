@@ -208,7 +208,8 @@ class DuplicatesView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("category", str, required=True), OpenApiParameter("building", int),
                                OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
-                   responses=AppealSerializer(many=True), summary="Ймовірні дублікати (48 год; 150 м для вуличних)")
+                   responses=AppealSerializer(many=True),
+                   summary="Ймовірні дублікати (48 год; 150 м для вуличних); аналітику без вільного тексту")
     def get(self, request: Request) -> Response:
         q = request.query_params
         category = Category.objects.filter(code=q.get("category", "")).first()
@@ -224,7 +225,9 @@ class DuplicatesView(APIView):
         found = selectors.duplicate_candidates(category=category, building=building, lon=lon, lat=lat)
         visible = set(roles.scope_appeals(user=request.user).filter(pk__in=[a.pk for a in found])
                       .values_list("pk", flat=True))
-        return Response(AppealSerializer([a for a in found if a.pk in visible], many=True).data)
+        # No personal data for anyone here (the number is enough to link a call); analysts get no free text.
+        shape = AppealSerializer if roles.sees_personal_data(request.user) else AppealAnalystSerializer
+        return Response(shape([a for a in found if a.pk in visible], many=True).data)
 
 
 class _AppealActionView(APIView):

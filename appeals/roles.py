@@ -8,11 +8,14 @@ supervisor         second-level control for some provider kinds (StaffProfile.su
 analyst            reads everything but personal data (names, phones, flats)
 administrator      everything (also any superuser)
 
-Scoping is applied in the query (scope_appeals), so a list, a detail page and an API call all
-answer 404 for an appeal outside the user's scope.
+Scoping is one rule (scope_of → AppealScope), applied in the query: scope_appeals for the ORM (API,
+pages, admin), AppealScope's fields for the map tiles' SQL. A list, a detail page and an API call all
+answer 404 for an appeal outside the user's scope; a Django staff user with no role sees nothing.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Exists, OuterRef, QuerySet
@@ -94,23 +97,49 @@ def sees_personal_data(user) -> bool:
     return role_of(user) in (DISPATCHER, PROVIDER_OPERATOR, SUPERVISOR, ADMINISTRATOR)
 
 
-def scope_appeals(*, user, queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
-    """The appeals this user may read, as a filter in the query itself."""
-    qs = Appeal.objects.all() if queryset is None else queryset
+@dataclass(frozen=True)
+class AppealScope:
+    """Which appeals a user may read: THE scoping rule; every path (API, pages, admin, tiles) applies it.
+
+    ``nothing``: no appeals at all (no role, even a Django staff user; an operator without a provider).
+    ``provider_id``: appeals ever routed to this provider. ``provider_kinds``: appeals ever routed to a
+    provider of one of these kinds. Neither: every appeal.
+    """
+
+    nothing: bool = False
+    provider_id: int | None = None
+    provider_kinds: tuple[str, ...] = ()
+
+    @property
+    def everything(self) -> bool:
+        return not self.nothing and self.provider_id is None and not self.provider_kinds
+
+
+def scope_of(user) -> AppealScope:
+    """The user's AppealScope, from their role and StaffProfile."""
     role = role_of(user)
     if role in (ADMINISTRATOR, DISPATCHER, ANALYST):
-        return qs
+        return AppealScope()
     if role == PROVIDER_OPERATOR:
         provider = provider_of(user)
-        if provider is None:
-            return qs.none()
-        return qs.filter(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"), provider_id=provider.pk)))
+        return AppealScope(provider_id=provider.pk) if provider is not None else AppealScope(nothing=True)
     if role == SUPERVISOR:
-        kinds = supervised_kinds(user)
-        if not kinds:
-            return qs
-        return qs.filter(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"), provider__kind__in=kinds)))
-    return qs.none()
+        return AppealScope(provider_kinds=tuple(sorted(supervised_kinds(user))))
+    return AppealScope(nothing=True)
+
+
+def scope_appeals(*, user, queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The appeals this user may read, as a filter in the query itself (scope_of decides)."""
+    qs = Appeal.objects.all() if queryset is None else queryset
+    scope = scope_of(user)
+    if scope.nothing:
+        return qs.none()
+    if scope.provider_id is not None:
+        return qs.filter(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"), provider_id=scope.provider_id)))
+    if scope.provider_kinds:
+        return qs.filter(Exists(AppealRoute.objects.filter(appeal_id=OuterRef("pk"),
+                                                           provider__kind__in=scope.provider_kinds)))
+    return qs
 
 
 def appeal_for_action(*, user, appeal: Appeal) -> Appeal:

@@ -28,6 +28,13 @@ class RouteSerializer(serializers.ModelSerializer):
         return str(obj.provider) if obj.provider_id else ""
 
 
+class AnalystRouteSerializer(RouteSerializer):
+    """A route without the provider's free-text rejection reason (it may quote the caller)."""
+
+    class Meta(RouteSerializer.Meta):
+        fields = [f for f in RouteSerializer.Meta.fields if f != "rejection_reason"]
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -53,6 +60,7 @@ class AppealSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
     routes = serializers.SerializerMethodField()
     duplicate_of = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    route_serializer_class = RouteSerializer
 
     class Meta:
         model = Appeal
@@ -77,7 +85,7 @@ class AppealSerializer(serializers.ModelSerializer):
         routes = getattr(obj, "active_routes", None)
         if routes is None:
             routes = obj.routes.filter(active=True).select_related("provider")
-        return RouteSerializer(routes, many=True).data
+        return self.route_serializer_class(routes, many=True).data
 
 
 class AppealPersonalSerializer(AppealSerializer):
@@ -116,6 +124,8 @@ FREE_TEXT_FIELDS = ("description", "resolution", "deadline_extension_reason", "a
 
 
 class AppealAnalystSerializer(AppealSerializer):
+    route_serializer_class = AnalystRouteSerializer
+
     class Meta(AppealSerializer.Meta):
         fields = [f for f in AppealSerializer.Meta.fields if f not in FREE_TEXT_FIELDS]
         read_only_fields = fields
@@ -123,6 +133,8 @@ class AppealAnalystSerializer(AppealSerializer):
 
 class AppealDetailAnalystSerializer(AppealDetailSerializer):
     history = AnonymousEventSerializer(source="events", many=True, read_only=True)
+    all_routes = AnalystRouteSerializer(source="routes", many=True, read_only=True)
+    route_serializer_class = AnalystRouteSerializer
 
     class Meta(AppealDetailSerializer.Meta):
         fields = [f for f in AppealDetailSerializer.Meta.fields if f not in FREE_TEXT_FIELDS]

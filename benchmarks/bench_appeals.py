@@ -30,7 +30,7 @@ def _prepare() -> int:
     from django.db import IntegrityError, transaction
     from django.db.models import ProtectedError
 
-    from appeals import history
+    from appeals.demo import history
     from appeals.models import Appeal
 
     try:
@@ -90,8 +90,8 @@ def _sample(column: str, n: int) -> list[str]:
 
 def bench_intake(dispatcher) -> None:
     from appeals import services
+    from appeals.demo.history import mobile_phone
     from appeals.errors import AppealError
-    from appeals.history import mobile_phone
     from layers.models import Building, Category
 
     rng = random.Random(1505)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from appeals import roles
-from appeals.workflow import ADMINISTRATOR, ANALYST, PROVIDER_OPERATOR, SUPERVISOR
+from appeals.workflow import ADMINISTRATOR, ANALYST, SUPERVISOR
 
 
 def is_analyst(user) -> bool:
@@ -12,18 +12,13 @@ def is_analyst(user) -> bool:
 
 
 def is_staff_member(user) -> bool:
-    """Any signed-in member of the contact centre or of a provider (any role, or Django staff)."""
+    """A signed-in member of the contact centre or of a provider: one of the roles (a Django staff flag
+    alone is not a role: such a user sees no appeals, on the map as in the API)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return roles.role_of(user) is not None or user.is_staff
+    return roles.role_of(user) is not None
 
 
-def provider_scope(user) -> int | None:
-    """The provider a provider operator is limited to (appeals ever routed to it); None for every other role.
-
-    An operator with no provider on their profile gets an id that matches nothing: they see nothing.
-    """
-    if roles.role_of(user) != PROVIDER_OPERATOR:
-        return None
-    provider = roles.provider_of(user)
-    return provider.pk if provider is not None else -1
+def internal_scope(user) -> roles.AppealScope:
+    """The user's scope for the internal map layer: appeals.roles.scope_of, the rule every path applies."""
+    return roles.scope_of(user)

@@ -33,7 +33,8 @@ class AppealFilter:
     """What the map asks for: a period in Kyiv days and optional category codes / statuses.
 
     ``category_ids`` is already restricted to what the caller may see (public categories for the public).
-    ``provider_id`` limits to appeals with an active route to that provider (internal layer, operators).
+    ``provider_id`` / ``provider_kinds`` limit to appeals routed to that provider / to providers of those
+    kinds (the internal layer applies appeals.roles.AppealScope, the one scoping rule, through them).
     """
 
     since: dt.date
@@ -42,11 +43,17 @@ class AppealFilter:
     statuses: tuple[str, ...] = ()
     provider_id: int | None = None
     public: bool = True
+    provider_kinds: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False)
 
     def cache_key(self) -> str:
         return (f"{self.since:%Y%m%d}-{self.until:%Y%m%d}-{','.join(map(str, self.category_ids))}-"
-                f"{','.join(self.statuses)}-{self.provider_id or ''}-{int(self.public)}")
+                f"{','.join(self.statuses)}-{self.provider_id or ''}-{','.join(self.provider_kinds)}-{int(self.public)}")
+
+    @property
+    def scoped(self) -> bool:
+        """Limited to some providers' appeals: the cells (which hold no routes) cannot answer it."""
+        return self.provider_id is not None or bool(self.provider_kinds)
 
 
 def today() -> dt.date:
@@ -135,7 +142,7 @@ def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: floa
 
     Internal filters by provider cannot use the cells (they hold no routes), so they are not allowed here.
     """
-    if f.provider_id is not None:
+    if f.scoped:
         raise ValueError("clusters by provider are computed from appeals, not cells")
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
@@ -174,6 +181,8 @@ CANDIDATE_FILTER = """
     a.category_id = ANY(%(cats)s) AND (%(any_status)s OR a.status = ANY(%(statuses)s))
     AND (%(no_provider)s OR EXISTS (SELECT 1 FROM appeals_appealroute AS r
                                     WHERE r.appeal_id = a.id AND r.provider_id = %(provider)s))
+    AND (%(no_kinds)s OR EXISTS (SELECT 1 FROM appeals_appealroute AS r JOIN layers_provider AS p ON p.id = r.provider_id
+                                 WHERE r.appeal_id = a.id AND p.kind = ANY(%(kinds)s)))
 """
 
 _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
@@ -220,6 +229,7 @@ def candidate_params(f: AppealFilter) -> dict:
     t0, t1 = _day_bounds(f)
     return {"t0": t0, "t1": t1, "cats": list(f.category_ids), "any_status": not f.statuses,
             "statuses": list(f.statuses), "no_provider": f.provider_id is None, "provider": f.provider_id,
+            "no_kinds": not f.provider_kinds, "kinds": list(f.provider_kinds),
             "window": public_window_days()}
 
 

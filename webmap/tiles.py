@@ -120,7 +120,7 @@ def render_registry_tile(*, layer: str, z: int, x: int, y: int) -> bytes:
 def render_appeals_tile(f: AppealFilter, *, z: int, x: int, y: int, layer: str = "appeals") -> bytes:
     params = {"layer": layer, "z": z, "x": x, "y": y, "cats": list(f.category_ids), "any_status": not f.statuses,
               "statuses": list(f.statuses)}
-    if z <= cl.CLUSTER_MAX_ZOOM and f.provider_id is None:
+    if z <= cl.CLUSTER_MAX_ZOOM and not f.scoped:
         xmin, ymin, xmax, ymax = cl.tile_bounds(z, x, y)
         params.update(selectors._cluster_params(f, zoom=z, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
         sql = _wrap(layer, _CLUSTER_TILE_SQL)

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.views.decorators.cache import cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from appeals.models import Status
@@ -64,9 +64,12 @@ def analytics(request):
 
 
 @require_GET
-@cache_control(max_age=60, public=True)
 def tile(request, layer: str, z: int, x: int, y: int):
-    """/tiles/<layer>/{z}/{x}/{y}.pbf : one Mapbox vector tile."""
+    """/tiles/<layer>/{z}/{x}/{y}.pbf : one Mapbox vector tile.
+
+    Public layers may be cached by anyone for a minute; the staff layer only by the browser (private):
+    no decorator here, since one would override the private header of the staff layer.
+    """
     if layer not in tiles.LAYERS and layer != "appeals_internal":
         raise Http404("no such layer")
     if not (0 <= z <= 22 and 0 <= x < 2**z and 0 <= y < 2**z):
@@ -84,21 +87,28 @@ def tile(request, layer: str, z: int, x: int, y: int):
             return HttpResponseBadRequest(str(exc))
     else:
         data = tiles.tile(layer=layer, z=z, x=x, y=y)
-    return HttpResponse(data, content_type=MVT_TYPE)
+    response = HttpResponse(data, content_type=MVT_TYPE)
+    patch_cache_control(response, public=True, max_age=60)
+    return response
 
 
 def _internal_tile(request, *, z: int, x: int, y: int):
-    """Every category for signed-in staff; a provider operator sees only appeals routed to their provider."""
+    """Every category, within the user's scope (appeals.roles.scope_of): an operator sees the appeals routed to
+    their provider, a supervisor those of their provider kinds; no role (even Django staff) is refused."""
     if not access.is_staff_member(request.user):
+        raise PermissionDenied
+    scope = access.internal_scope(request.user)
+    if scope.nothing:
         raise PermissionDenied
     public = public_api.filter_from_request(request)
     codes = [c for c in request.GET.get("category", "").split(",") if c]
     f = selectors.AppealFilter(
         since=public.since, until=public.until, statuses=public.statuses,
         category_ids=selectors.category_ids(codes=codes, public_only=False),
-        provider_id=access.provider_scope(request.user), public=False,
+        provider_id=scope.provider_id, provider_kinds=scope.provider_kinds, public=False,
     )
     data = tiles.tile(layer="appeals", z=z, x=x, y=y, f=f)
     response = HttpResponse(data, content_type=MVT_TYPE)
-    response["Cache-Control"] = "private, max-age=30"
+    patch_cache_control(response, private=True, max_age=30)
+    patch_vary_headers(response, ("Cookie",))
     return response

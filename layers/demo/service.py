@@ -27,6 +27,7 @@ from django.db.models import PROTECT, Count, ProtectedError, RestrictedError
 from psycopg import sql
 from shapely.geometry import MultiLineString, MultiPolygon, shape
 
+from gis.environment import refuse_in_production
 from gis.srid import STORAGE_SRID
 from layers import models
 from layers.demo.geometry import DemoLayout, generate_layout, to_storage
@@ -293,6 +294,8 @@ def load_demo_city(*, seed: int = DEFAULT_SEED, force: bool = False, stdout: Tex
     force=True (or another seed, or a newer generator) deletes the source="demo" rows first. Atomic.
     The report's lines() say what was written, and that the geometry is synthetic.
     """
+    if force:
+        refuse_in_production("load_demo_city --force")
     started = time.perf_counter()
     report = DemoReport(seed=seed)
     stamp = demo_stamp(seed)

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from appeals import history
 from appeals.deadlines import compute_deadline
+from appeals.demo import history
 from appeals.models import OPEN_STATUSES, Appeal, AppealEvent, AppealNumberCounter, AppealRoute, Call
 from appeals.workflow import TRANSITIONS
 from layers import routing

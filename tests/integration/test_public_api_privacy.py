@@ -17,7 +17,7 @@ def city(registry):
     numbers = []
     for i, (key, status) in enumerate([("parkova:12", "registered"), ("parkova:12", "resolved"), ("parkova:14", "in_progress"),
                                        ("myru:5", "registered"), ("shkilna_e:4", "closed")]):
-        numbers.append(appeal(f"26-10000{i}", building=b[key], status=status).number)
+        numbers.append(appeal(f"26-10000{i}", building=b[key], status=status, history=True).number)
     # No building: a road pin; the public sees it on a 100 m grid, never on the pin.
     numbers.append(appeal("26-100009", lon=37.54123, lat=48.73456, category="road_damage").number)
     appeal("26-100010", building=b["druzhby:3"], category="consultation")

@@ -123,13 +123,57 @@ def test_an_unknown_layer_or_tile_is_404(client, registry):
     assert client.get("/tiles/streets/2/9/0.pbf").status_code == 404
 
 
-def test_the_internal_layer_needs_a_signed_in_staff_member(client, city_with_appeals, django_user_model):
+def test_the_internal_layer_needs_a_signed_in_member_of_a_role(client, city_with_appeals):
+    from tests import factories
+
     assert client.get("/tiles/appeals_internal/12/2475/1420.pbf").status_code in (302, 403)
-    staff = django_user_model.objects.create_user("staff", password="pw-123456", is_staff=True)
-    client.force_login(staff)
+    client.force_login(factories.staff("disp-tiles", "dispatcher"))
     lon, lat = city_with_appeals.buildings["druzhby:3"].point.coords
     features = _get(client, "appeals_internal", lon, lat, 17)["appeals"]["features"]
     assert "26-000030" in {f["properties"]["number"] for f in features}  # staff see non-public categories
+
+
+def test_a_django_staff_user_without_a_role_sees_nothing_on_the_internal_layer_as_in_the_api(
+        client, city_with_appeals, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password="pw-123456", is_staff=True)
+    client.force_login(staff)
+    lon, lat = city_with_appeals.buildings["druzhby:3"].point.coords
+    tx, ty = _tile_of(lon, lat, 17)
+    assert client.get(f"/tiles/appeals_internal/17/{tx}/{ty}.pbf").status_code == 403
+    assert client.get("/api/v1/appeals").status_code == 403
+
+
+def test_internal_tiles_are_private_and_public_tiles_public(client, city_with_appeals):
+    from tests import factories
+
+    lon, lat = city_with_appeals.buildings["parkova:12"].point.coords
+    tx, ty = _tile_of(lon, lat, 16)
+    public = client.get(f"/tiles/appeals/16/{tx}/{ty}.pbf")
+    assert "public" in public["Cache-Control"] and "private" not in public["Cache-Control"]
+    client.force_login(factories.staff("disp-cache", "dispatcher"))
+    internal = client.get(f"/tiles/appeals_internal/16/{tx}/{ty}.pbf")
+    assert internal.status_code == 200
+    directives = {d.strip() for d in internal["Cache-Control"].split(",")}
+    assert "private" in directives and "public" not in directives
+
+
+def test_a_supervisor_sees_on_the_internal_layer_only_the_appeals_of_their_provider_kinds(client, city_with_appeals):
+    from django.utils import timezone
+
+    from appeals.models import Appeal, AppealRoute
+    from tests import factories
+
+    water = city_with_appeals.providers["water"]
+    mine = Appeal.objects.get(number="26-000010")
+    AppealRoute.objects.create(appeal=mine, service_kind_id="water", provider=water, outcome="assigned",
+                               created_at=timezone.now())
+    client.force_login(factories.staff("sup-water", "supervisor", supervised_kinds=(water.kind,)))
+    lon, lat = city_with_appeals.buildings["parkova:12"].point.coords
+    numbers = set()
+    for z in (12, 17):
+        decoded = _get(client, "appeals_internal", lon, lat, z)
+        numbers |= {f["properties"]["number"] for f in decoded.get("appeals", {}).get("features", [])}
+    assert numbers == {"26-000010"}
 
 
 def test_a_provider_operator_sees_only_appeals_routed_to_their_provider(client, city_with_appeals, django_user_model):

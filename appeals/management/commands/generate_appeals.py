@@ -1,4 +1,4 @@
-"""Generate a plausible history of calls and appeals on the registry (appeals.history does the work).
+"""Generate a plausible history of calls and appeals on the registry (appeals.demo.history does the work).
 
     manage.py generate_appeals                      # three years, ~30k calls a year (what `make demo` loads)
     manage.py generate_appeals --count 1000000      # exactly a million appeals, for the benchmarks
@@ -14,7 +14,8 @@ from datetime import datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from appeals import history
+from appeals.demo import history
+from gis.environment import ProductionRefused, refuse_in_production
 
 
 def _until(text: str) -> datetime:
@@ -48,6 +49,10 @@ class Command(BaseCommand):
         if count is not None and count <= 0:
             raise CommandError("--count must be positive")
         verbose = options["verbosity"] > 1
+        try:
+            refuse_in_production("generate_appeals")
+        except ProductionRefused as exc:
+            raise CommandError(str(exc)) from None
         result = history.generate_history(
             seed=seed, years=years, calls_per_year=calls_per_year, count=count, now=until, replace=replace,
             source=source,

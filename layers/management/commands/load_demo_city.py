@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from gis.environment import ProductionRefused
 from layers.demo.service import DEFAULT_SEED, DemoCityInUse, load_demo_city
 
 
@@ -16,5 +17,5 @@ class Command(BaseCommand):
     def handle(self, *args, seed: int, force: bool, verbosity: int, **options):
         try:
             load_demo_city(seed=seed, force=force, stdout=self.stdout if verbosity > 0 else None)
-        except DemoCityInUse as exc:
+        except (DemoCityInUse, ProductionRefused) as exc:
             raise CommandError(str(exc)) from None

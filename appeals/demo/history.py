@@ -4,7 +4,7 @@ Two halves:
 
 * pure planning (no database): seasons, hours of the day, bursts from one failure, the life of one
   appeal (status steps with increasing timestamps), synthetic people and phones. Unit-tested in
-  tests/unit/test_appeal_history.py;
+  tests/unit/test_demo_history.py;
 * writing (`generate_history`): reads the registry once, routes each building that gets appeals once
   through layers.routing.route_building, and streams rows into PostgreSQL with COPY.
 
@@ -36,6 +36,10 @@ from django.utils import timezone
 from psycopg import sql
 
 from appeals.deadlines import compute_deadline, extension_ceiling
+from appeals.models import OPEN_STATUSES as MODEL_OPEN_STATUSES
+from appeals.models import Status
+from appeals.services import format_number
+from gis.environment import refuse_in_production
 from gis.srid import METRIC_SRID, STORAGE_SRID
 from layers import routing
 from layers.models import Building, Category, Provider
@@ -233,20 +237,20 @@ def burst_offsets(rng: random.Random, *, n: int, hours: float) -> list[timedelta
 # The life of one appeal.
 # ---------------------------------------------------------------------------------------------------------
 
-# Abstract statuses; the writer maps them to the model's own status codes.
-REGISTERED = "registered"
-SENT = "sent"
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-IN_PROGRESS = "in_progress"
-RESOLVED = "resolved"
-CONFIRMED = "confirmed"
-REOPENED = "reopened"
-CLOSED = "closed"
-CANCELLED = "cancelled"
-DUPLICATE = "duplicate"
+# The model's own status codes (one source: appeals.models.Status), as plain strings for the planner.
+REGISTERED = Status.REGISTERED.value
+SENT = Status.SENT.value
+ACCEPTED = Status.ACCEPTED.value
+REJECTED = Status.REJECTED.value
+IN_PROGRESS = Status.IN_PROGRESS.value
+RESOLVED = Status.RESOLVED.value
+CONFIRMED = Status.CONFIRMED.value
+REOPENED = Status.REOPENED.value
+CLOSED = Status.CLOSED.value
+CANCELLED = Status.CANCELLED.value
+DUPLICATE = Status.DUPLICATE.value
 
-OPEN_STATUSES = frozenset({REGISTERED, SENT, ACCEPTED, REJECTED, IN_PROGRESS, REOPENED})
+OPEN_STATUSES = frozenset(s.value for s in MODEL_OPEN_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -540,8 +544,8 @@ def random_flat(rng: random.Random, flats: int | None) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 def appeal_number(year: int, seq: int) -> str:
-    """A number people can say on the phone: two digits of the year, a dash, six digits of the year's sequence."""
-    return f"{year % 100:02d}-{seq:06d}"
+    """A number people can say on the phone (the format of appeals.services.format_number)."""
+    return format_number(year=year, seq=seq)
 
 
 @dataclass(frozen=True)
@@ -1276,6 +1280,8 @@ def clear_appeal_tables() -> None:
     with connection.cursor() as cursor:
         # Deferred foreign-key checks of rows written earlier in this transaction must run before a TRUNCATE.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # The history refuses TRUNCATE (migration 0005) except for a superuser who says so in this transaction.
+        cursor.execute("SET LOCAL ecity.allow_history_truncate = 'on'")
         cursor.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
@@ -1331,6 +1337,7 @@ def generate_history(*, seed: int = DEFAULT_SEED, years: float = 3.0, calls_per_
     """
     from appeals.models import Appeal, AppealNumberCounter
 
+    refuse_in_production("generate_appeals")
     started = time_.perf_counter()
     mix = mix or Mix()
     now = (now or default_now()).astimezone(KYIV)

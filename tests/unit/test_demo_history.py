@@ -1,10 +1,10 @@
-"""The pure planning half of appeals.history: seasons, failures, the life of an appeal, synthetic people."""
+"""The pure planning half of appeals.demo.history: seasons, failures, the life of an appeal, synthetic people."""
 
 import random
 import re
 from datetime import date, datetime, timedelta
 
-from appeals import history as h
+from appeals.demo import history as h
 from appeals.workflow import TRANSITIONS
 
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=h.KYIV)

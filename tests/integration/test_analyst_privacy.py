@@ -39,13 +39,13 @@ def lived(world):  # noqa: F811
 
 
 def test_an_analyst_gets_no_free_text_from_the_list_the_detail_or_the_duplicates(lived):
-    world, number = lived
-    open_one = file_appeal(world, address_text="кв. 47 АДРЕСА-МАРКЕР", description="ОПИС-МАРКЕР")["number"]
-    analyst = token_client(world.analyst)
+    w, number = lived
+    open_one = file_appeal(w, address_text="кв. 47 АДРЕСА-МАРКЕР", description="ОПИС-МАРКЕР")["number"]
+    analyst = token_client(w.analyst)
     answers = {
         "list": analyst.get(URL),
         "detail": analyst.get(f"{URL}/{number}"),
-        "duplicates": analyst.get(f"{URL}/duplicates", {"category": "t_leak", "building": world.buildings["druzhby:3"].pk}),
+        "duplicates": analyst.get(f"{URL}/duplicates", {"category": "t_leak", "building": w.buildings["druzhby:3"].pk}),
     }
     assert [a["number"] for a in answers["duplicates"].json()] == [open_one]
     for name, response in answers.items():
@@ -56,8 +56,8 @@ def test_an_analyst_gets_no_free_text_from_the_list_the_detail_or_the_duplicates
 
 
 def test_an_analyst_reads_the_appeal_page_without_free_text(lived, client):
-    world, number = lived
-    client.force_login(world.analyst)
+    w, number = lived
+    client.force_login(w.analyst)
     page = client.get(f"/appeals/{number}/")
     assert page.status_code == 200
     html = page.content.decode()

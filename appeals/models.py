@@ -21,10 +21,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gis.srid import STORAGE_SRID
 from layers.models import Building, Category, Provider, ProviderKind, ServiceKind
+from outages.models import Outage
 
 # The only fields with personal data; everything else may be shown to analysts.
 PERSONAL_FIELDS = ("applicant_name", "applicant_phone", "flat")
 CALL_PERSONAL_FIELDS = ("phone",)
+# OutageSubscription.address (a phone or an e-mail) is personal data as a whole.
 
 
 class Channel(models.TextChoices):
@@ -39,6 +41,7 @@ class CallOutcome(models.TextChoices):
     ADDED_TO_APPEAL = "added", _("додано до наявного звернення")
     STATUS_INQUIRY = "status", _("запит про стан")
     CONSULTATION = "consultation", _("лише консультація")
+    OUTAGE_KNOWN = "outage_known", _("відоме відключення")
     OTHER = "other", _("інше")
 
 
@@ -140,6 +143,10 @@ class Appeal(models.Model):
         db_index=False,
     )
     rating = models.PositiveSmallIntegerField(_("оцінка заявника"), null=True, blank=True)
+    # The outage this appeal is part of (detected in its cluster, or filed inside a known outage):
+    # resolving the outage resolves the appeal.
+    outage = models.ForeignKey(Outage, on_delete=models.PROTECT, null=True, blank=True, related_name="appeals",
+                               verbose_name=_("відключення"), db_index=False)
     # Optimistic locking: every write bumps it; a write with a stale version is a Conflict.
     version = models.PositiveIntegerField(_("версія"), default=1)
     # A client's key for "this submit": a double submit finds the first appeal (unique, so no race).
@@ -173,6 +180,7 @@ class Appeal(models.Model):
             ),
             models.Index(fields=["control_level", "escalated_at"], name="appeal_escalated",
                          condition=Q(control_level=2)),
+            models.Index(fields=["outage"], name="appeal_outage", condition=Q(outage__isnull=False)),
         ]
         constraints = [
             # Plain unique indexes (no varchar_pattern_ops twin): numbers are matched exactly.
@@ -257,6 +265,9 @@ class Call(models.Model):
     )
     note = models.TextField(_("примітка"), blank=True, default="")
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    # outage_known: the caller was told of this outage (no appeal).
+    outage = models.ForeignKey(Outage, on_delete=models.PROTECT, null=True, blank=True, related_name="calls",
+                               verbose_name=_("відключення"))
 
     class Meta:
         verbose_name = _("дзвінок")
@@ -269,10 +280,40 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=~Q(outcome__in=["new_appeal", "added"]) | Q(appeal__isnull=False), name="call_appeal_outcome_has_appeal",
             ),
+            models.CheckConstraint(condition=~Q(outcome="outage_known") | Q(outage__isnull=False),
+                                   name="call_outage_known_has_outage"),
         ]
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
+
+
+class SubscriptionChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("SMS")
+
+
+class OutageSubscription(models.Model):
+    """A caller who asked to be told when an outage ends (or its expected end moves). Personal data:
+    the address never leaves appeals/ (no public or analyst output reads this table)."""
+
+    outage = models.ForeignKey(Outage, on_delete=models.CASCADE, related_name="subscriptions",
+                               verbose_name=_("відключення"))
+    call = models.ForeignKey(Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("дзвінок"))
+    channel = models.CharField(_("канал"), max_length=8, choices=SubscriptionChannel.choices)
+    address = models.CharField(_("телефон або e-mail"), max_length=200)
+    created_at = models.DateTimeField(_("створено"))
+    ended_notified_at = models.DateTimeField(_("повідомлено про відновлення"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("підписка на відновлення")
+        verbose_name_plural = _("підписки на відновлення")
+        constraints = [models.UniqueConstraint(fields=["outage", "channel", "address"],
+                                               name="outagesubscription_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.outage_id}: {self.channel}"
 
 
 class EventAction(models.TextChoices):
@@ -285,6 +326,7 @@ class EventAction(models.TextChoices):
     PLAN_DATE = "plan", _("планова дата")
     SHIFT_UNREPORTED = "shift", _("без звіту за зміну")
     COMMENT = "comment", _("коментар")
+    OUTAGE = "outage", _("відключення")
 
 
 class AppealEvent(models.Model):

@@ -49,6 +49,8 @@ class IntakeResult:
     created: bool  # a new appeal was registered by this submit
     replayed: bool = False  # the idempotency key was seen before: this is the first submit's result
     routes: tuple[AppealRoute, ...] = ()
+    # A suspected (or known) outage this appeal made or joined (appeals.outage_services.Detection).
+    detection: object | None = None
 
     @property
     def number(self) -> str:
@@ -217,6 +219,7 @@ def register_intake(
     channel: str = Channel.PHONE,
     idempotency_key: str | None = None,
     link_to_appeal: Appeal | int | str | None = None,
+    outage=None,
     now: datetime | None = None,
 ) -> IntakeResult:
     """Register what a caller (or an online form) brought in: geocode, route, create the appeal and the call.
@@ -224,6 +227,10 @@ def register_intake(
     With link_to_appeal (an appeal, its id or its number) no appeal is created: the call is added
     to that appeal (the likely duplicate the dispatcher was offered). A phone channel always
     records a Call. The same idempotency_key again returns the first submit's result.
+
+    With outage (an Outage or its id: the caller is inside a known outage and the dispatcher insists
+    on an appeal) the new appeal is part of it; otherwise live detection runs on it
+    (appeals.outage_services.detect_outage).
     """
     now = now or timezone.now()
     key = (idempotency_key or "").strip() or None
@@ -237,10 +244,11 @@ def register_intake(
             if link_to_appeal is not None:
                 return _link_call(dispatcher=dispatcher, phone=phone, appeal=link_to_appeal, key=key, now=now,
                                   note=description)
-            return _create(dispatcher=dispatcher, category=_category(category), phone=phone,
-                           place=resolve_place(address_text=address_text, building=building, lon=lon, lat=lat),
-                           description=description, flat=flat, applicant_name=applicant_name, channel=channel,
-                           key=key, now=now)
+            result = _create(dispatcher=dispatcher, category=_category(category), phone=phone,
+                             place=resolve_place(address_text=address_text, building=building, lon=lon, lat=lat),
+                             description=description, flat=flat, applicant_name=applicant_name, channel=channel,
+                             key=key, now=now)
+            return _after_new_appeal(result=result, dispatcher=dispatcher, outage=outage, now=now)
     except IntegrityError:
         # The same key committed by a concurrent submit between our check and our insert.
         if key:
@@ -278,6 +286,19 @@ def _create(*, dispatcher, category: Category, phone: str, place: _Place, descri
         call = Call.objects.create(phone=phone, started_at=now, dispatcher=_user(dispatcher),
                                    outcome=CallOutcome.NEW_APPEAL, appeal=appeal, idempotency_key=key)
     return IntakeResult(appeal=appeal, call=call, created=True, routes=tuple(routes))
+
+
+def _after_new_appeal(*, result: IntakeResult, dispatcher, outage, now: datetime) -> IntakeResult:
+    from dataclasses import replace
+
+    from appeals import outage_services
+    from outages import selectors as outage_selectors
+
+    if outage is not None:
+        known = outage if not isinstance(outage, (int, str)) else outage_selectors.get_outage(outage_id=int(outage))
+        outage_services.link_appeal(appeal=result.appeal, outage=known, actor=dispatcher, now=now)
+        return replace(result, detection=outage_services.Detection(outage=known, created=False, buildings=0, appeals=0))
+    return replace(result, detection=outage_services.detect_outage(appeal=result.appeal, now=now))
 
 
 def _route_summary(r: AppealRoute) -> dict:

@@ -19,7 +19,7 @@ from datetime import datetime
 import shapely
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from shapely.geometry import shape
 
@@ -381,3 +381,54 @@ def set_status(*, outage: Outage | int, actor=None, to_status: str, note: str = 
         o.save()
         _event(outage=o, actor=actor, action=OutageAction.STATUS, at=now, old=old, new=to_status, note=note)
     return o
+
+
+@dataclass(frozen=True)
+class Proposal:
+    outage: Outage
+    created: bool
+
+
+def propose_suspected(*, category: Category, hull: MultiPolygon, buildings: int, appeals: int,
+                      now: datetime | None = None) -> Proposal:
+    """A suspected outage for a cluster found by detection: a new one, or the open one it grows.
+
+    An open outage of the category's service kinds whose area meets the hull takes it: a suspected
+    one grows to the union and its counts are updated; a confirmed one is left as declared (the
+    appeals are linked to it by the caller). hull is in EPSG:4326.
+    """
+    now = now or timezone.now()
+    kinds = [k for k in category.service_kinds.all() if not k.in_house] or list(category.service_kinds.all())
+    if not kinds:
+        raise OutageError("категорія без виду послуги не буває відключенням", code="no_service_kind")
+    with transaction.atomic():
+        candidates = (Outage.objects.filter(status__in=[OutageStatus.SUSPECTED, OutageStatus.CONFIRMED],
+                                            service_kinds__in=kinds, area__intersects=hull)
+                      .filter(_begun(now)).values("pk"))
+        # Confirmed first ("confirmed" < "suspected"), then the newest.
+        existing = (Outage.objects.select_for_update().filter(pk__in=candidates)
+                    .order_by("status", "-started_at", "-id").first())
+        if existing is not None:
+            if existing.status == OutageStatus.SUSPECTED:
+                grown = existing.area.union(hull)
+                if grown.geom_type == "Polygon":
+                    grown = MultiPolygon(grown, srid=STORAGE_SRID)
+                existing.area = grown
+                existing.detected_buildings = max(existing.detected_buildings, buildings)
+                existing.detected_appeals = max(existing.detected_appeals, appeals)
+                existing.updated_at = now
+                existing.save(update_fields=["area", "detected_buildings", "detected_appeals", "updated_at"])
+                recompute_affected(outage=existing)
+            return Proposal(outage=existing, created=False)
+        cause = f"виявлено автоматично: «{category.name_uk}» з {buildings} будинків ({appeals} звернень)"
+        result = declare_outage(service_kinds=kinds, area_geojson=json.loads(hull.json), status=OutageStatus.SUSPECTED,
+                                cause=cause, detected_category=category, detected_buildings=buildings,
+                                detected_appeals=appeals, now=now)
+        Outage.objects.filter(pk=result.outage.pk).update(area_source=AreaSource.DETECTED)
+        result.outage.area_source = AreaSource.DETECTED
+        return Proposal(outage=result.outage, created=True)
+
+
+def _begun(now: datetime) -> Q:
+    """Outages that have begun and not ended (a planned one ahead of its start does not take a live cluster)."""
+    return Q(started_at__lte=now) & (Q(ended_at__isnull=True) | Q(ended_at__gt=now))

@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from gis.srid import METRIC_SRID
-from webmap import incidents as inc
+from outages import detection as inc
 from webmap.clusters import MAX_FEATURES
 
 _POSITION = "coalesce(b.point, ST_Transform(ST_SnapToGrid(ST_Transform(a.point, 32637), 100), 4326))"
@@ -72,11 +72,15 @@ def heat_points(*, since: dt.date, until: dt.date, category_codes: list[str]) ->
 
 
 def find_incidents(*, since: dt.date, until: dt.date, category_codes: list[str], eps_m: float = inc.DEFAULT_EPS_M,
-                   window_hours: float = inc.DEFAULT_WINDOW_HOURS, min_appeals: int = inc.DEFAULT_MIN_APPEALS) -> dict:
-    """Incidents in the period as GeoJSON (extent polygons in 4326): category, count, start, end, numbers."""
+                   window_hours: float = inc.DEFAULT_WINDOW_HOURS,
+                   min_buildings: int = inc.DEFAULT_MIN_BUILDINGS) -> dict:
+    """Incidents in the period as GeoJSON (extent polygons in 4326): category, count, buildings, start, end, numbers.
+
+    The rule is outages.detection's, the very one live detection applies at intake.
+    """
     t0, t1 = _bounds(since, until)
     sql = f"""
-        SELECT a.id, a.number, c.code, ST_X(m), ST_Y(m), extract(epoch FROM a.created_at) / 3600.0
+        SELECT a.id, a.number, c.code, ST_X(m), ST_Y(m), extract(epoch FROM a.created_at) / 3600.0, a.building_id
         FROM appeals_appeal AS a JOIN layers_category AS c ON c.id = a.category_id
         LEFT JOIN layers_building AS b ON b.id = a.building_id
         CROSS JOIN LATERAL (SELECT ST_Transform({_POSITION}, {METRIC_SRID}) AS m) AS q
@@ -86,8 +90,8 @@ def find_incidents(*, since: dt.date, until: dt.date, category_codes: list[str],
         cur.execute(sql, {"t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes})
         rows = cur.fetchall()
     numbers = {r[0]: r[1] for r in rows}
-    points = [inc.AppealPoint(id=r[0], category=r[2], x=r[3], y=r[4], t=float(r[5])) for r in rows]
-    found = inc.find_incidents(points, eps_m=eps_m, window_hours=window_hours, min_appeals=min_appeals)
+    points = [inc.AppealPoint(id=r[0], category=r[2], x=r[3], y=r[4], t=float(r[5]), building_id=r[6]) for r in rows]
+    found = inc.find_incidents(points, eps_m=eps_m, window_hours=window_hours, min_buildings=min_buildings)
     features = []
     if found:
         with connection.cursor() as cur:
@@ -96,7 +100,7 @@ def find_incidents(*, since: dt.date, until: dt.date, category_codes: list[str],
             extents = [json.loads(r[0]) for r in cur.fetchall()]
         for i, geom in zip(found, extents, strict=True):
             features.append({"type": "Feature", "geometry": geom, "properties": {
-                "category": i.category, "count": i.count,
+                "category": i.category, "count": i.count, "buildings": i.buildings,
                 "start": dt.datetime.fromtimestamp(i.start_t * 3600, tz=dt.UTC).astimezone(timezone.get_current_timezone()).isoformat(),
                 "end": dt.datetime.fromtimestamp(i.end_t * 3600, tz=dt.UTC).astimezone(timezone.get_current_timezone()).isoformat(),
                 "numbers": [numbers[a] for a in i.appeal_ids][:50],

@@ -60,12 +60,12 @@ def heat(request, *, since, until, codes):
 
 @_analyst_view
 def incidents(request, *, since, until, codes):
-    """Incidents (?eps_m=250&window_hours=24&min_appeals=3)."""
+    """Incidents (?eps_m=250&window_hours=24&min_buildings=3; min_appeals is the older name of min_buildings)."""
     return analytics.find_incidents(
         since=since, until=until, category_codes=codes,
         eps_m=min(float(request.GET.get("eps_m", 250)), 2000.0),
         window_hours=min(float(request.GET.get("window_hours", 24)), 24 * 14),
-        min_appeals=max(int(request.GET.get("min_appeals", 3)), 2),
+        min_buildings=max(int(request.GET.get("min_buildings", request.GET.get("min_appeals", 3))), 2),
     )
 
 

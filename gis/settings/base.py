@@ -184,3 +184,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Live outage detection at intake (outages.detection): appeals of a listed category from at least
+# min_buildings distinct buildings within radius_m metres and window_minutes minutes make a suspected
+# outage for the dispatcher to confirm. {} takes outages.detection.LIVE_DEFAULTS (3, 300 m, 60 min).
+OUTAGE_DETECTION = {
+    "no_cold_water": {},
+    "no_hot_water": {},
+    "no_heating": {"window_minutes": 120},
+    "no_power": {"radius_m": 400},
+    "sewage": {},
+    "gas_smell": {"min_buildings": 2, "radius_m": 200},
+}

@@ -1,0 +1,276 @@
+"""The workflows where outages meet calls and appeals (STYLE.md: they live in appeals/).
+
+- detect_outage: after a new appeal, the live rule of outages.detection over the recent appeals of
+  its category; a cluster of at least N buildings within R metres and T minutes becomes (or grows) a
+  *suspected* outage, its appeals linked to it, proposed to the dispatcher, who confirms it with one
+  action (confirm_outage).
+- link_call_to_outage: the caller is inside a known outage: the call is counted with outcome
+  outage_known, the caller optionally subscribed to its end (OutageSubscription: personal data, here).
+- resolve_outage: the outage ends; its open linked appeals are resolved with its note, subscribers
+  are notified through the outbox (appeals.notifications.queue_notification).
+- change_outage: a moved expected end notifies the subscribers too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from appeals import deadlines
+from appeals.errors import AppealError
+from appeals.models import (
+    OPEN_STATUSES,
+    Appeal,
+    AppealEvent,
+    Call,
+    CallOutcome,
+    EventAction,
+    OutageSubscription,
+    Status,
+    SubscriptionChannel,
+)
+from gis.srid import METRIC_SRID, STORAGE_SRID
+from outages import detection
+from outages import selectors as outage_selectors
+from outages import services as outage_services
+from outages.models import Outage, OutageStatus
+
+
+def _user(user):
+    return user if getattr(user, "pk", None) else None
+
+
+def _local(at: datetime | None, fmt: str = "H:i") -> str:
+    if at is None:
+        return ""
+    local = timezone.localtime(at, deadlines.KYIV)
+    today = timezone.localtime(timezone.now(), deadlines.KYIV).date()
+    return date_format(local, fmt if local.date() == today else "d.m H:i")
+
+
+def outage_notice(outage: Outage) -> str:
+    """What the dispatcher reads first: "Відоме відключення: водопостачання, з 06:40, очікуване відновлення 14:00, Водоканал"."""
+    parts = [outage_selectors.service_kind_label(outage), f"з {_local(outage.started_at)}"]
+    if outage.expected_end:
+        parts.append(f"очікуване відновлення {_local(outage.expected_end)}")
+    if outage.provider_id:
+        parts.append(str(outage.provider))
+    head = "Планові роботи" if outage.kind == "planned" else "Відоме відключення"
+    return f"{head}: " + ", ".join(parts)
+
+
+# --- live detection ------------------------------------------------------------------------------
+
+# The recent appeals of one category near the new one (metres in METRIC_SRID); the index on
+# (category, created_at) narrows them to the window first.
+_POINTS_SQL = f"""
+SELECT a.id, ST_X(m.p), ST_Y(m.p), extract(epoch FROM a.created_at) / 3600.0, a.building_id
+FROM appeals_appeal a
+CROSS JOIN LATERAL (SELECT ST_Transform(a.point, {METRIC_SRID}) AS p) AS m
+WHERE a.category_id = %(category)s AND a.created_at > %(t0)s AND a.created_at <= %(t1)s
+  AND a.status NOT IN ('cancelled', 'duplicate')
+  AND ST_DWithin(m.p, ST_Transform(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), {STORAGE_SRID}), {METRIC_SRID}), %(reach)s)
+"""
+
+# How far (in radii) and how long (in windows) before the new appeal the cluster may reach back.
+_REACH_RADII = 10.0
+_REACH_WINDOWS = 3.0
+
+
+@dataclass(frozen=True)
+class Detection:
+    outage: Outage
+    created: bool
+    buildings: int
+    appeals: int
+
+
+def detect_outage(*, appeal: Appeal, now: datetime | None = None) -> Detection | None:
+    """Run the category's live rule around a new appeal; a qualifying cluster → a suspected outage.
+
+    None when the category is not watched (settings.OUTAGE_DETECTION) or there is no cluster yet.
+    """
+    rule = detection.rule_for(appeal.category.code)
+    if rule is None:
+        return None
+    t1 = appeal.created_at
+    t0 = t1 - timezone.timedelta(minutes=rule.window_minutes * _REACH_WINDOWS)
+    with connection.cursor() as cur:
+        cur.execute(_POINTS_SQL, {"category": appeal.category_id, "t0": t0, "t1": t1, "lon": appeal.point.x,
+                                  "lat": appeal.point.y, "reach": rule.radius_m * _REACH_RADII})
+        rows = cur.fetchall()
+    points = [detection.AppealPoint(id=r[0], category=appeal.category.code, x=r[1], y=r[2], t=float(r[3]),
+                                    building_id=r[4]) for r in rows]
+    found = detection.find_incidents(points, eps_m=rule.radius_m, window_hours=rule.window_hours,
+                                     min_buildings=rule.min_buildings)
+    mine = next((i for i in found if appeal.pk in i.appeal_ids), None)
+    if mine is None:
+        return None
+    hull = GEOSGeometry(mine.extent_wkt, srid=METRIC_SRID)
+    hull.transform(STORAGE_SRID)
+    hull = MultiPolygon(hull, srid=STORAGE_SRID) if hull.geom_type == "Polygon" else hull
+    with transaction.atomic():
+        proposal = outage_services.propose_suspected(category=appeal.category, hull=hull, buildings=mine.buildings,
+                                                     appeals=mine.count, now=now)
+        _link_appeals(outage=proposal.outage, appeal_ids=mine.appeal_ids, at=now or timezone.now())
+    return Detection(outage=proposal.outage, created=proposal.created, buildings=mine.buildings, appeals=mine.count)
+
+
+def _link_appeals(*, outage: Outage, appeal_ids: list[int], at: datetime, actor=None) -> int:
+    """Link open appeals that have no outage yet; one history event each."""
+    ids = list(Appeal.objects.filter(pk__in=appeal_ids, outage__isnull=True, status__in=OPEN_STATUSES)
+               .values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Appeal.objects.filter(pk__in=ids).update(outage=outage, version=F("version") + 1, updated_at=at)
+    AppealEvent.objects.bulk_create([
+        AppealEvent(appeal_id=i, at=at, actor=_user(actor), action=EventAction.OUTAGE,
+                    note=f"частина відключення №{outage.pk}", data={"outage_id": outage.pk}) for i in ids])
+    return len(ids)
+
+
+def link_appeal(*, appeal: Appeal, outage: Outage, actor=None, now: datetime | None = None) -> None:
+    """A new appeal the dispatcher insisted on filing inside a known outage: part of it."""
+    _link_appeals(outage=outage, appeal_ids=[appeal.pk], at=now or timezone.now(), actor=actor)
+
+
+# --- the dispatcher's actions ---------------------------------------------------------------------
+
+
+def confirm_outage(*, outage: Outage | int, actor=None, now: datetime | None = None) -> Outage:
+    """One action: a suspected outage becomes confirmed (its detected appeals stay linked)."""
+    return outage_services.set_status(outage=outage, actor=actor, to_status=OutageStatus.CONFIRMED, now=now)
+
+
+def cancel_outage(*, outage: Outage | int, actor=None, note: str = "", now: datetime | None = None) -> Outage:
+    """A false alarm or a called-off planned work: the linked open appeals go back to being appeals of their own."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        o = outage_services.set_status(outage=outage, actor=actor, to_status=OutageStatus.CANCELLED, note=note, now=now)
+        ids = list(Appeal.objects.filter(outage=o, status__in=OPEN_STATUSES).values_list("pk", flat=True))
+        Appeal.objects.filter(pk__in=ids).update(outage=None, version=F("version") + 1, updated_at=now)
+        AppealEvent.objects.bulk_create([
+            AppealEvent(appeal_id=i, at=now, actor=_user(actor), action=EventAction.OUTAGE,
+                        note=f"відключення №{o.pk} скасовано", data={"outage_id": o.pk}) for i in ids])
+    return o
+
+
+def _valid_address(channel: str, address: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from appeals.services import normalize_phone
+
+    address = (address or "").strip()
+    if channel == SubscriptionChannel.EMAIL:
+        try:
+            validate_email(address)
+        except ValidationError as exc:
+            raise AppealError(f"некоректна адреса e-mail «{address}»") from exc
+        return address.lower()
+    if channel == SubscriptionChannel.SMS:
+        phone = normalize_phone(address)
+        if not phone.startswith("+380"):
+            raise AppealError(f"для SMS потрібен український мобільний номер, а не «{address}»")
+        return phone
+    raise AppealError(f"невідомий канал повідомлення «{channel}» (email або sms)")
+
+
+def subscribe(*, outage: Outage, channel: str, address: str, call: Call | None = None,
+              now: datetime | None = None) -> OutageSubscription:
+    """Tell this phone or e-mail when the outage ends (once per outage, channel and address)."""
+    address = _valid_address(channel, address)
+    sub, _ = OutageSubscription.objects.get_or_create(
+        outage=outage, channel=channel, address=address,
+        defaults={"call": call, "created_at": now or timezone.now()})
+    return sub
+
+
+def link_call_to_outage(*, dispatcher, outage: Outage | int, phone: str = "", subscribe_channel: str = "",
+                        subscribe_to: str = "", note: str = "", idempotency_key: str | None = None,
+                        now: datetime | None = None) -> Call:
+    """The caller is told of the known outage: a call with outcome outage_known, no appeal; optionally subscribed."""
+    from appeals.services import normalize_phone
+
+    now = now or timezone.now()
+    key = (idempotency_key or "").strip() or None
+    if key:
+        existing = Call.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    o = outage if isinstance(outage, Outage) else outage_selectors.get_outage(outage_id=int(outage))
+    if not o.is_open:
+        raise AppealError(f"відключення №{o.pk} вже {o.get_status_display()}")
+    with transaction.atomic():
+        call = Call.objects.create(phone=normalize_phone(phone), started_at=now, dispatcher=_user(dispatcher),
+                                   outcome=CallOutcome.OUTAGE_KNOWN, outage=o, note=note, idempotency_key=key)
+        if subscribe_channel:
+            subscribe(outage=o, channel=subscribe_channel, address=subscribe_to or phone, call=call, now=now)
+    return call
+
+
+# --- resolving and moving the expected end --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolveResult:
+    outage: Outage
+    appeals_resolved: int
+    notified: int
+
+
+def _notify(*, subs, subject: str, body: str, dedupe: str) -> int:
+    from appeals.notifications import queue_notification
+
+    for sub in subs:
+        queue_notification(channel=sub.channel, to=sub.address, subject=subject, body=body,
+                           dedupe_key=f"outage:{sub.outage_id}:{sub.pk}:{dedupe}")
+    return len(subs)
+
+
+def resolve_outage(*, outage: Outage | int, actor=None, note: str = "", ended_at: datetime | None = None,
+                   now: datetime | None = None) -> ResolveResult:
+    """The outage is over: its open linked appeals are resolved with its note; subscribers are told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        o = outage_services.set_status(outage=outage, actor=actor, to_status=OutageStatus.RESOLVED, note=note,
+                                       ended_at=ended_at, now=now)
+        resolution = note or o.public_note or f"відключення №{o.pk} усунуто"
+        linked = list(Appeal.objects.select_for_update().filter(outage=o, status__in=OPEN_STATUSES)
+                      .values_list("pk", "status"))
+        ids = [pk for pk, _s in linked]
+        Appeal.objects.filter(pk__in=ids).update(status=Status.RESOLVED, resolution=resolution, resolved_at=now,
+                                                 last_report_at=now, updated_at=now, version=F("version") + 1)
+        AppealEvent.objects.bulk_create([
+            AppealEvent(appeal_id=pk, at=now, actor=_user(actor), action=EventAction.STATUS, from_status=status,
+                        to_status=Status.RESOLVED, note=resolution, data={"outage_id": o.pk})
+            for pk, status in linked])
+        subs = list(OutageSubscription.objects.filter(outage=o, ended_notified_at__isnull=True))
+        kinds = outage_selectors.service_kind_label(o)
+        body = (f"{kinds.capitalize()} відновлено ({_local(o.ended_at, 'd.m.Y H:i')}). "
+                + (f"{o.public_note} " if o.public_note else "") + "Контакт-центр 1505, Краматорськ.")
+        notified = _notify(subs=subs, subject=f"Відновлено: {kinds}", body=body, dedupe="end")
+        OutageSubscription.objects.filter(pk__in=[s.pk for s in subs]).update(ended_notified_at=now)
+    return ResolveResult(outage=o, appeals_resolved=len(ids), notified=notified)
+
+
+def change_outage(*, outage: Outage | int, actor=None, now: datetime | None = None,
+                  **changes) -> outage_services.ChangeResult:
+    """outages.services.change_outage, and the subscribers are told when the expected end moves."""
+    with transaction.atomic():
+        result = outage_services.change_outage(outage=outage, actor=actor, now=now, **changes)
+        o = result.outage
+        if result.expected_end_moved and o.status == OutageStatus.CONFIRMED:
+            subs = list(OutageSubscription.objects.filter(outage=o, ended_notified_at__isnull=True))
+            kinds = outage_selectors.service_kind_label(o)
+            when = _local(o.expected_end, "d.m.Y H:i") if o.expected_end else "невідомо"
+            _notify(subs=subs, subject=f"Змінено час відновлення: {kinds}",
+                    body=f"Очікуване відновлення ({kinds}): {when}. Контакт-центр 1505, Краматорськ.",
+                    dedupe=f"end-moved:{o.expected_end.isoformat() if o.expected_end else 'none'}")
+    return result

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0004_open_deadline_index'),
+        ('appeals', '0005_history_refuses_truncate'),
         ('layers', '0006_building_fewer_indexes'),
         ('outages', '0002_history_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

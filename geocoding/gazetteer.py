@@ -25,7 +25,16 @@ from django.db import connection
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from geocoding.normalize import ParsedAddress, clean, parse_address, short_key, split_type, street_key
+from geocoding.normalize import (
+    ParsedAddress,
+    clean,
+    parse_address,
+    parse_readings,
+    short_key,
+    split_type,
+    street_key,
+    translit_key,
+)
 from geocoding.services import GeocodeResult, MatchKind, ReverseResult, Suggestion
 from layers.housenumbers import parse_housenumber
 
@@ -87,6 +96,7 @@ class Index:
         self.streets: dict[int, StreetRec] = {}
         self.full: dict[str, list[_Entry]] = defaultdict(list)
         self.short: dict[str, list[_Entry]] = defaultdict(list)
+        self.translit: dict[str, list[_Entry]] = defaultdict(list)  # normalize.translit_key of full and short
         self.neighbourhood_keys: dict[str, int] = {}
         self.neighbourhood_names: dict[int, str] = {}
         self.choices: list[str] = []
@@ -157,7 +167,8 @@ class Index:
         full, short = street_key(name), short_key(name)
         if not full:
             return
-        for table, key in ((self.full, full), (self.short, short)):
+        for table, key in ((self.full, full), (self.short, short), (self.translit, translit_key(full)),
+                           (self.translit, translit_key(short))):
             if entry not in table[key]:
                 table[key].append(entry)
         self.suggest_keys.append((full, entry.street_id, entry.alias))
@@ -202,6 +213,11 @@ class Index:
                 if names:
                     return list(dict.fromkeys(names)), MatchKind.EXACT, 1.0
                 return list(dict.fromkeys(e.street_id for e in entries)), MatchKind.ALIAS, 0.95
+        for tkey in p.translit_keys:
+            # Transliteration systems disagree (h is г or х, ts is ц or т+с): the skeleton they share. A guess.
+            entries = self.translit.get(tkey)
+            if entries:
+                return list(dict.fromkeys(e.street_id for e in entries)), MatchKind.FUZZY, 0.85
         key = p.key
         limit = _max_typos(key)
         if limit == 0 or not fuzzy:
@@ -283,10 +299,19 @@ class Index:
                 for i, b in enumerate(out[:limit])]
 
     def geocode(self, text: str, *, limit: int = 5) -> list[GeocodeResult]:
-        p = parse_address(text)
+        """Every reading of the text (normalize.parse_readings) without typo tolerance first, then with it."""
+        readings = parse_readings(text)
+        for fuzzy in (False, True):
+            for p in readings:
+                found = self._geocode(p, limit=limit, fuzzy=fuzzy)
+                if found:
+                    return found
+        return []
+
+    def _geocode(self, p: ParsedAddress, *, limit: int, fuzzy: bool) -> list[GeocodeResult]:
         if not p.key:
             return []
-        ids, match, score = self._street_candidates(p, fuzzy=not p.house_first)
+        ids, match, score = self._street_candidates(p, fuzzy=fuzzy and not p.house_first)
         if not ids and p.house_first:
             # "26 Бакинських Комісарів": the leading number taken for the house is the start of a street's name.
             joined = replace(p, street=f"{p.housenumber} {p.street}", housenumber="", house_key="", number=None,
@@ -295,14 +320,16 @@ class Index:
             if ids:
                 p = joined
             else:
-                ids, match, score = self._street_candidates(p)
+                ids, match, score = self._street_candidates(p, fuzzy=fuzzy)
         if not ids:
             p = self._peel_neighbourhood(p)
             if p is None:
                 return []
-            ids, match, score = self._street_candidates(p)
+            ids, match, score = self._street_candidates(p, fuzzy=fuzzy)
             if not ids:
                 return []
+        if p.transliterated and match in (MatchKind.EXACT, MatchKind.ALIAS):
+            match, score = MatchKind.FUZZY, 0.85  # a Latin reading is a guess, however well it fits
         cands = [self.streets[i] for i in ids]
         if p.street_type:
             typed = [s for s in cands if s.street_type == p.street_type]

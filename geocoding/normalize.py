@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
@@ -91,26 +91,158 @@ def roman_to_int(token: str) -> int | None:
     return total or None
 
 
-def clean(text: str) -> str:
-    """Unicode-normalise, unify apostrophes, lower-case, fold Latin look-alikes inside Cyrillic words.
+# --- Latin → Cyrillic -----------------------------------------------------------------------------------------
+
+# Diacritics of the scholarly systems (ISO 9, Library of Congress, the scientific one, Polish and Czech styles)
+# to the plain letters the sequences below read; the ligature tie of LoC's "i͡a", "t͡s" goes.
+_LATIN_DIACRITICS = str.maketrans({
+    "č": "ch", "š": "sh", "ž": "zh", "ŝ": "shch", "ĉ": "ch", "ć": "ch", "ç": "ch", "ż": "zh", "ź": "z", "ś": "s",
+    "ǧ": "g", "ğ": "g", "ġ": "g", "ĭ": "j", "ï": "i", "ì": "i", "í": "i", "î": "i", "ê": "ie", "ë": "e", "è": "e",
+    "é": "e", "ě": "e", "â": "ia", "ä": "ia", "û": "iu", "ü": "iu", "ú": "u", "ů": "u", "ý": "y", "á": "a",
+    "ó": "o", "ô": "o", "ö": "o", "ń": "n", "ł": "l",
+    "\u0361": None, "\u0360": None, "\u0306": None, "\u0300": None, "\u0301": None, "\u0302": None,
+    "\u0308": None, "\u030c": None,
+})
+# Longest first. One table reads every system at once: the national 2010 one (Cabinet of Ministers resolution
+# No 55 of 27.01.2010: г=h, ґ=g, и=y, і=i, ї=i/yi, й=i/y, х=kh, ц=ts, щ=shch, я=ia/ya, ю=iu/yu, є=ie/ye), the
+# older ukr-GOST (c=ц, j=й, ja/ju/je), ISO 9 (after the diacritics above), the Library of Congress one and the
+# phone styles of Russian names (zh/kh/ya/yu/sch, "Parkovaya", "Gorkogo"). Where the systems disagree
+# (h is г or х, ts is ц or т+с, ia is я or і+а) the reading is one guess and translit_key() folds the rest.
+_LATIN_SEQUENCES = (
+    ("shch", "щ"), ("sch", "щ"), ("zgh", "зг"),
+    ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"), ("ts", "ц"), ("cz", "ч"), ("sz", "ш"), ("ph", "ф"),
+    ("ya", "я"), ("yu", "ю"), ("ye", "є"), ("yi", "ї"), ("ja", "я"), ("ju", "ю"), ("je", "є"), ("ji", "ї"),
+    ("ia", "я"), ("iu", "ю"), ("ie", "є"),
+)
+_LATIN_LETTERS = {
+    "a": "а", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "г", "i": "і", "j": "й", "k": "к",
+    "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в",
+    "w": "в", "x": "кс", "y": "и", "z": "з",
+}
+_LATIN_WORD = re.compile(r"[a-z]+")
+_VOWELS_LATIN = set("aeiouy")
+
+
+def latin_to_cyrillic(word: str) -> str:
+    """One lower-case Latin word → its Cyrillic reading (any of the systems above).
+
+    >>> [latin_to_cyrillic(w) for w in ("parkova", "vulytsia", "shkilna", "parkovaya", "zhovtneva", "yuvileina")]
+    ['паркова', 'вулиця', 'шкілна', 'парковая', 'жовтнева', 'ювілеіна']
+    >>> latin_to_cyrillic("khmelnytskoho"), latin_to_cyrillic("mikrorayon"), latin_to_cyrillic("xarkivska")
+    ('хмелницкого', 'мікрорайон', 'харківска')
+    """
+    out: list[str] = []
+    i, n = 0, len(word)
+    while i < n:
+        if word[i] == "x" and i == 0:  # a leading x is a look-alike х ("Xарківська"); inside a word it is кс
+            out.append("х")
+            i += 1
+            continue
+        if word.startswith("yo", i) or word.startswith("jo", i):  # йо after a vowel or at the start, else ьо
+            out.append("йо" if i == 0 or word[i - 1] in _VOWELS_LATIN else "ьо")
+            i += 2
+            continue
+        for seq, cyr in _LATIN_SEQUENCES:
+            if word.startswith(seq, i):
+                out.append(cyr)
+                i += len(seq)
+                break
+        else:
+            out.append(_LATIN_LETTERS.get(word[i], word[i]))
+            i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=100_000)
+def _clean(text: str, lookalike_latin: bool) -> tuple[str, bool]:
+    # NFKC would turn "№" into "No"; it is only ever a marker ("№ 12", "буд. № 5"), so it goes.
+    text = unicodedata.normalize("NFKC", text.replace("№", " ")).translate(_APOSTROPHE_TABLE).lower()
+    if not text.isascii():
+        text = text.translate(_LATIN_DIACRITICS)
+    has_cyrillic = bool(_CYRILLIC.search(text))
+    transliterated = False
+
+    def fold_word(m: re.Match) -> str:
+        nonlocal transliterated
+        w = m.group(0)
+        if _CYRILLIC.search(w):
+            return w.translate(_LOOKALIKE)  # Latin look-alikes typed inside a Cyrillic word
+        if not _LATIN_WORD.fullmatch(w) or (_ROMAN.match(w) and (len(w) >= 2 or w == "x")):
+            return w  # a roman numeral ("XIX", "iv"), or a script we do not read
+        if set(w) <= _LATIN_LOOKALIKE_LETTERS and (has_cyrillic or lookalike_latin):
+            return w.translate(_LOOKALIKE)  # "СAXAPOBA" beside Cyrillic: look-alikes, not transliteration
+        transliterated = True
+        return latin_to_cyrillic(w)
+
+    # A Latin letter right after a house number is transliterated as layers.housenumbers does (12b = 12Б).
+    text = _LATIN_AFTER_DIGIT.sub(lambda m: m.group(1) + m.group(2).translate(_HOUSE_LETTER), text)
+    return _WORD.sub(fold_word, text), transliterated
+
+
+def clean(text: str, *, lookalike_latin: bool = False) -> str:
+    """Unicode-normalise, unify apostrophes, lower-case, fold Latin look-alikes inside Cyrillic words and read
+    Latin words as transliterated Ukrainian or Russian.
 
     >>> clean("Пaркoва  12")  # Latin a and o
     'паркова  12'
     >>> clean("Партз’їзду") == clean("Партз'їзду") == clean("Партзʼїзду")
     True
+    >>> clean("vul. Parkova, 12b"), clean("ul. Parkovaya 12"), clean("Tsentralʹna")
+    ('вул. паркова, 12б', 'ул. парковая 12', "централ'на")
+
+    A word of look-alike letters only is read as look-alikes beside Cyrillic text (or when asked), else as
+    transliteration: "Tikha" alone is Тиха; "KOCMOHABTIB" is Космонавтів only as look-alikes.
+
+    >>> clean("Tikha 5"), clean("KOCMOHABTIB 5", lookalike_latin=True)
+    ('тіха 5', 'космонавтів 5')
     """
-    # NFKC would turn "№" into "No"; it is only ever a marker ("№ 12", "буд. № 5"), so it goes.
-    text = unicodedata.normalize("NFKC", text.replace("№", " ")).translate(_APOSTROPHE_TABLE).lower()
+    return _clean(text, lookalike_latin)[0]
 
-    def fold_word(m: re.Match) -> str:
-        w = m.group(0)
-        if _CYRILLIC.search(w) or (set(w) <= _LATIN_LOOKALIKE_LETTERS and not _ROMAN.match(w)):
-            return w.translate(_LOOKALIKE)
-        return w
 
-    # A Latin letter right after a house number is transliterated as layers.housenumbers does (12b = 12Б).
-    text = _LATIN_AFTER_DIGIT.sub(lambda m: m.group(1) + m.group(2).translate(_HOUSE_LETTER), text)
-    return _WORD.sub(fold_word, text)
+def was_transliterated(text: str) -> bool:
+    """Whether clean() read any Latin word of text as transliteration (not look-alikes, not a house letter)."""
+    return _clean(text, False)[1]
+
+
+def has_lookalike_only_latin(text: str) -> bool:
+    """Whether a Latin word of look-alike letters only was transliterated: it may have been meant as Cyrillic."""
+    low = unicodedata.normalize("NFKC", text).lower()
+    return not _CYRILLIC.search(low) and any(
+        set(w) <= _LATIN_LOOKALIKE_LETTERS and not _ROMAN.match(w) for w in _LATIN_WORD.findall(low))
+
+
+_TRANSLIT_KEY = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "h", "д": "d", "е": "e", "є": "e", "э": "e", "ё": "e", "ж": "zh",
+    "з": "z", "и": "i", "і": "i", "ї": "i", "й": "i", "ы": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "sh", "ю": "iu", "я": "ia", "ь": None, "ъ": None, "'": None,
+})
+_I_BEFORE_VOWEL = re.compile(r"i(?=[aeiou])")
+_DOUBLE = re.compile(r"([a-z])\1+")
+
+
+@lru_cache(maxsize=100_000)
+def translit_key(key: str) -> str:
+    """A street key → a Latin skeleton on which the transliteration systems and their guesses meet.
+
+    г, ґ and х are one letter (h is either in Latin, g is г in Russian styles), щ is ш, ц is тс, an и or і
+    before a vowel goes (я = ia = a after a consonant, є = ie, ї = yi), doubled letters are one. Lossy on
+    purpose: a match on it is never exact.
+
+    >>> translit_key(street_key("Братська")) == translit_key(street_key("Bratska"))
+    True
+    >>> translit_key(street_key("Соціальна")) == translit_key(street_key("Sotsialna"))
+    True
+    >>> translit_key(street_key("Київська")) == translit_key(street_key("Kyivska"))
+    True
+    >>> translit_key(street_key("Киевская")) == translit_key(street_key("Kievskaya"))  # the Russian alias
+    True
+    >>> translit_key(street_key("Горького")) == translit_key(street_key("Gorkogo")) == translit_key(street_key("Horkoho"))
+    True
+    """
+    t = key.translate(_TRANSLIT_KEY)
+    t = _I_BEFORE_VOWEL.sub("", t)
+    return _DOUBLE.sub(r"\1", t)
 
 
 def fold(word: str) -> str:
@@ -229,12 +361,53 @@ def short_key(name: str) -> str:
     return _keys(name)[1]
 
 
+# The same forms Russian/Ukrainian-folded: a transliterated type ("bulvar" → "булвар", "ulitsa" → "уліца",
+# "ploshchad" → "площад", "maidan" → "маідан") is found through its folded form.
+_FOLDED_TYPES = {fold(form): canon for form, canon in STREET_TYPES.items() if len(form) >= 4 and "/" not in form}
+
+
 def _type_of(token: str) -> str | None:
     bare = token.rstrip(".")
     if bare in STREET_TYPES:
         return STREET_TYPES[bare]
     if token.endswith(".") and bare in DOTTED_ONLY_TYPES:
         return DOTTED_ONLY_TYPES[bare]
+    if len(bare) >= 4:
+        return _FOLDED_TYPES.get(fold(bare))
+    return None
+
+
+# A type glued to the name ("ВУЛПАРКОВА", "ПРОВШКІЛЬНИЙ", "улПарковая", "пр-тМиру"): fast typing and old
+# registry exports write them so. Longest form first, so "провулок…" is not read as "пр" + "овулок…".
+_GLUED_TYPE_FORMS = sorted(
+    (f for f in STREET_TYPES if len(f) >= 2 and "/" not in f and "." not in f and f not in ("мн", "прт", "прос")),
+    key=len, reverse=True)
+_GLUED_TRAILING_FORMS = ("вулиця", "улица", "провулок", "переулок", "проспект", "бульвар", "площа", "площадь")
+
+
+def unglue_type(name: str) -> tuple[str, str] | None:
+    """A street name whose first word starts (or last word ends) with a type word → (name, canonical type).
+
+    Only a reading: "Пролетарська" also starts with "пр". The gazetteer tries the name as written first.
+
+    >>> unglue_type("вулпаркова"), unglue_type("провшкільний"), unglue_type("тараса шевченкавулиця")
+    (('паркова', 'вулиця'), ('шкільний', 'провулок'), ('тараса шевченка', 'вулиця'))
+    >>> unglue_type("паркова") is None
+    True
+    """
+    words = name.split()
+    if not words:
+        return None
+    head = words[0]
+    for form in _GLUED_TYPE_FORMS:
+        rest = head[len(form):].lstrip(".-")
+        if head.startswith(form) and len(rest) >= 3 and rest[0].isalpha():
+            return " ".join([rest, *words[1:]]), STREET_TYPES[form]
+    tail = words[-1]
+    for form in _GLUED_TRAILING_FORMS:
+        rest = tail[: -len(form)]
+        if tail.endswith(form) and len(rest) >= 3:
+            return " ".join([*words[:-1], rest]), STREET_TYPES[form]
     return None
 
 
@@ -293,7 +466,7 @@ def split_type(text: str) -> tuple[str, str]:
 # --- free text → parts -----------------------------------------------------------------------------------
 
 _FLAT = re.compile(
-    r"(?:(?<=[\s,.\d])|^)(?:кв|квартира|квар|кв-ра|apt|ап|оф\s*\.?\s*пр|прим|приміщення|помещение|пом|оф|офіс|офис)\s*\.?\s*(?:№\s*)?"
+    r"(?:(?<=[\s,.\d])|^)(?:кв|квартира|квар|кв-ра|apt|апт|ап|оф\s*\.?\s*пр|прим|приміщення|помещение|пом|оф|офіс|офис)\s*\.?\s*(?:№\s*)?"
     # "кв. 31-1", "кв. 12/2": a flat split in two (a communal flat); "кв. 50лєт Октября" is a квартал, not a flat.
     r"(?P<flat>\d{1,5}(?:\s*[-/]\s*\d{1,3}(?!\d)|\s*-?\s*[а-яіїє](?![а-яіїє]))?)(?![\dа-яіїєґ'])"
     # "кв. 5 6 7", "кв.627 629" at the end: several flats of one owner.
@@ -346,7 +519,8 @@ _BARE_FLAT = re.compile(
 _LONE_HOUSE = re.compile(r"^(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?(?:\s*/\s*\d{1,4})?)(?:\s+(?P<flat>\d{1,4}))?$")
 _LEADING_HOUSE = re.compile(r"^(?:будинок|буд|дом|д)\s*\.?\s*(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?)\s+(?P<street>\D.*)$")
 _CITY_NOISE = re.compile(
-    r"\b(?:краматорськ|краматорск|kramatorsk|україна|украина|ukraine|донецька|донецкая|донецкой|донецької)\b"
+    r"\b(?:краматорськ|краматорск|kramatorsk|україна|украина|украіна|украіне|ukraine|донецька|донецкая|донецкой"
+    r"|донецької|донецка|донетска|донетская|област)\b"
     r"|(?:(?<=[\s,])|^)(?:м|г)\s*\.\s*[^\W\d_][\w'-]*(?![^,]*\d)"  # "м. Київ", not "М. Шепелєва 13"
     r"|(?:(?<=[\s,])|^)(?:місто|город|обл|область|р-н)\s*\.(?=\s|$|,)"
     r"|(?:(?<=[\s,])|^)(?:місто|город|область|обл)(?=\s|$|,)"
@@ -404,6 +578,8 @@ class ParsedAddress:
     # The house was a bare number before the street ("12 Паркова"): the number may still belong to the name
     # of a street the parser does not know as numbered ("26 Бакинських Комісарів"); the gazetteer checks.
     house_first: bool = False
+    # A Latin word was read as transliteration: the street is a guess, never an exact match.
+    transliterated: bool = False
 
     @property
     def key(self) -> str:
@@ -412,6 +588,10 @@ class ParsedAddress:
     @property
     def short(self) -> str:
         return short_key(self.street) if self.street else ""
+
+    @property
+    def translit_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(translit_key(k) for k in (self.key, self.short) if k))
 
 
 def _house(text: str):
@@ -424,7 +604,32 @@ def _house(text: str):
 
 
 @lru_cache(maxsize=50_000)
-def parse_address(text: str) -> ParsedAddress:
+def parse_readings(text: str) -> tuple[ParsedAddress, ...]:
+    """Every plausible reading of text, the likeliest first: as written; with Latin look-alike words read as
+    Cyrillic ("KOCMOHABTIB"); with a type word unglued from the name ("ВУЛПАРКОВА"). The gazetteer takes
+    the first reading that names a street.
+
+    >>> [(p.street, p.street_type, p.house_key) for p in parse_readings("ВУЛПАРКОВА,12")]
+    [('вулпаркова', '', '12'), ('паркова', 'вулиця', '12')]
+    >>> [(p.street, p.transliterated) for p in parse_readings("TIKHA 5")]
+    [('тіха', True), ('тікна', False)]
+    """
+    first = parse_address(text)
+    readings = [first]
+    if first.transliterated and has_lookalike_only_latin(text):
+        second = parse_address(text, lookalike_latin=True)
+        if second.street != first.street:
+            readings.append(second)
+    for p in list(readings):
+        if p.street and not p.street_type:
+            unglued = unglue_type(p.street)
+            if unglued:
+                readings.append(replace(p, street=unglued[0], street_type=unglued[1]))
+    return tuple(readings)
+
+
+@lru_cache(maxsize=50_000)
+def parse_address(text: str, *, lookalike_latin: bool = False) -> ParsedAddress:
     """Free text → ParsedAddress. Never raises; unknown input gives empty parts.
 
     >>> p = parse_address("Паркова, буд.12-А кв.5")
@@ -450,7 +655,8 @@ def parse_address(text: str) -> ParsedAddress:
     >>> [parse_address(x).flat for x in ("Паркова 12 кв. 5 6", "Паркова 12 кімната 201", "Паркова 12 нежиле приміщення 3")]
     ['5, 6', '201', '']
     """
-    text = clean(text[:800])[:400]  # cut before cleaning too: 10 KB of input costs no more than 800 characters
+    text, transliterated = _clean(text[:800], lookalike_latin)  # cut before cleaning: 10 KB costs no more than 800
+    text = text[:400]
     text = _POSTCODE.sub(" ", text)
     if "неж" in text or "н/ж" in text:
         text = _NON_RESIDENTIAL.sub(" ", text)
@@ -604,6 +810,7 @@ def parse_address(text: str) -> ParsedAddress:
         extra=extra,
         dash_pair=dash_pair,
         house_first=house_first,
+        transliterated=transliterated,
     )
 
 

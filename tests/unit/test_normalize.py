@@ -165,3 +165,47 @@ def test_a_range_and_a_dashed_letter_are_not_a_dash_pair():
     for text in ("Дружби 7-А", "Дружби 7-а"):
         p = parse_address(text)
         assert (p.house_key, p.dash_pair) == ("7А", ())
+
+
+# --- glued types, transliteration, look-alikes (issue 15) ---------------------------------------------------
+
+from geocoding.normalize import latin_to_cyrillic, parse_readings, translit_key, unglue_type  # noqa: E402
+
+
+def test_a_type_glued_to_the_name_is_offered_as_a_second_reading_in_any_case():
+    for text, street, stype in (("ВУЛПАРКОВА,12", "паркова", "вулиця"), ("ПРОВШКІЛЬНИЙ,3", "шкільний", "провулок"),
+                                ("улПарковая 12", "парковая", "вулиця"), ("пр-тМиру 5", "миру", "проспект")):
+        readings = parse_readings(text)
+        assert (street, stype) in [(p.street, p.street_type) for p in readings[1:]], text
+
+
+def test_a_name_that_starts_like_a_type_is_read_as_written_first():
+    assert parse_readings("Пролетарська 5")[0].street == "пролетарська"
+    assert unglue_type("паркова") is None
+
+
+def test_the_2010_national_table_and_older_systems_read_to_the_same_key():
+    same = [("Шкільна", ("Shkilna", "Škil'na", "Shkil'na", "Shkilnaya")),
+            ("Ювілейна", ("Yuvileina", "Juvilejna", "Iuvileina", "Ûvìlejna", "Yuvileyna")),
+            ("Хмельницького", ("Khmelnytskoho", "Hmel'nyc'koho", "Xmelnickogo", "Khmelnitskogo", "Hmelnickogo")),
+            ("Щорса", ("Shchorsa", "Schorsa", "Ŝorsa")),
+            ("Соціальна", ("Sotsialna", "Socialna", "Sotsial'na", "Sot͡sii͡alna"))]
+    for cyr, latins in same:
+        want = translit_key(street_key(cyr))
+        for latin in latins:
+            assert translit_key(street_key(latin)) == want, (cyr, latin)
+
+
+def test_a_latin_address_keeps_its_type_house_letter_and_flat():
+    p = parse_address("vul. Parkova, bud. 12b, kv. 7")
+    assert (p.street, p.street_type, p.house_key, p.flat, p.transliterated) == ("паркова", "вулиця", "12Б", "7", True)
+    p = parse_address("ul. Parkovaya 12")
+    assert (p.key, p.street_type) == ("паркова", "вулиця")
+    assert latin_to_cyrillic("zghurivka") == "згурівка"  # zgh is з+г in the 2010 table, not ж
+
+
+def test_look_alike_latin_letters_are_transliterated_only_when_nothing_says_cyrillic():
+    assert parse_address("Космонавтів 5").transliterated is False
+    assert parse_address("Kocмoнaвтiв 5").key == street_key("Космонавтів")  # mixed word: look-alikes
+    readings = parse_readings("KOCMOHABTIB 5")
+    assert street_key("Космонавтів") in [p.key for p in readings]

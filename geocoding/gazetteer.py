@@ -97,6 +97,7 @@ class Index:
         self.full: dict[str, list[_Entry]] = defaultdict(list)
         self.short: dict[str, list[_Entry]] = defaultdict(list)
         self.translit: dict[str, list[_Entry]] = defaultdict(list)  # normalize.translit_key of full and short
+        self.initials: dict[int, set[str]] = defaultdict(set)  # first letters of the words of a street's names
         self.neighbourhood_keys: dict[str, int] = {}
         self.neighbourhood_names: dict[int, str] = {}
         self.choices: list[str] = []
@@ -172,6 +173,7 @@ class Index:
             if entry not in table[key]:
                 table[key].append(entry)
         self.suggest_keys.append((full, entry.street_id, entry.alias))
+        self.initials[entry.street_id].update(w[0] for w in full.split() if not w[0].isdigit())
         if short != full:
             self.suggest_keys.append((short, entry.street_id, entry.alias))
 
@@ -208,6 +210,12 @@ class Index:
         """Street ids that fit, the match kind of the street stage, and its score."""
         for table, key in ((self.full, p.key), (self.short, p.short)):
             entries = table.get(key)
+            if entries and table is self.short and p.initials:
+                # "Б. Садовая" is not Садова: an initial must stand for a word of the street's names.
+                fits = [e for e in entries if all(i in self.initials[e.street_id] for i in p.initials)]
+                if not fits:
+                    return list(dict.fromkeys(e.street_id for e in entries)), MatchKind.FUZZY, 0.7
+                entries = fits
             if entries:
                 names = [e.street_id for e in entries if not e.alias]
                 if names:

@@ -120,6 +120,12 @@ _LATIN_LETTERS = {
     "w": "в", "x": "кс", "y": "и", "z": "з",
 }
 _LATIN_WORD = re.compile(r"[a-z]+")
+# English words of foreign-made forms ("Parkova st., 9", "apt 5"): read as the Cyrillic word, not spelt out.
+_ENGLISH_WORDS = {
+    "st": "вул", "street": "вулиця", "str": "вул", "avenue": "проспект", "ave": "просп", "lane": "пров",
+    "square": "площа", "sq": "пл", "blvd": "бул", "boulevard": "бульвар", "apt": "кв", "apartment": "кв",
+    "flat": "кв", "bldg": "буд", "building": "буд", "house": "буд", "city": "місто",
+}
 _VOWELS_LATIN = set("aeiouy")
 
 
@@ -172,7 +178,7 @@ def _clean(text: str, lookalike_latin: bool) -> tuple[str, bool]:
         if set(w) <= _LATIN_LOOKALIKE_LETTERS and (has_cyrillic or lookalike_latin):
             return w.translate(_LOOKALIKE)  # "СAXAPOBA" beside Cyrillic: look-alikes, not transliteration
         transliterated = True
-        return latin_to_cyrillic(w)
+        return _ENGLISH_WORDS.get(w) or latin_to_cyrillic(w)
 
     # A Latin letter right after a house number is transliterated as layers.housenumbers does (12b = 12Б).
     text = _LATIN_AFTER_DIGIT.sub(lambda m: m.group(1) + m.group(2).translate(_HOUSE_LETTER), text)
@@ -302,6 +308,8 @@ _GIVEN = {fold(w) for w in """
 олега ігоря игоря віктора виктора анатолія анатолия костянтина константина євгена евгения романа
 академіка академика генерала маршала гетьмана гетмана адмірала адмирала професора профессора
 дем'яна демьяна зої зои святого св космонавта льотчика летчика героя митрополита митроп митр
+валентини валентины софії софьи вільгельма вильгельма моріса мориса любові любови шота клари клары
+наді нади микити никиты марка марко остапа
 """.split()}
 
 _ORDINAL_SUFFIX = re.compile(r"^(\d{1,3})-?(го|ого|его|й|ий|ый|я|а|е|ї|ти|ми|х|ое)$")
@@ -502,18 +510,18 @@ _REGION = re.compile(
 )
 # Parts of an address below the building: entrance, floor, section, hostel room. Not the house, not the flat.
 _BUILDING_NOISE = re.compile(
-    r"(?:(?<=[\s,.])|^)(?:секція|секция|секц|сексія|під'їзд|підʼїзд|подъезд|під|пар|єт|эт|поверх|пов|этаж|гуртожиток|гуртож|гурт|гур|общ|"
+    r"(?:(?<=[\s,.])|^)(?:секція|секция|секц|сексія|під'їзд|підʼїзд|подъезд|под|під|пар|єт|эт|поверх|пов|этаж|гуртожиток|гуртож|гурт|гур|общ|"
     r"кімната|кімн|кім|комната|комн|кв|квартира|прим|ет|етаж|кабінет|кабинет|каб)"
     r"(?![-а-яіїє])\s*\.?\s*(?:\d{1,3}(?:\s*-\s*\d{1,3})?(?![\dа-яіїє])|[а-яіїє](?![а-яіїє]))?(?:\s*\.\s*\d{1,3})?"
     r"|№"
     # a корпус marker with no number ("11 к. гурт 5", "корп. кв. 0")
     r"|(?:корпус|корп)(?![а-яіїє])\s*\.?\s*(?=,|$|[а-яіїє]{2})|(?<=\d\s)к\s*\.\s*(?=,|$|[а-яіїє]{2})"
     r"|(?<=\d\s)п\s*\.\s*(?:\d{1,2}|[а-яіїє])(?![а-яіїє])"  # "10 П. Б": п. = під'їзд after a house
-    r"|\b\d{1,2}\s*(?:поверх|этаж|пов)\b(?!\s*\d)"
+    r"|\b\d{1,2}\s*(?:поверх|этаж|пов|под|подъезд|під'їзд|пiд)\b\.?(?!\s*\d)"
 )
 _MASSIF = re.compile(r"\b(?:жилой|житловий|жилий)\s+масс?ив\b")
 _BARE_FLAT = re.compile(
-    r"\s(?P<house>(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?<!й)(?![а-яіїє]))?"
+    r"\s(?P<house>(?:(?:будинок|буд|дом|д|б)\s*\.?\s*)?\d{1,4}(?:\s*-?\s*[а-яіїє](?<![йк])(?![а-яіїє]))?"
     r"(?:\s*/\s*(?:\d{1,4}\s*-?\s*[а-яіїє]?|[а-яіїє]))?)\s+(?P<flat>\d{1,4}[а-яіїє]?)\s*$"
 )
 _LONE_HOUSE = re.compile(r"^(?P<house>\d{1,4}(?:\s*-?\s*[а-яіїє](?![а-яіїє]))?(?:\s*/\s*\d{1,4})?)(?:\s+(?P<flat>\d{1,4}))?$")
@@ -557,6 +565,9 @@ _NUMBERED_NAME_WORDS = frozenset(fold(w) for w in """
 """.split())
 # "7-1": two numbers joined by a dash. A range of one side of a street ("19-21") has a larger second number of
 # the same parity close by; anything else is a corner building (7/1) or a house and its flat (7, кв. 1).
+_COMMA_BEFORE_BLOCK = re.compile(r"(?<=\d)\s*,\s*(?=(?:корпус|корп|кор|блок|бл)\s*\.?\s*\d)")
+# "Гагаріна 7, 12": a bare number in the segment after the house is the flat (registries write it so).
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
 _DASH_PAIR = re.compile(r"^(?:(?:будинок|буд|дом|зд|д|б)\s*\.?\s*)?(\d{1,4})\s*-\s*(\d{1,4})$")
 
 
@@ -588,6 +599,14 @@ class ParsedAddress:
     @property
     def short(self) -> str:
         return short_key(self.street) if self.street else ""
+
+    @property
+    def initials(self) -> tuple[str, ...]:
+        """Single letters of the name ("Б. Садовая" → ("б",)): what short_key drops and a match must explain."""
+        if not self.street:
+            return ()
+        return tuple(t.rstrip(".") for t in _name_tokens(self.street)
+                     if len(t.rstrip(".")) == 1 and t[0].isalpha())
 
     @property
     def translit_keys(self) -> tuple[str, ...]:
@@ -685,6 +704,8 @@ def parse_address(text: str, *, lookalike_latin: bool = False) -> ParsedAddress:
     text = _WORD_GLUED_TO_DIGIT.sub(r"\1 \2", text)  # "Первомайского4"
     text = _SEMICOLON_BRACKETS.sub(",", text)
     text = _DOT_BEFORE_WORD.sub(". ", text)  # "вул.паркова" → "вул. паркова"
+    if "," in text:
+        text = _COMMA_BEFORE_BLOCK.sub(" ", text)  # "буд. 18, корпус 2": the корпус is part of the house
     segments = [s.strip(" .-") for s in text.split(",")]
     segments = [s for s in segments if s and _ANY_WORD_CHAR.search(s)]
     if not flat:
@@ -796,6 +817,8 @@ def parse_address(text: str, *, lookalike_latin: bool = False) -> ParsedAddress:
         a, b = int(dm[1]), int(dm[2])
         if not (a < b <= a + 4 and (b - a) % 2 == 0):  # "19-21" stays a range of numbers
             dash_pair = (a, dm[2])
+    if housenumber and not flat and 0 <= house_seg < len(rest) - 1 and _BARE_NUMBER.match(rest[house_seg + 1]):
+        flat = rest.pop(house_seg + 1)
     extra = tuple(s for s in rest if s != street and (house_seg < 0 or s != rest[house_seg]))
     if tail:
         extra += (tail,)

@@ -21,6 +21,13 @@ def figures(django_db_setup, django_db_blocker, _demo_city_session):
         return generated, handwritten, evaluation.evaluate(generated + handwritten)
 
 
+@pytest.fixture(scope="module")
+def realworld(django_db_setup, django_db_blocker, _demo_city_session, figures):
+    with django_db_blocker.unblock():
+        cases = evaluation.load_realworld()
+        return cases, evaluation.evaluate(cases)
+
+
 def _explain(f) -> str:
     return "\n".join(f.lines()[:5] + [f"{o.case.query!r} → {o.got}" for o in f.failures[:15]])
 
@@ -54,3 +61,29 @@ def test_no_wrong_building_is_ever_returned_as_exact_or_alias(figures):
 def test_a_repeated_street_name_without_a_hint_is_always_ambiguous(figures):
     f = figures[2]
     assert f.ambiguous_without_hint == 1.0, _explain(f)
+
+
+def test_the_real_world_set_has_300_hand_written_queries_of_every_kind(realworld):
+    cases, f = realworld
+    assert len(cases) >= 300
+    for needed in ("real_glued", "real_latin_uk2010", "real_latin_ru", "real_latin_old", "real_latin_iso9",
+                   "real_homoglyph", "real_typo", "real_russian", "real_russian_old", "real_old", "real_flat",
+                   "real_korpus", "real_dash", "real_hint", "real_postal", "real_registry_export", "real_ambiguous"):
+        assert needed in f.by_category, needed
+
+
+def test_the_real_world_set_finds_the_right_building_first_in_97_percent_of_queries(realworld):
+    f = realworld[1]
+    assert f.top1 >= 0.97, _explain(f)
+
+
+def test_the_real_world_set_never_gets_a_confident_wrong_answer(realworld):
+    f = realworld[1]
+    assert f.wrong_exact_or_alias == 0, _explain(f)
+
+
+def test_latin_and_glued_queries_of_the_real_world_set_are_all_found(realworld):
+    f = realworld[1]
+    for cat in ("real_glued", "real_latin_uk2010", "real_latin_ru", "real_homoglyph"):
+        ok, n = f.by_category[cat]
+        assert ok == n, (cat, _explain(f))

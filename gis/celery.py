@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gis.settings")
 
@@ -26,6 +27,12 @@ app.conf.beat_schedule = {
         "schedule": ESCALATION_SWEEP_SECONDS,
         # A sweep that waited longer than one period is superseded by the next.
         "options": {"expires": ESCALATION_SWEEP_SECONDS},
+    },
+    # The 07:00 summary: a crontab in the app's timezone (CELERY_TIMEZONE = Europe/Kyiv), so it fires at
+    # 07:00 local time in winter and in summer. The task is idempotent per date and recipient.
+    "reports-daily-summary": {
+        "task": "reports.tasks.send_daily_summary",
+        "schedule": crontab(hour=7, minute=0, app=app),
     },
 }
 app.conf.broker_connection_retry_on_startup = True

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("geocoding.urls")),
     path("", include("appeals.urls")),
     path("", include("webmap.urls")),
+    path("", include("reports.urls")),
 ]

@@ -2,7 +2,8 @@
 # Installs the Debian packages E-City needs, only those missing.
 set -euo pipefail
 PKGS="postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev libgeos-dev libproj-dev python3-venv python3-dev
-      redis-server chromium chromium-driver gettext"
+      redis-server chromium chromium-driver gettext
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
 missing=()
 # Node.js may come from elsewhere (with its own npm): only the commands matter.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)

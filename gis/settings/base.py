@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "appeals",
     "webmap",
     "importers",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -198,3 +198,35 @@ def test_the_archive_is_for_staff_who_control_and_the_pdf_downloads(generated, c
     pdf = client.get(reverse("reports-daily-pdf", args=["2026-10-25"]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert client.get(reverse("reports-daily-detail", args=["2026-10-26"])).status_code == 404
+
+
+def test_outages_in_force_and_planned_are_in_the_summary_with_affected_buildings_and_residents(generated):
+    from outages import services as outage_services
+
+    day = date(2026, 10, 25)
+    start, end = selectors.summary_window(day=day)
+    b = generated.buildings
+    burst = outage_services.declare_outage(
+        service_kinds=["water"], provider=generated.providers["water"], cause="Порив водогону на Парковій",
+        building_ids=[b["parkova:12"].pk, b["parkova:14"].pk, b["shkilna_e:4"].pk],
+        started_at=start + timedelta(hours=3), expected_end=end + timedelta(hours=5), now=start + timedelta(hours=3))
+    planned = outage_services.declare_outage(
+        service_kinds=["water"], provider=generated.providers["water"], kind="planned", cause="Заміна засувки",
+        building_ids=[b["druzhby:3"].pk], started_at=end + timedelta(days=1), expected_end=end + timedelta(days=1, hours=4),
+        now=start)
+    old = outage_services.declare_outage(  # resolved before the window: not in it
+        service_kinds=["water"], building_ids=[b["myru:5"].pk], cause="Давня аварія",
+        started_at=start - timedelta(days=3), expected_end=start - timedelta(days=2), now=start - timedelta(days=3))
+    outage_services.set_status(outage=old.outage, to_status="resolved", ended_at=start - timedelta(days=2),
+                               now=start - timedelta(days=2))
+    with connection.cursor() as cur:
+        cur.execute("SELECT outage_id, count(*), sum(flats), sum(residents) FROM outages_outagebuilding "
+                    "WHERE outage_id IN (%s, %s) GROUP BY outage_id", [burst.outage.pk, planned.outage.pk])
+        want = {row[0]: row[1:] for row in cur.fetchall()}
+    f = selectors.daily_figures(day=day)
+    assert f.outages_available
+    got = {int(o.title.split(":")[0].removeprefix("№ ")): (o.buildings, o.flats, o.residents) for o in f.outages}
+    assert got == want and want[burst.outage.pk][0] == 3
+    text = pdf_text(bytes(services.build_daily_summary(day=day).pdf)).replace("\n", " ")
+    assert "Порив водогону на Парковій" in text and "Заміна засувки" in text and "Давня аварія" not in text
+    assert "Немає даних про відключення" not in text

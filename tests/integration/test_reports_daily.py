@@ -14,7 +14,7 @@ from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
-from appeals import history
+from appeals.demo import history
 from reports import selectors, services
 from reports.models import DailySummary, ProviderDailyReport
 from tests import factories

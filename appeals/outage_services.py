@@ -226,6 +226,8 @@ class ResolveResult:
 
 
 def _notify(*, subs, subject: str, body: str, dedupe: str) -> int:
+    if not subs:
+        return 0
     from appeals.notifications import queue_notification
 
     for sub in subs:

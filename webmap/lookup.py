@@ -62,6 +62,24 @@ def _services(decisions: list[routing.Decision]) -> list[dict]:
     ]
 
 
+def _outages(*, building: Building | None, lon: float, lat: float) -> list[dict]:
+    """Active outages covering the building (its precomputed rows) or the bare point (the area)."""
+    from outages import selectors as outage_selectors
+
+    found = (outage_selectors.active_outages_at(building_id=building.pk) if building is not None
+             else outage_selectors.active_outages_at(lon=lon, lat=lat))
+    out = []
+    for o in found:
+        kinds = sorted(o.service_kinds.all(), key=lambda k: k.code)
+        out.append({"id": o.pk, "kind": o.kind, "status": o.status, "service_kinds": [k.code for k in kinds],
+                    "service_kind_name": ", ".join(k.name_uk for k in kinds),
+                    "provider": {"id": o.provider.pk, "name": str(o.provider)} if o.provider_id else None,
+                    "started_at": timezone.localtime(o.started_at).isoformat(),
+                    "expected_end": timezone.localtime(o.expected_end).isoformat() if o.expected_end else None,
+                    "public_note": o.public_note})
+    return out
+
+
 def _geometry(*, building: Building | None, lon: float, lat: float, at: dt.date) -> dict:
     """The building footprint and every area covering the point valid at the date, as GeoJSON features."""
     features = []
@@ -149,6 +167,7 @@ def lookup_api(request):
         "at": at.isoformat(),
         "geocoding": geocoded,
         "services": _services(decisions),
+        "outages": _outages(building=building, lon=lon, lat=lat),
     }
     if params.get("geometry") in {"1", "true", "yes"}:
         body["geometry"] = _geometry(building=building, lon=lon, lat=lat, at=at)

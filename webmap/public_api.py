@@ -5,6 +5,7 @@ GET /api/v1/public/clusters?bbox=w,s,e,n&zoom=z  clusters at city zooms, appeals
       [&category=code,...][&status=s,...][&days=N]
 GET /api/v1/public/appeals/<number>              the public card
 GET /api/v1/public/layers/<layer>?bbox=w,s,e,n   small registry layers as GeoJSON, at most MAX_FEATURES
+GET /api/v1/public/outages                       active and planned outages (GeoJSON; outages.selectors)
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ import json
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from appeals.models import Status
 from webmap import clusters as cl
@@ -128,3 +134,43 @@ def layer(request, layer: str):
         return HttpResponseBadRequest(str(exc))
     collection = geojson.layer_geojson(layer=layer, bbox=bbox, service_kind=kind)
     return HttpResponse(json.dumps(collection, ensure_ascii=False), content_type="application/geo+json")
+
+
+class PublicOutageProperties(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["emergency", "planned"])
+    service_kind = serializers.CharField(help_text="код виду послуги (кілька — через кому)")
+    service_kind_name = serializers.CharField()
+    provider_name = serializers.CharField()
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    expected_end = serializers.DateTimeField(allow_null=True)
+    public_note = serializers.CharField()
+
+
+class PublicOutageFeature(serializers.Serializer):
+    type = serializers.CharField(default="Feature")
+    id = serializers.IntegerField()
+    geometry = serializers.DictField(help_text="MultiPolygon GeoJSON, EPSG:4326")
+    properties = PublicOutageProperties()
+
+
+class PublicOutageCollection(serializers.Serializer):
+    type = serializers.CharField(default="FeatureCollection")
+    features = PublicOutageFeature(many=True)
+
+
+class PublicOutagesView(APIView):
+    """GET /api/v1/public/outages: active and planned outages as GeoJSON (no personal data, no sign-in)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: PublicOutageCollection},
+                   summary="Відключення: чинні та заплановані (GeoJSON, без персональних даних)")
+    def get(self, request):
+        from outages.selectors import public_outages_geojson
+
+        response = Response(public_outages_geojson())
+        response["Cache-Control"] = "public, max-age=30"
+        return response

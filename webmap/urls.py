@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("analytics/", views.analytics, name="analytics"),
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf", views.tile, name="tile"),
     path("api/v1/public/categories", public_api.categories, name="public-categories"),
+    path("api/v1/public/outages", public_api.PublicOutagesView.as_view(), name="public-outages"),
     path("api/v1/public/clusters", public_api.clusters, name="public-clusters"),
     path("api/v1/public/appeals/<str:number>", public_api.appeal_card, name="public-appeal-card"),
     path("api/v1/public/layers/<str:layer>", public_api.layer, name="public-layer"),

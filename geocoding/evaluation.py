@@ -28,7 +28,7 @@ from pathlib import Path
 
 from geocoding import services
 from geocoding.normalize import short_key, street_key
-from geocoding.services import MatchKind
+from geocoding.results import MatchKind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "geocoding"
 HANDWRITTEN_CSV = FIXTURES / "handwritten.csv"

@@ -35,7 +35,7 @@ from geocoding.normalize import (
     street_key,
     translit_key,
 )
-from geocoding.services import GeocodeResult, MatchKind, ReverseResult, Suggestion
+from geocoding.results import GeocodeResult, MatchKind, ReverseResult, Suggestion
 from layers.housenumbers import parse_housenumber
 
 CHECK_INTERVAL_S = 1.0  # outside a transaction, look at the registry version at most this often

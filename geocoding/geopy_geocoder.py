@@ -24,6 +24,9 @@ from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
+from geocoding import gazetteer
+from geocoding.results import GeocodeResult, MatchKind
+
 __all__ = ["ECity", "external_geocoder", "fallback_geocode"]
 
 
@@ -79,8 +82,6 @@ def fallback_geocode(query: str, *, limit: int = 1):
     """
     from django.conf import settings
 
-    from geocoding import services
-
     url = getattr(settings, "GEOCODER_FALLBACK_URL", "")
     if not url:
         return []
@@ -91,8 +92,8 @@ def fallback_geocode(query: str, *, limit: int = 1):
         return []
     out = []
     for loc in hits[:limit]:
-        near = services.reverse(lon=loc.longitude, lat=loc.latitude)
-        out.append(services.GeocodeResult(
+        near = gazetteer.reverse(lon=loc.longitude, lat=loc.latitude)
+        out.append(GeocodeResult(
             building_id=near.building_id if near else None,
             address=near.address if near else loc.address,
             street=near.street if near else "",
@@ -102,7 +103,7 @@ def fallback_geocode(query: str, *, limit: int = 1):
             flat="",
             lon=loc.longitude,
             lat=loc.latitude,
-            match=services.MatchKind.APPROXIMATE,
+            match=MatchKind.APPROXIMATE,
             score=0.2,
         ))
     return out

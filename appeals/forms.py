@@ -97,6 +97,13 @@ DEADLINE_FILTERS = [
 ]
 
 
+JOURNAL_SORTS = [
+    ("", _("за строком (найближчий перший)")),
+    ("newest", _("нові спочатку")),
+    ("oldest", _("старі спочатку")),
+]
+
+
 class JournalFilterForm(forms.Form):
     """The filters of the old thematic journals: category, status, deadline, area."""
 
@@ -107,10 +114,42 @@ class JournalFilterForm(forms.Form):
     area = forms.ModelChoiceField(label=_("Район"), queryset=Neighbourhood.objects.all(), required=False,
                                   empty_label=_("усі"))
     number = forms.CharField(label=_("Номер"), max_length=16, required=False)
+    sort = forms.ChoiceField(label=_("Порядок"), choices=JOURNAL_SORTS, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("відкриті")), ("all", _("усі"))] + list(Status.choices)
+
+
+class BulkActionForm(forms.Form):
+    """Many journal rows at once: accept them, or one progress note for all. Rows are "number:version"."""
+
+    action = forms.ChoiceField(label=_("Дія з вибраними"), choices=[
+        ("accept", _("Прийняти")), ("progress", _("Звіт про хід робіт")),
+    ])
+    note = forms.CharField(label=_("Примітка"), required=False, max_length=2000)
+    appeal = forms.MultipleChoiceField(required=False)  # choices are the posted values, checked in clean_appeal
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["appeal"].choices = [(v, v) for v in self.data.getlist("appeal")] if self.data else []
+
+    def clean_appeal(self) -> list[tuple[str, int]]:
+        items = []
+        for value in self.cleaned_data["appeal"]:
+            number, _sep, version = value.rpartition(":")
+            if not number or not version.isdigit():
+                raise forms.ValidationError(_("Некоректний рядок журналу: %(value)s") % {"value": value})
+            items.append((number, int(version)))
+        if not items:
+            raise forms.ValidationError(_("Позначте звернення у списку."))
+        return items
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "progress" and not data.get("note", "").strip():
+            self.add_error("note", _("Опишіть, що робиться: примітку отримають усі вибрані звернення."))
+        return data
 
 
 class ControlFilterForm(forms.Form):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dispatch/building.json", views.building_info, name="dispatch-building"),
     path("dispatch/preview.json", views.category_preview, name="dispatch-preview"),
     path("journal/", views.journal, name="journal"),
+    path("journal/bulk", views.journal_bulk, name="journal-bulk"),
     path("control/", views.control, name="control"),
     path("appeals/<str:number>/", views.appeal_detail, name="appeal-detail"),
     path("appeals/<str:number>/<str:action>/", views.appeal_action, name="appeal-action"),

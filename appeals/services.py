@@ -555,3 +555,31 @@ def reroute_open_appeals(*, building_ids: Iterable[int], area_ids: Iterable[int]
 def reroute_on_routing_change(sender, change, **kwargs) -> RerouteReport:
     """Receiver of layers.services.routing_changed: re-route the open appeals the change may concern."""
     return reroute_open_appeals(building_ids=change.building_ids, area_ids=change.area_ids)
+
+
+BULK_MAX = 200
+
+
+def bulk_change_status(*, items: Iterable[tuple[str, int]], actor, to_status: str, note: str = "",
+                       now: datetime | None = None) -> list[Appeal]:
+    """One status change (accept, a progress note) on many appeals at once, all or nothing.
+
+    items: (number, version the user saw). Each appeal goes through change_status (role, scope,
+    workflow and version checked, an event in its history). The first refusal rolls every change
+    back and is raised with the appeal's number in front, so the user knows which row to look at.
+    """
+    items = list(dict.fromkeys(items))
+    if not items:
+        raise workflow.MissingField("не вибрано жодного звернення")
+    if len(items) > BULK_MAX:
+        raise workflow.MissingField(f"за один раз — не більше {BULK_MAX} звернень")
+    now = now or timezone.now()
+    done: list[Appeal] = []
+    with transaction.atomic():
+        for number, version in items:
+            try:
+                done.append(change_status(appeal=number, actor=actor, to_status=to_status, version=version,
+                                          note=note, now=now))
+            except (AppealError, workflow.WorkflowError) as exc:
+                raise type(exc)(f"{number}: {exc}") from exc
+    return done

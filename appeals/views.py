@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from appeals import forms, page_helpers, roles, selectors, services, workflow
+from appeals import forms, page_helpers, paging, roles, selectors, services, workflow
 from appeals.deadlines import DeadlineError
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
 from appeals.models import CallOutcome, Status
@@ -272,9 +272,10 @@ def journal(request):
         category=d["category"].code if d.get("category") else "",
         overdue=True if deadline == "overdue" else False if deadline == "open" else None,
     )
-    if status == "all" or status in (Status.CLOSED, Status.CANCELLED, Status.DUPLICATE, Status.CONFIRMED):
-        # The whole history reads newest first (and walks the created_at index instead of sorting it all).
-        qs = qs.order_by("-created_at", "-id")
+    sort = d.get("sort", "")
+    if not sort and (status == "all" or status in (Status.CLOSED, Status.CANCELLED, Status.DUPLICATE,
+                                                   Status.CONFIRMED)):
+        sort = "newest"  # the whole history reads newest first (and walks the created_at index)
     if deadline == "today":
         qs = page_helpers.due_today(qs)
     if d.get("area"):
@@ -284,7 +285,61 @@ def journal(request):
     provider = request.staff_role.provider or _("усі виконавці")
     return render(request, "appeals/journal.html", _context(
         request, form=form, provider=provider, show_personal=True, quick_accept=_QUICK_ACCEPT,
-        **_paged(request, qs)))
+        bulk_form=forms.BulkActionForm(), **_keyset(request, qs, order=JOURNAL_ORDERS[sort])))
+
+
+# Journal orders; the last field is unique, so a keyset page is exact.
+JOURNAL_ORDERS = {
+    "": ("deadline", "id"),
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+}
+
+
+def _keyset(request, qs, *, order: tuple[str, ...]) -> dict:
+    """A keyset page (appeals.paging) of qs: any depth at the cost of the first page; the count is capped."""
+    size = PAGE_SIZE
+    try:
+        size = int(request.GET.get("page_size", PAGE_SIZE))
+    except ValueError:
+        size = PAGE_SIZE
+    page = paging.keyset_page(qs, order=order, cursor=request.GET.get("after"), size=size)
+    query = request.GET.copy()
+    query.pop("after", None)
+    counted = CappedPaginator(qs, PAGE_SIZE)
+    rows = page_helpers.rows(page.items, personal=request.staff_role.sees_personal_data)
+    return {"rows": rows, "count": counted.count, "capped": getattr(counted, "capped", False),
+            "next_cursor": page.next_cursor, "is_first_page": page.is_first,
+            "query_without_page": query.urlencode()}
+
+
+@require_POST
+@require_role(*JOURNAL_ROLES)
+def journal_bulk(request):
+    """Accept many rows, or add one progress note to many, all or nothing (services.bulk_change_status)."""
+    form = forms.BulkActionForm(request.POST)
+    back = request.POST.get("next", "")
+    if not (back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure())):
+        back = reverse("journal")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    d = form.cleaned_data
+    target = Status.ACCEPTED if d["action"] == "accept" else Status.IN_PROGRESS
+    try:
+        done = services.bulk_change_status(items=d["appeal"], actor=request.user, to_status=target, note=d["note"])
+    except Conflict as exc:
+        messages.error(request, _("%(error)s — звернення щойно змінив інший користувач; нічого не змінено, "
+                                  "оновіть список.") % {"error": exc})
+    except (AppealError, workflow.WorkflowError) as exc:
+        messages.error(request, _("Нічого не змінено: %(error)s") % {"error": exc})
+    else:
+        messages.success(request, _("Збережено для %(n)d звернень: %(action)s") % {
+            "n": len(done), "action": dict(form.fields["action"].choices)[d["action"]]})
+    return HttpResponseRedirect(back)
 
 
 # The journal accepts straight from the list; everything else is done on the card.

@@ -7,7 +7,7 @@ export DJANGO_SETTINGS_MODULE ?= gis.settings
 USE_PRIVATE_PG := $(if $(DATABASE_URL),,1)
 USE_PRIVATE_REDIS := $(if $(REDIS_URL),,1)
 
-.PHONY: demo test bench stop deps venv assets db redis migrate lint clean-db
+.PHONY: demo serve test bench stop deps venv assets db redis migrate static lint clean-db
 
 deps:
 	@scripts/deps.sh
@@ -33,13 +33,20 @@ redis:
 migrate: deps venv db
 	@$(PY) manage.py migrate --noinput -v 0
 
-demo: deps venv assets db redis migrate
+# Hashed, gzip- and brotli-compressed copies under var/static (STATIC_ROOT), served by WhiteNoise.
+static: venv assets
+	@$(PY) manage.py collectstatic --noinput -v 0
+
+# The demo is the production set-up (gunicorn, WhiteNoise, Celery worker + beat, DEBUG off) plus demo data
+# and demo accounts. `make serve` serves an existing database the same way.
+demo: deps venv assets db redis migrate static
 	@$(PY) manage.py load_demo_city
 	@$(PY) manage.py generate_appeals --years 3
-	@echo "E-City on http://127.0.0.1:$(PORT)/  (make stop to stop)"
 	@$(PY) manage.py setup_demo --print-accounts
-	@scripts/workers.sh start
-	@$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	@PORT=$(PORT) scripts/serve.sh start
+
+serve: deps venv assets db redis migrate static
+	@PORT=$(PORT) scripts/serve.sh start
 
 test: deps venv assets db redis
 	@.venv/bin/ruff check .
@@ -50,6 +57,7 @@ bench: deps venv assets db redis migrate
 	@$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 stop:
+	@-scripts/serve.sh stop
 	@-scripts/workers.sh stop
 	@-scripts/redis.sh stop
 	@-scripts/pg.sh stop

@@ -11,6 +11,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gis.settings")
 
@@ -20,6 +21,8 @@ app.autodiscover_tasks()
 
 # How often the control job runs: escalation is due "within minutes", and the sweep is set-based and cheap.
 ESCALATION_SWEEP_SECONDS = float(os.environ.get("ECITY_SWEEP_SECONDS", "180"))
+
+HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "60"))
 
 app.conf.beat_schedule = {
     "appeals-escalation-sweep": {
@@ -34,5 +37,24 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.send_daily_summary",
         "schedule": crontab(hour=7, minute=0, app=app),
     },
+    # /healthz reads the time of the last one (gis/health.py): beat, broker and a worker all alive.
+    "heartbeat": {
+        "task": "gis.heartbeat",
+        "schedule": HEARTBEAT_SECONDS,
+        "options": {"expires": HEARTBEAT_SECONDS},
+    },
 }
 app.conf.broker_connection_retry_on_startup = True
+
+
+@app.task(name="gis.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    from gis.health import record_heartbeat
+
+    record_heartbeat()
+
+
+@beat_init.connect
+def _heartbeat_at_start(sender, **kwargs) -> None:
+    # An interval task first runs one period after beat starts; /healthz need not wait that long.
+    heartbeat.delay()

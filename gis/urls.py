@@ -4,13 +4,22 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from gis import health, views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("layers.urls")),
     path("", include("geocoding.urls")),
     path("", include("appeals.urls")),
     path("", include("webmap.urls")),
     path("", include("reports.urls")),
 ]
+
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

@@ -9,6 +9,10 @@ settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 # TRUNCATE (appeals migration 0005) unless a superuser's session says so. Tests connect as postgres.
 _options = settings.DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = (_options.get("options", "") + " -c ecity.allow_history_truncate=on").strip()
+# Tests render templates from the source files (no collectstatic run needed, a changed script is seen at once);
+# tests/integration/test_serving.py runs gunicorn on the collected, hashed and compressed files.
+settings.STORAGES = {**settings.STORAGES,
+                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
 def pytest_collection_modifyitems(config, items):

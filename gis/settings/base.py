@@ -1,14 +1,21 @@
 """E-City settings, read from the environment.
 
-DATABASE_URL  postgres://... (default: the private cluster under var/pg, see scripts/pg.sh)
-REDIS_URL     redis://... or redis+socket://... (default: the private Redis under var/redis)
-SECRET_KEY    required when DEBUG is off
-DEBUG         "1"/"true" to enable (default on for development, off when ECITY_ENV=production)
-ALLOWED_HOSTS comma-separated (default: localhost names)
-ECITY_ENV     "production" refuses to start on a default secret or with DEBUG on
+Fail-closed: DEBUG is off unless asked for, and nothing here is a secret.
+
+DATABASE_URL          postgres://... (default: the private cluster under var/pg, see scripts/pg.sh)
+REDIS_URL             redis://... or redis+socket://... (default: the private Redis under var/redis)
+SECRET_KEY            a long random value. Without it the demo generates one once into SECRET_KEY_FILE
+                      (default var/secret_key, mode 600) and reuses it; ECITY_ENV=production refuses to start.
+DEBUG                 "1"/"true" to enable; off otherwise (never on in production)
+ALLOWED_HOSTS         comma-separated host names (default: localhost names)
+CSRF_TRUSTED_ORIGINS  comma-separated origins with scheme, e.g. https://ecity.example.org (default: none)
+CONN_MAX_AGE          seconds a database connection is kept (default 600; checked before reuse)
+STATIC_ROOT           where collectstatic puts the files WhiteNoise serves (default var/static)
+ECITY_ENV             "production" refuses to start on a missing secret or with DEBUG on
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -28,15 +35,50 @@ def _env_bool(name: str, default: bool) -> bool:
 
 ENVIRONMENT = os.environ.get("ECITY_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
-DEFAULT_SECRET = "ecity-development-only-secret-do-not-use-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
-DEBUG = _env_bool("DEBUG", not PRODUCTION)
-if PRODUCTION and (SECRET_KEY == DEFAULT_SECRET or len(SECRET_KEY) < 32):
-    raise ImproperlyConfigured("ECITY_ENV=production needs SECRET_KEY set to a long random value.")
+DEBUG = _env_bool("DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("ECITY_ENV=production refuses DEBUG on.")
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _stored_secret_key(path: Path) -> str:
+    """The demo's own secret: generated once into `path` (mode 600) and read back by every later process.
+
+    Written to a private temporary file and hard-linked into place, so two processes starting at once
+    (gunicorn workers, Celery) never read a half-written key and agree on one.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(50))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process won the race: its key is the one
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY_FILE = Path(os.environ.get("SECRET_KEY_FILE") or VAR_DIR / "secret_key")
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("ECITY_ENV=production needs SECRET_KEY set to a long random value.")
+    SECRET_KEY = _stored_secret_key(SECRET_KEY_FILE)
+if PRODUCTION and len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("ECITY_ENV=production needs SECRET_KEY of at least 32 characters.")
+
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
 
 
 def _private_database_url() -> str:
@@ -49,7 +91,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or _private_database_url(),
         engine="django.contrib.gis.db.backends.postgis",
-        conn_max_age=60,
+        # Persistent connections (a new one per request cost more than the query), checked before reuse.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 # Each developer or helper may run the suite at once with its own test database.
@@ -77,6 +121,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gis.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gis.locale.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,8 +169,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or VAR_DIR / "static")
+# collectstatic writes hashed names plus .gz and .br copies; gis.static (WhiteNoise) serves them before any
+# view runs, hashed names with a one-year max-age (a changed file gets a new name), others for 60 s.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 # JS/CSS from the npm registry, copied by scripts/vendor.sh; served by us, never from a CDN.
+# Source maps are for developers' tools only: not worth compressing (ol.js.map alone is 4 MB).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz",
+                                       "br", "swf", "flv", "woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v",
+                                       "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map")
 STATICFILES_DIRS = [("vendor", VAR_DIR / "vendor")]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -164,6 +219,8 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+# How often Celery beat records a heartbeat for /healthz (stale after three periods).
+HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "60"))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

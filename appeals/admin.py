@@ -1,10 +1,15 @@
 """Admin of appeals: read-only views of appeals, calls, history and shift reports (changes go through
 the services, which keep the history and the locking), and the staff profiles that scope the roles.
+
+The admin obeys the one scoping rule (appeals.roles.scope_appeals): an operator or a supervisor sees
+their appeals only, a staff user with no role none. Opening an appeal (its applicant's data) and any
+search by phone are written to the audit log.
 """
 
 from django.contrib import admin
 
-from appeals import models
+from appeals import access_log, models, roles
+from audit.admin_mixins import AuditedAdminMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -51,6 +56,21 @@ class AppealAdmin(ReadOnlyAdmin):
     inlines = [RouteInline, EventInline]
     show_full_result_count = False  # a million rows: no COUNT(*) per page
 
+    def get_queryset(self, request):
+        return roles.scope_appeals(user=request.user, queryset=super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        if access_log.looks_like_phone(search_term):
+            access_log.log_phone_search(user=request.user, phone=search_term, where="admin: appeals", request=request)
+        return super().get_search_results(request, queryset, search_term)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        appeal = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if appeal is not None and getattr(response, "status_code", 200) == 200:
+            access_log.log_card_read(user=request.user, appeal=appeal, request=request, where="admin")
+        return response
+
 
 @admin.register(models.Call)
 class CallAdmin(ReadOnlyAdmin):
@@ -61,6 +81,21 @@ class CallAdmin(ReadOnlyAdmin):
     raw_id_fields = ["appeal"]
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        # Calls of appeals outside the user's scope are out of scope too; plain calls (no appeal) are the
+        # contact centre's own (dispatchers, supervisors, administrators have the permission).
+        qs = super().get_queryset(request)
+        if roles.scope_of(request.user).nothing:
+            return qs.none()
+        if roles.scope_of(request.user).everything:
+            return qs
+        return qs.filter(appeal__in=roles.scope_appeals(user=request.user))
+
+    def get_search_results(self, request, queryset, search_term):
+        if access_log.looks_like_phone(search_term):
+            access_log.log_phone_search(user=request.user, phone=search_term, where="admin: calls", request=request)
+        return super().get_search_results(request, queryset, search_term)
+
 
 @admin.register(models.ShiftReport)
 class ShiftReportAdmin(ReadOnlyAdmin):
@@ -68,7 +103,7 @@ class ShiftReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "provider", "supervised_kinds"]
     list_select_related = ["user", "provider"]
     raw_id_fields = ["user"]

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from appeals import roles, selectors, services, workflow
+from appeals import access_log, roles, selectors, services, workflow
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
 from appeals.serializers import (
     AppealAnalystSerializer,
@@ -129,6 +129,8 @@ class AppealListView(APIView):
         if filters.phone and not roles.sees_personal_data(request.user):
             # Searching by phone would let an analyst learn who called: not their business.
             return error_response(NotAllowed("пошук за телефоном недоступний для цієї ролі"))
+        if filters.phone:
+            access_log.log_phone_search(user=request.user, phone=filters.phone, where="api", request=request)
         paginator = AppealPagination()
         page = paginator.paginate_queryset(selectors.search_appeals(user=request.user, filters=filters), request)
         return paginator.get_paginated_response(_list_serializer(request.user)(page, many=True).data)
@@ -176,6 +178,7 @@ class AppealDetailView(APIView):
             appeal = selectors.appeal_detail(user=request.user, appeal=number)
         except AppealNotFound as exc:
             return error_response(exc)
+        access_log.log_card_read(user=request.user, appeal=appeal, request=request, where="api")
         serializer = _detail_serializer(request.user)(appeal, context={"role": roles.role_of(request.user)})
         return Response(serializer.data)
 

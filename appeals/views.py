@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from appeals import forms, page_helpers, paging, roles, selectors, services, workflow
+from appeals import access_log, forms, page_helpers, paging, roles, selectors, services, workflow
 from appeals.deadlines import DeadlineError
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
 from appeals.models import CallOutcome, Status
@@ -171,6 +171,7 @@ def phone_history(request):
     phone = request.GET.get("phone", "").strip()
     if len("".join(ch for ch in phone if ch.isdigit())) < 5:
         return JsonResponse({"calls": [], "appeals": []})
+    access_log.log_phone_search(user=request.user, phone=phone, where="dispatch phone panel", request=request)
     return JsonResponse(page_helpers.phone_panel(user=request.user, phone=phone))
 
 
@@ -214,6 +215,8 @@ def search(request):
             status=(d["status"],) if d["status"] else (),
             created_from=d["date_from"], created_to=d["date_to"],
         ))
+        if d.get("phone"):
+            access_log.log_phone_search(user=request.user, phone=d["phone"], where="search page", request=request)
     return render(request, "appeals/search.html", _context(
         request, form=form, searched=found is not None, show_personal=request.staff_role.sees_personal_data,
         **_paged(request, found)))
@@ -446,6 +449,7 @@ def _appeal_or_404(request, number: str):
 @require_role()
 def appeal_detail(request, number: str):
     appeal = _appeal_or_404(request, number)
+    access_log.log_card_read(user=request.user, appeal=appeal, request=request, where="page")
     return render(request, "appeals/appeal_detail.html", _detail_context(request, appeal))
 
 

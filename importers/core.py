@@ -32,6 +32,8 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from tqdm import tqdm
 
+from audit import services as audit
+from audit.models import AuditAction
 from gis.geometry import GeometryError, repair_polygonal
 from gis.srid import STORAGE_SRID
 from importers.report import ImportReport
@@ -57,14 +59,21 @@ def import_transaction(report: ImportReport, *, commit: bool, strict: bool = Fal
 
     With ``strict`` any rejected row is fatal (for files that must be loaded whole or not at all).
     """
+    label = f"import:{report.importer}"
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit.acting_as(f"{label} ({audit.describe_actor(None)[1]})"):
             yield
             if strict and report.rejected:
                 first = report.rejected[0]
                 raise ImportAborted(f"strict import: {len(report.rejected)} row(s) rejected, first {first}")
             if not commit:
                 transaction.set_rollback(True)
+            else:
+                # One entry per committed run (the rows of providers, areas, assignments have their own).
+                audit.record(action=AuditAction.IMPORT, actor_label=f"{label} ({audit.describe_actor(None)[1]})",
+                             object_type=report.importer, object_id=report.source, object_repr=str(report.path),
+                             detail={"counts": {k: vars(c) for k, c in report.counts.items()},
+                                     "rejected": len(report.rejected), "repaired": len(report.repaired)})
     except DatabaseError as exc:
         raise ImportAborted(f"the database refused the import, nothing was written: {exc}".strip()) from exc
     report.committed = commit
@@ -618,6 +627,7 @@ def upsert(model: type, *, source: str, source_id: str, values: dict, m2m: dict 
         obj = model.objects.create(source=source, source_id=source_id, **values)
         for name, pks in (m2m or {}).items():
             getattr(obj, name).set(pks)
+        _audit_row(obj, AuditAction.CREATE, list(values) + list(m2m or {}))
         return obj, "created"
     changed = [k for k, v in values.items() if not _same(getattr(obj, k), v)]
     for k in changed:
@@ -629,7 +639,19 @@ def upsert(model: type, *, source: str, source_id: str, values: dict, m2m: dict 
         if set(manager.values_list("pk", flat=True)) != set(pks):
             manager.set(pks)
             changed.append(name)
+    if changed:
+        _audit_row(obj, AuditAction.UPDATE, changed)
     return obj, "updated" if changed else "unchanged"
+
+
+# Registry rows whose every change is audited one by one (buildings and streets come by the thousand:
+# their import run is one audit entry, written by import_transaction).
+AUDITED_MODELS = ("layers.provider", "layers.servicearea", "layers.buildingassignment", "layers.category")
+
+
+def _audit_row(obj, action: str, changed: list[str]) -> None:
+    if obj._meta.label_lower in AUDITED_MODELS:
+        audit.record_model_change(action=action, obj=obj, changed=changed)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin_mixins import AuditedAdminMixin
 from layers import models, services
 from layers.widgets import OfflineMapWidget
 
@@ -12,7 +13,11 @@ admin.site.site_title = _("Е-Місто")
 admin.site.index_title = _("Реєстр міста і звернення")
 
 
-class MapAdmin(admin.ModelAdmin):
+class RegistryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Every add, change and delete of a registry row in the admin goes to the audit log too."""
+
+
+class MapAdmin(RegistryAdmin):
     formfield_overrides = {
         gis_models.PointField: {"widget": OfflineMapWidget},
         gis_models.MultiPointField: {"widget": OfflineMapWidget},
@@ -50,7 +55,7 @@ class StreetAdmin(MapAdmin):
 
 
 @admin.register(models.StreetAlias)
-class StreetAliasAdmin(admin.ModelAdmin):
+class StreetAliasAdmin(RegistryAdmin):
     list_display = ["name", "street", "kind", "valid_until_year"]
     list_filter = ["kind"]
     search_fields = ["name", "street__name"]
@@ -79,12 +84,12 @@ class BuildingAdmin(MapAdmin):
 
 
 @admin.register(models.ServiceKind)
-class ServiceKindAdmin(admin.ModelAdmin):
+class ServiceKindAdmin(RegistryAdmin):
     list_display = ["code", "name_uk", "name_en", "in_house"]
 
 
 @admin.register(models.Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(RegistryAdmin):
     list_display = ["name", "kind", "emergency_phone", "is_24_7", "hours"]
     list_filter = ["kind", "is_24_7"]
     search_fields = ["name", "short_name"]
@@ -130,7 +135,7 @@ class ServiceAreaAdmin(MapAdmin):
 
 
 @admin.register(models.BuildingAssignment)
-class BuildingAssignmentAdmin(admin.ModelAdmin):
+class BuildingAssignmentAdmin(RegistryAdmin):
     list_display = ["building", "provider", "valid_from", "valid_to"]
     list_filter = ["provider__kind"]
     autocomplete_fields = ["building", "provider"]
@@ -157,7 +162,7 @@ class BuildingAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RegistryAdmin):
     list_display = ["name_uk", "code", "is_emergency", "deadline_hours", "street_level", "is_public", "sort_order"]
     list_editable = ["deadline_hours", "is_public", "sort_order"]
     filter_horizontal = ["service_kinds"]

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "audit",
     "layers",
     "geocoding",
     "outages",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -142,12 +142,15 @@ class Row:
     address: str
     providers: list[str]
     overdue: bool
+    error: str = ""  # a refused action on this row, shown in place (views.appeal_action from a list)
 
 
-def rows(appeals: Iterable[Appeal], *, personal: bool, now: datetime | None = None) -> list[Row]:
+def rows(appeals: Iterable[Appeal], *, personal: bool, now: datetime | None = None,
+         errors: dict[str, str] | None = None) -> list[Row]:
     now = now or timezone.now()
+    errors = errors or {}
     return [Row(appeal=a, address=appeal_address(a, personal=personal), providers=_active_providers(a),
-                overdue=is_overdue(a, now)) for a in appeals]
+                overdue=is_overdue(a, now), error=errors.get(a.number, "")) for a in appeals]
 
 
 def local_text(at: datetime | None) -> str:
@@ -330,6 +333,52 @@ def control_summary(queue: QuerySet[Appeal], *, now: datetime | None = None) -> 
     lines += [ControlLine(provider="", area=r["building__neighbourhood__name_uk"] or "", overdue=r["overdue"],
                           escalated=r["escalated"]) for r in unheld]
     return sorted(lines, key=lambda line: (-line.escalated, line.provider, line.area))
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    """How old the escalation queue is and where it is heading: what a deputy mayor reads first."""
+
+    size: int
+    oldest_days: float | None
+    median_days: float | None
+    trend: list[tuple[str, int, int]]  # (dd.mm, escalated that Kyiv day, resolved that day of those escalated)
+    points: dict  # GeoJSON of the queue (staff only): number, category, overdue
+
+
+def queue_health(queue: QuerySet[Appeal], *, user, now: datetime | None = None, days: int = 14,
+                 max_points: int = 2000) -> QueueHealth:
+    """Ages of the (scoped) queue, escalations and resolutions per Kyiv day over `days`, and its points."""
+    from django.db.models.functions import TruncDate
+
+    now = now or timezone.now()
+    ages = sorted((now - at).total_seconds() / 86400
+                  for at in queue.order_by().values_list("escalated_at", flat=True) if at is not None)
+    median = None
+    if ages:
+        mid = len(ages) // 2
+        median = ages[mid] if len(ages) % 2 else (ages[mid - 1] + ages[mid]) / 2
+    since = timezone.localtime(now, deadlines.KYIV).replace(hour=0, minute=0, second=0, microsecond=0)
+    since -= timedelta(days=days - 1)
+    scoped = roles.scope_appeals(user=user)
+    escalated = dict(scoped.filter(escalated_at__gte=since).annotate(day=TruncDate("escalated_at", tzinfo=deadlines.KYIV))
+                     .values_list("day").annotate(n=Count("id")).values_list("day", "n"))
+    resolved = dict(scoped.filter(escalated_at__isnull=False, resolved_at__gte=since)
+                    .annotate(day=TruncDate("resolved_at", tzinfo=deadlines.KYIV))
+                    .values_list("day").annotate(n=Count("id")).values_list("day", "n"))
+    trend = []
+    for i in range(days):
+        day = (since + timedelta(days=i)).date()
+        trend.append((day.strftime("%d.%m"), escalated.get(day, 0), resolved.get(day, 0)))
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(p.x, 6), round(p.y, 6)]},
+         "properties": {"number": number, "category": category, "overdue": deadline < now,
+                        "url": reverse("appeal-detail", args=[number])}}
+        for number, p, category, deadline in queue.order_by("escalated_at")
+        .values_list("number", "point", "category__name_uk", "deadline")[:max_points]
+    ]
+    return QueueHealth(size=len(ages), oldest_days=ages[-1] if ages else None, median_days=median, trend=trend,
+                       points={"type": "FeatureCollection", "features": features})
 
 
 # --- the appeal card ------------------------------------------------------------------------------

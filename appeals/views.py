@@ -222,6 +222,26 @@ def search(request):
         **_paged(request, found)))
 
 
+ROW_ERRORS = "ecity_row_errors"
+
+
+def _row_errors(request) -> dict[str, str]:
+    """Errors of actions taken from a list, keyed by appeal number: shown once, in their row."""
+    return request.session.pop(ROW_ERRORS, {}) if hasattr(request, "session") else {}
+
+
+def _back_to_list(request, number: str, error: str):
+    """An action posted from a list (control, journal) that was refused: back to the same list, same filters
+    and page, with the error in the appeal's row — not thrown out onto the card."""
+    back = request.POST.get("next", "")
+    if not back or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                       require_https=request.is_secure()):
+        return None
+    request.session[ROW_ERRORS] = {**request.session.get(ROW_ERRORS, {}), number: error}
+    messages.error(request, f"{number}: {error}")
+    return HttpResponseRedirect(back)
+
+
 class CappedPaginator(Paginator):
     """Counts at most COUNT_CAP rows: an exact COUNT over a provider's whole history (hundreds of
     thousands of appeals) costs more than the page itself. Beyond the cap the page says "more than"."""
@@ -242,7 +262,8 @@ def _paged(request, qs) -> dict:
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    rows = page_helpers.rows(page.object_list, personal=request.staff_role.sees_personal_data)
+    rows = page_helpers.rows(page.object_list, personal=request.staff_role.sees_personal_data,
+                             errors=_row_errors(request))
     return {"rows": rows, "count": paginator.count, "capped": getattr(paginator, "capped", False), "page_obj": page,
             "query_without_page": query.urlencode()}
 
@@ -310,7 +331,7 @@ def _keyset(request, qs, *, order: tuple[str, ...]) -> dict:
     query = request.GET.copy()
     query.pop("after", None)
     counted = CappedPaginator(qs, PAGE_SIZE)
-    rows = page_helpers.rows(page.items, personal=request.staff_role.sees_personal_data)
+    rows = page_helpers.rows(page.items, personal=request.staff_role.sees_personal_data, errors=_row_errors(request))
     return {"rows": rows, "count": counted.count, "capped": getattr(counted, "capped", False),
             "next_cursor": page.next_cursor, "is_first_page": page.is_first,
             "query_without_page": query.urlencode()}
@@ -364,8 +385,14 @@ def control(request):
     if d.get("area"):
         qs = page_helpers.in_neighbourhood(qs, d["area"].pk)
     summary = page_helpers.control_summary(qs)
+    health = page_helpers.queue_health(qs, user=request.user)
+    peak = max([max(e, r) for _day, e, r in health.trend] + [1])
+    config = {"points": health.points, "attribution": settings.DEMO_ATTRIBUTION,
+              "basemapTileUrl": settings.BASEMAP_TILE_URL,
+              "text": {"overdue": _("прострочено"), "card": _("картка звернення")}}
     return render(request, "appeals/control.html", _context(
-        request, form=form, summary=summary, show_personal=False, **_paged(request, qs)))
+        request, form=form, summary=summary, show_personal=False, health=health, trend_peak=peak,
+        control_config=config, **_paged(request, qs)))
 
 
 # --- the appeal card and its actions -------------------------------------------------------------------
@@ -466,6 +493,9 @@ def appeal_action(request, number: str, action: str):
     extra = {"kinds": page_helpers.assignment_kinds(appeal)} if action == "assign" else {}
     form = form_class(request.POST, prefix=prefix, **extra)
     if not form.is_valid():
+        listed = _back_to_list(request, number, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        if listed is not None:
+            return listed
         messages.error(request, _("Перевірте поля форми."))
         return render(request, "appeals/appeal_detail.html",
                       _detail_context(request, appeal, bound={action: form}), status=400)
@@ -501,6 +531,9 @@ def appeal_action(request, number: str, action: str):
         messages.error(request, str(exc))
         return render(request, "appeals/appeal_detail.html", _detail_context(request, appeal), status=403)
     except (AppealError, workflow.WorkflowError, DeadlineError) as exc:
+        listed = _back_to_list(request, number, str(exc))
+        if listed is not None:
+            return listed
         messages.error(request, str(exc))
         return render(request, "appeals/appeal_detail.html",
                       _detail_context(request, appeal, bound={action: form}), status=400)

@@ -342,3 +342,54 @@ def test_a_deadline_is_extended_only_with_a_reason_and_never_past_45_days(world)
     appeal.refresh_from_db()
     assert appeal.deadline_extended and appeal.deadline_extension_reason == "заміна стояка"
     assert timezone.localtime(appeal.deadline).strftime("%Y-%m-%dT%H:%M") == later
+
+
+def test_a_plan_date_in_the_past_is_refused_in_its_row_and_keeps_the_control_queue(world):
+    appeal = intake(world)
+    services.run_escalation_sweep(now=appeal.deadline + timedelta(minutes=5))
+    appeal.refresh_from_db()
+    client = client_for(world.supervisor)
+    queue = reverse("control") + f"?area={world.buildings['druzhby:3'].neighbourhood_id}"
+    past = timezone.localdate() - timedelta(days=2)
+    response = client.post(reverse("appeal-action", args=[appeal.number, "plan"]),
+                           {"version": appeal.version, "plan_date": past.isoformat(), "next": queue})
+    assert response.status_code == 302 and response["Location"] == queue  # same queue, same filters
+    page = client.get(queue).content.decode()
+    assert f'data-error-for="{appeal.number}"' in page and "не може бути в минулому" in page
+    appeal.refresh_from_db()
+    assert appeal.plan_date is None
+    again = client.get(queue).content.decode()
+    assert f'data-error-for="{appeal.number}"' not in again  # shown once
+
+
+def test_the_control_provider_list_is_grouped_by_kind_and_sorted_by_name(world):
+    from layers.models import Provider, ProviderKind
+
+    factories.provider("ОСББ «Яблуня»", ProviderKind.CONDOMINIUM)
+    factories.provider("ОСББ «Акація»", ProviderKind.CONDOMINIUM)
+    page = client_for(world.supervisor).get(reverse("control")).content.decode()
+    select = page[page.index('name="provider"'):page.index("</select>", page.index('name="provider"'))]
+    groups = [g for g in select.split("<optgroup")[1:]]
+    labels = [g[g.index('label="') + 7:g.index('"', g.index('label="') + 7)] for g in groups]
+    kind_order = [str(label) for _kind, label in ProviderKind.choices]
+    assert labels == [k for k in kind_order if k in labels] and len(labels) >= 2
+    osbb = next(g for g, label in zip(groups, labels, strict=True) if label == str(ProviderKind.CONDOMINIUM.label))
+    assert osbb.index("Акація") < osbb.index("Яблуня")
+    assert not Provider.objects.exclude(kind=ProviderKind.CONDOMINIUM).filter(
+        name__in=[o.split(">", 1)[1].split("<", 1)[0] for o in osbb.split("<option")[1:]]).exists()
+
+
+def test_the_control_page_shows_the_queue_age_its_trend_and_a_map_of_it(world):
+    appeal = intake(world)
+    Appeal.objects.filter(pk=appeal.pk).update(deadline=timezone.now() - timedelta(hours=2))  # due two hours ago
+    services.run_escalation_sweep(now=timezone.now())
+    page = client_for(world.supervisor).get(reverse("control")).content.decode()
+    assert '<dd id="queue-size">1</dd>' in page
+    config = json.loads(page.split('id="control-config" type="application/json">')[1].split("</script>")[0])
+    assert [f["properties"]["number"] for f in config["points"]["features"]] == [appeal.number]
+    assert config["points"]["features"][0]["properties"]["overdue"] is True
+    trend = page[page.index('id="queue-trend"'):page.index("</table>", page.index('id="queue-trend"'))]
+    today = timezone.localdate().strftime("%d.%m")
+    assert trend.count("<tr><td>") == 14
+    last_row = trend.split("<tr><td>")[-1]
+    assert last_row.startswith(today) and 'value="1"' in last_row

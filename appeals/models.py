@@ -24,7 +24,7 @@ from layers.models import Building, Category, Provider, ProviderKind, ServiceKin
 from outages.models import Outage
 
 # The only fields with personal data; everything else may be shown to analysts.
-PERSONAL_FIELDS = ("applicant_name", "applicant_phone", "flat")
+PERSONAL_FIELDS = ("applicant_name", "applicant_phone", "flat", "applicant_email")
 CALL_PERSONAL_FIELDS = ("phone",)
 # OutageSubscription.address (a phone or an e-mail) is personal data as a whole.
 
@@ -34,6 +34,16 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("онлайн")
     WALK_IN = "walk_in", _("особистий прийом")
     API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+
+
+class ConfirmationOutcome(models.TextChoices):
+    """What the applicant said after the provider reported the fix (the callback the city planned)."""
+
+    NONE = "", _("не підтверджувалось")
+    CONFIRMED = "confirmed", _("підтверджено")
+    DISPUTED = "disputed", _("не виконано")
+    UNREACHABLE = "unreachable", _("не вдалося підтвердити")
 
 
 class CallOutcome(models.TextChoices):
@@ -112,7 +122,21 @@ class Appeal(models.Model):
     flat = models.CharField(_("квартира"), max_length=16, blank=True, default="")
     applicant_name = models.CharField(_("заявник"), max_length=200, blank=True, default="")
     applicant_phone = models.CharField(_("телефон заявника"), max_length=32, blank=True, default="")
+    applicant_email = models.EmailField(_("e-mail заявника"), max_length=254, blank=True, default="")
     # --- end of personal data ---
+    # A formal appeal under the Law on citizens' appeals (name and phone given) or a report to the map
+    # without contact: both are routed and fixed; reports count them apart.
+    is_formal = models.BooleanField(_("звернення за Законом"), default=True)
+    # sha256 of the private tracking code given to an online applicant (the code itself is never stored).
+    tracking_code_hash = models.CharField(max_length=64, blank=True, default="")
+    confirmation = models.CharField(_("підтвердження заявником"), max_length=16, choices=ConfirmationOutcome.choices,
+                                    blank=True, default="")
+    confirmed_at = models.DateTimeField(_("підтверджено"), null=True, blank=True)
+    # The applicant asked for messages on status changes (e-mail, else SMS; appeals.notifications).
+    notify_applicant = models.BooleanField(_("сповіщати заявника"), default=False)
+    # Online and Open311 appeals wait in the dispatcher's "online — to check" queue until checked.
+    needs_review = models.BooleanField(_("онлайн: чекає перевірки"), default=False)
+    reviewed_at = models.DateTimeField(_("перевірено диспетчером"), null=True, blank=True)
 
     status = models.CharField(_("стан"), max_length=16, choices=Status.choices, default=Status.REGISTERED)
     created_at = models.DateTimeField(_("зареєстровано"))
@@ -181,6 +205,7 @@ class Appeal(models.Model):
             models.Index(fields=["control_level", "escalated_at"], name="appeal_escalated",
                          condition=Q(control_level=2)),
             models.Index(fields=["outage"], name="appeal_outage", condition=Q(outage__isnull=False)),
+            models.Index(fields=["created_at"], name="appeal_needs_review", condition=Q(needs_review=True)),
         ]
         constraints = [
             # Plain unique indexes (no varchar_pattern_ops twin): numbers are matched exactly.
@@ -351,6 +376,79 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+def _photo_path(instance: AppealPhoto, filename: str) -> str:
+    # Content-hash names: the same picture twice is one file; no name from the uploader survives.
+    return f"appeals/photos/{filename[:2]}/{filename}"
+
+
+class AppealPhoto(models.Model):
+    """A photo from the applicant, re-encoded without EXIF; public only after a dispatcher approves it."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="photos", verbose_name=_("звернення"))
+    file = models.FileField(_("файл"), upload_to=_photo_path, max_length=200)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    approved = models.BooleanField(_("схвалено"), default=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("схвалив"))
+    approved_at = models.DateTimeField(_("схвалено о"), null=True, blank=True)
+    created_at = models.DateTimeField(_("додано"))
+
+    class Meta:
+        verbose_name = _("фото звернення")
+        verbose_name_plural = _("фото звернень")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}: {self.sha256[:12]}"
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("SMS")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("очікує")
+    SENT = "sent", _("надіслано")
+    FAILED = "failed", _("не надіслано")
+
+
+class Notification(models.Model):
+    """Outbox: a message to send, written in the same transaction as what caused it (appeals.notifications).
+
+    Recipient and texts are personal data; the row is for the sender and the retention job only.
+    """
+
+    channel = models.CharField(_("канал"), max_length=8, choices=NotificationChannel.choices)
+    recipient = models.CharField(_("одержувач"), max_length=254)
+    subject = models.CharField(_("тема"), max_length=200, blank=True, default="")
+    body = models.TextField(_("текст"))
+    html_body = models.TextField(_("HTML"), blank=True, default="")
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications",
+                               verbose_name=_("звернення"))
+    # [{"name": ..., "content": base64, "mimetype": ...}]
+    attachments = models.JSONField(_("вкладення"), default=list, blank=True)
+    status = models.CharField(_("стан"), max_length=8, choices=NotificationStatus.choices,
+                              default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("спроб"), default=0)
+    last_error = models.TextField(_("остання помилка"), blank=True, default="")
+    created_at = models.DateTimeField(_("створено"))
+    sent_at = models.DateTimeField(_("надіслано"), null=True, blank=True)
+    # "this message for this event": a second queue_notification with the same key writes nothing.
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("сповіщення")
+        verbose_name_plural = _("сповіщення")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["id"], name="notification_pending", condition=Q(status="pending"))]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status} #{self.pk}"
 
 
 class ShiftReport(models.Model):

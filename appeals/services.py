@@ -221,6 +221,13 @@ def register_intake(
     link_to_appeal: Appeal | int | str | None = None,
     outage=None,
     now: datetime | None = None,
+    applicant_email: str = "",
+    is_formal: bool = True,
+    tracking_code_hash: str = "",
+    notify_applicant: bool = False,
+    needs_review: bool = False,
+    hold_for_review: bool = False,
+    place=None,
 ) -> IntakeResult:
     """Register what a caller (or an online form) brought in: geocode, route, create the appeal and the call.
 
@@ -231,6 +238,10 @@ def register_intake(
     With outage (an Outage or its id: the caller is inside a known outage and the dispatcher insists
     on an appeal) the new appeal is part of it; otherwise live detection runs on it
     (appeals.outage_services.detect_outage).
+
+    Online channels (citizens.services.file_online): needs_review puts the appeal in the dispatcher's
+    "online — to check" queue; hold_for_review (the category says so) keeps it registered, routes
+    computed but not sent, until that check. `place` is an already resolved resolve_place() result.
     """
     now = now or timezone.now()
     key = (idempotency_key or "").strip() or None
@@ -245,9 +256,14 @@ def register_intake(
                 return _link_call(dispatcher=dispatcher, phone=phone, appeal=link_to_appeal, key=key, now=now,
                                   note=description)
             result = _create(dispatcher=dispatcher, category=_category(category), phone=phone,
-                             place=resolve_place(address_text=address_text, building=building, lon=lon, lat=lat),
+                             place=place or resolve_place(address_text=address_text, building=building, lon=lon,
+                                                          lat=lat),
                              description=description, flat=flat, applicant_name=applicant_name, channel=channel,
-                             key=key, now=now)
+                             key=key, now=now,
+                             extra={"applicant_email": applicant_email.strip(), "is_formal": is_formal,
+                                    "tracking_code_hash": tracking_code_hash, "notify_applicant": notify_applicant,
+                                    "needs_review": needs_review},
+                             hold=hold_for_review)
             return _after_new_appeal(result=result, dispatcher=dispatcher, outage=outage, now=now)
     except IntegrityError:
         # The same key committed by a concurrent submit between our check and our insert.
@@ -259,7 +275,8 @@ def register_intake(
 
 
 def _create(*, dispatcher, category: Category, phone: str, place: _Place, description: str, flat: str,
-            applicant_name: str, channel: str, key: str | None, now: datetime) -> IntakeResult:
+            applicant_name: str, channel: str, key: str | None, now: datetime, extra: dict | None = None,
+            hold: bool = False) -> IntakeResult:
     if category.is_consultation:
         raise AppealError("консультація не є зверненням: зареєструйте дзвінок (record_call)")
     appeal = Appeal.objects.create(
@@ -270,13 +287,17 @@ def _create(*, dispatcher, category: Category, phone: str, place: _Place, descri
         deadline=deadlines.compute_deadline(registered_at=now, hours=category.deadline_hours,
                                             is_emergency=category.is_emergency),
         idempotency_key=key if channel != Channel.PHONE else None,
+        **(extra or {}),
     )
     _event(appeal_id=appeal.pk, at=now, actor=dispatcher, action=EventAction.CREATED, to_status=Status.REGISTERED,
            data={"channel": channel})
     routes = _route(appeal=appeal, at=now)
     _event(appeal_id=appeal.pk, at=now, actor=dispatcher, action=EventAction.ROUTED,
            data={"routes": [_route_summary(r) for r in routes]})
-    if _fully_routed(routes):
+    if hold:
+        _event(appeal_id=appeal.pk, at=now, actor=None, action=EventAction.COMMENT,
+               note="онлайн-звернення: передача виконавцю чекає перевірки диспетчером")
+    elif _fully_routed(routes):
         Appeal.objects.filter(pk=appeal.pk).update(status=Status.SENT)
         appeal.status = Status.SENT
         _event(appeal_id=appeal.pk, at=now, actor=None, action=EventAction.STATUS, from_status=Status.REGISTERED,

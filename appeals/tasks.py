@@ -23,3 +23,14 @@ def escalation_sweep() -> dict:
     }
     log.log(logging.WARNING if report.escalated_total else logging.INFO, "escalation sweep: %s", summary)
     return summary
+
+
+@shared_task(name="appeals.tasks.send_notifications", ignore_result=True)
+def send_notifications() -> dict:
+    """Send the outbox's pending messages (appeals.notifications.send_pending)."""
+    from appeals import notifications
+
+    report = notifications.send_pending()
+    summary = {"sent": report.sent, "retried": report.retried, "failed": report.failed}
+    log.log(logging.WARNING if report.failed else logging.INFO, "outbox: %s", summary)
+    return summary

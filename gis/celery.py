@@ -43,6 +43,12 @@ app.conf.beat_schedule = {
         "schedule": HEARTBEAT_SECONDS,
         "options": {"expires": HEARTBEAT_SECONDS},
     },
+    # The outbox: every minute, whatever the on-commit kick did (a Redis outage loses no message).
+    "appeals-send-notifications": {
+        "task": "appeals.tasks.send_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
 app.conf.broker_connection_retry_on_startup = True
 

@@ -356,6 +356,13 @@ class Category(models.Model):
     is_public = models.BooleanField(_("показувати на публічній карті"), default=True)
     is_consultation = models.BooleanField(_("лише консультація"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("порядок"), default=100)
+    # Online filing: a one-line public hint under the category's name, and whether an online appeal of
+    # this category waits for a dispatcher's check before it is sent to a provider.
+    hint = models.CharField(_("підказка для мешканців"), max_length=200, blank=True, default="")
+    online_review_required = models.BooleanField(
+        _("онлайн-звернення спершу перевіряє диспетчер"), default=False,
+        help_text=_("маршрутизація онлайн-звернення чекає, доки диспетчер його перевірить"),
+    )
 
     class Meta:
         verbose_name = _("категорія звернення")

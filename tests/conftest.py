@@ -65,3 +65,69 @@ def demo_city(_demo_city_session, django_db_blocker):
         if not Building.objects.filter(source="demo").exists():
             call_command("load_demo_city", verbosity=0)
     return True
+
+
+class SmtpSink:
+    """What the `smtp_server` fixture yields: a real SMTP server (aiosmtpd) and the messages it received."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import threading
+
+        self.host, self.port = host, port
+        self.messages: list = []  # email.message.EmailMessage, in arrival order
+        self.envelopes: list = []  # (mail_from, rcpt_tos)
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, n: int, timeout: float = 30.0) -> list:
+        """Poll until at least n messages arrived (or fail after `timeout` seconds); returns them all."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if len(self.messages) >= n:
+                    return list(self.messages)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {n} e-mail(s) at the SMTP server within {timeout} s, "
+                                     f"got {len(self.messages)}")
+            time.sleep(0.02)
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 at a free port; Django's EMAIL_* settings point at it.
+
+    `.messages` are the received email.message.EmailMessage objects; `.wait_for(n, timeout)` polls.
+    """
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = SmtpSink("127.0.0.1", port)
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    try:
+        yield sink
+    finally:
+        controller.stop()

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "webmap",
     "importers",
     "reports",
+    "citizens",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,32 @@ PUBLIC_MAP_WINDOW_DAYS = int(os.environ.get("PUBLIC_MAP_WINDOW_DAYS", "90"))
 # Off (empty) by default; its answers are flagged "approximate", never "exact".
 GEOCODER_FALLBACK_URL = os.environ.get("GEOCODER_FALLBACK_URL", "")
 GEOCODER_FALLBACK_TIMEOUT = float(os.environ.get("GEOCODER_FALLBACK_TIMEOUT", "3"))
+
+# Uploaded files (appeal photos, under content-hash names). Served by the web server in production.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_URL = "/media/"
+
+# Outgoing e-mail (Django's mail framework over SMTP). Notifications are queued in the database first
+# (appeals.notifications) and sent by Celery, so nothing is lost while Redis or the SMTP server is down.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "1505 Краматорськ <noreply@localhost>")
+# SMS: "log" writes to the log (demo); "http" posts JSON to a gateway (see appeals.notifications.HttpSmsBackend).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_FORMAT = os.environ.get("SMS_GATEWAY_FORMAT", "turbosms")  # turbosms | smsfly | alphasms
+SMS_SENDER = os.environ.get("SMS_SENDER", "1505")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+# A message that failed this many times is marked failed and left for a person.
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "5"))
+# The public address of the site, for links in messages.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,1 @@
+"""Residents' channels: online filing, tracking, confirmation (above appeals; calls its services)."""

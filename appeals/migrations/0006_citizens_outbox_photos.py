@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0004_open_deadline_index'),
+        ('appeals', '0005_history_refuses_truncate'),
         ('layers', '0007_category_online_hint'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

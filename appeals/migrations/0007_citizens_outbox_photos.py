@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0005_history_refuses_truncate'),
+        ('appeals', '0006_outages'),
         ('layers', '0007_category_online_hint'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -17,6 +17,7 @@ INTAKE_OUTCOMES = [
     (CallOutcome.ADDED_TO_APPEAL.value, _("додати до звернення")),
     (CallOutcome.STATUS_INQUIRY.value, _("запит про стан")),
     (CallOutcome.CONSULTATION.value, _("консультація")),
+    (CallOutcome.OUTAGE_KNOWN.value, _("відоме відключення")),
     (CallOutcome.OTHER.value, _("інше")),
 ]
 
@@ -47,6 +48,12 @@ class IntakeForm(forms.Form):
                                           help_text=_("установа, до якої скеровано заявника"))
     note = forms.CharField(label=_("Примітка"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # The known outage shown for the address: outage_known links the call to it; a new appeal filed
+    # anyway (the dispatcher insists) becomes part of it.
+    outage = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    subscribe = forms.BooleanField(label=_("Повідомити про відновлення"), required=False)
+    subscribe_to = forms.CharField(label=_("SMS на номер або e-mail"), max_length=200, required=False,
+                                   help_text=_("порожньо — SMS на телефон заявника"))
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()
@@ -68,6 +75,11 @@ class IntakeForm(forms.Form):
                 self.add_error("address", _("Оберіть будинок зі списку підказок."))
         elif outcome == CallOutcome.ADDED_TO_APPEAL and not data.get("link_to"):
             self.add_error("link_to", _("Вкажіть номер звернення, до якого додати дзвінок."))
+        elif outcome == CallOutcome.OUTAGE_KNOWN and not data.get("outage"):
+            self.add_error(None, _("Немає відомого відключення за цією адресою."))
+        elif outcome == CallOutcome.OUTAGE_KNOWN and data.get("subscribe") and not (
+                data.get("subscribe_to", "").strip() or data.get("phone")):
+            self.add_error("subscribe_to", _("Вкажіть телефон або e-mail для повідомлення."))
         elif outcome == CallOutcome.CONSULTATION and not data.get("consultation_office", "").strip():
             self.add_error("consultation_office", _("Вкажіть, куди скеровано заявника."))
         return data

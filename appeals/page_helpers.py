@@ -24,6 +24,7 @@ from appeals import deadlines, roles, selectors, workflow
 from appeals.models import Appeal, AppealEvent, AppealRoute, Call, RouteOutcome, Status
 from layers import routing
 from layers.models import Building, BuildingKind, Category, ServiceKind
+from outages import selectors as outage_selectors
 
 DISPATCH_ROLES = (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR)
 SEARCH_ROLES = (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR, workflow.ANALYST)
@@ -233,9 +234,21 @@ def building_panel(*, building: Building, now: datetime | None = None) -> dict:
             "geom": {"type": "Feature", "properties": {"id": building.pk}, "geometry": _geojson(building.geom)},
         },
         "services": [decision_dict(d, names) for d in decisions],
+        # Shown before anything else: active outages covering this building (any category).
+        "outages": [outage_brief(o) for o in outage_selectors.active_outages_at(building_id=building.pk, now=now)],
         "open_appeals": [appeal_brief(a, now=now) for a in open_here],
         "nearby": [appeal_brief(a, now=now, distance_m=_metres(origin, a.point)) for a in nearby],
     }
+
+
+def outage_brief(o) -> dict:
+    """An outage for the dispatcher's notice: the sentence read to the caller, and what links the call."""
+    from appeals.outage_services import outage_notice
+
+    return {"id": o.pk, "notice": outage_notice(o), "kind": o.kind, "status": o.status,
+            "service_kinds": sorted(k.code for k in o.service_kinds.all()),
+            "provider": str(o.provider) if o.provider_id else "",
+            "public_note": o.public_note, "affected_buildings": o.affected_buildings}
 
 
 def _geojson(geom) -> dict:

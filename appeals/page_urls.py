@@ -17,6 +17,7 @@ urlpatterns = [
     path("dispatch/phone.json", views.phone_history, name="dispatch-phone"),
     path("dispatch/building.json", views.building_info, name="dispatch-building"),
     path("dispatch/preview.json", views.category_preview, name="dispatch-preview"),
+    path("dispatch/outages/<int:outage_id>/<str:action>", views.outage_action, name="dispatch-outage-action"),
     path("journal/", views.journal, name="journal"),
     path("journal/bulk", views.journal_bulk, name="journal-bulk"),
     path("control/", views.control, name="control"),

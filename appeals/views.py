@@ -21,12 +21,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from appeals import access_log, forms, page_helpers, paging, roles, selectors, services, workflow
+from appeals import access_log, forms, outage_services, page_helpers, paging, roles, selectors, services, workflow
 from appeals.deadlines import DeadlineError
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
 from appeals.models import CallOutcome, Status
 from appeals.page_helpers import CONTROL_ROLES, DISPATCH_ROLES, JOURNAL_ROLES, SEARCH_ROLES, require_role
 from layers.models import Building, Category
+from outages import selectors as outage_selectors
+from outages.errors import OutageError
 
 PAGE_SIZE = 50
 
@@ -62,6 +64,7 @@ def _dispatch_config(request) -> dict:
         "outcome_linked": CallOutcome.ADDED_TO_APPEAL.value,
         "outcome_status": CallOutcome.STATUS_INQUIRY.value,
         "outcome_consultation": CallOutcome.CONSULTATION.value,
+        "outcome_outage": CallOutcome.OUTAGE_KNOWN.value,
         # A consultation is a call, never an appeal: choosing such a category switches the outcome.
         "consultation_categories": [str(pk) for pk in Category.objects.filter(is_consultation=True)
                                     .values_list("pk", flat=True)],
@@ -71,6 +74,7 @@ def _dispatch_config(request) -> dict:
             "phone": reverse("dispatch-phone"),
             "building": reverse("dispatch-building"),
             "preview": reverse("dispatch-preview"),
+            "outages": reverse("api-outages"),
         },
         "text": {
             "overdue": _("прострочено"),
@@ -97,6 +101,10 @@ def _dispatch_config(request) -> dict:
             "save": _("Зберегти"),
             "status_inquiry": _("запит про стан"),
             "saving": _("Збереження…"),
+            "outage_link": _("Зарахувати дзвінок до відключення №%s"),
+            "outage_insist": _("Все одно зареєструвати звернення"),
+            "outage_subscribe": _("повідомити про відновлення"),
+            "outage_affected": _("будинків без послуги"),
         },
     }
 
@@ -112,6 +120,9 @@ def _saved_result(request) -> dict | None:
         linked = request.GET.get("linked") == "1"
         message = (_("Дзвінок додано до звернення") if linked else _("Звернення зареєстровано"))
         return {"appeal": appeal, "routes": page_helpers.active_routes(appeal), "message": message}
+    if request.GET.get("call") == CallOutcome.OUTAGE_KNOWN:
+        return {"appeal": None, "message": _("Дзвінок зараховано до відключення №%(id)s") % {
+            "id": request.GET.get("outage", "")}}
     if request.GET.get("call"):
         return {"appeal": None, "message": _("Дзвінок зареєстровано: %(outcome)s") % {
             "outcome": dict(forms.INTAKE_OUTCOMES).get(request.GET["call"], request.GET["call"])}}
@@ -133,7 +144,26 @@ def dispatch(request):
         status = 200
     return render(request, "appeals/dispatch.html", _context(
         request, form=form, config=_dispatch_config(request), saved=_saved_result(request) if status == 200 else None,
+        suspected=outage_selectors.suspected_outages(), highlight_outage=request.GET.get("outage", ""),
     ), status=status)
+
+
+@require_POST
+@require_role(*DISPATCH_ROLES)
+def outage_action(request, outage_id: int, action: str):
+    """One action on a suspected outage from the dispatcher's screen: confirm it, or cancel a false alarm."""
+    try:
+        if action == "confirm":
+            outage_services.confirm_outage(outage=outage_id, actor=request.user)
+            messages.success(request, _("Відключення №%(id)s підтверджено") % {"id": outage_id})
+        elif action == "cancel":
+            outage_services.cancel_outage(outage=outage_id, actor=request.user, note=_("хибна тривога"))
+            messages.info(request, _("Відключення №%(id)s скасовано") % {"id": outage_id})
+        else:
+            raise Http404(action)
+    except OutageError as exc:
+        messages.error(request, str(exc))
+    return redirect("dispatch")
 
 
 def _save_intake(request, form: forms.IntakeForm):
@@ -147,15 +177,26 @@ def _save_intake(request, form: forms.IntakeForm):
                 dispatcher=request.user, category=d["category"], phone=d["phone"], address_text=d["address"],
                 building=d["building"], description=d["description"], flat=d["flat"],
                 applicant_name=d["applicant_name"], idempotency_key=d["idempotency_key"],
-                link_to_appeal=d["link_to"] if linked else None,
+                link_to_appeal=d["link_to"] if linked else None, outage=None if linked else d["outage"],
             )
+            detected = getattr(result.detection, "outage", None)
             return HttpResponseRedirect(
-                reverse("dispatch") + f"?saved={result.number}" + ("&linked=1" if linked else ""))
+                reverse("dispatch") + f"?saved={result.number}" + ("&linked=1" if linked else "")
+                + (f"&outage={detected.pk}" if detected is not None else ""))
+        if outcome == CallOutcome.OUTAGE_KNOWN:
+            to = (d["subscribe_to"] or "").strip() or d["phone"]
+            outage_services.link_call_to_outage(
+                dispatcher=request.user, outage=d["outage"], phone=d["phone"], note=d["note"],
+                subscribe_channel=("email" if "@" in to else "sms") if d["subscribe"] else "", subscribe_to=to,
+                idempotency_key=d["idempotency_key"])
+            return HttpResponseRedirect(reverse("dispatch") + f"?call={outcome}&outage={d['outage']}")
         services.record_call(
             dispatcher=request.user, phone=d["phone"], outcome=outcome, appeal=d["link_to"] or None,
             consultation_office=d["consultation_office"], note=d["note"], idempotency_key=d["idempotency_key"],
         )
         return HttpResponseRedirect(reverse("dispatch") + f"?call={outcome}")
+    except OutageError as exc:
+        form.add_error(None, str(exc))
     except AddressNotFound as exc:
         form.add_error("address", str(exc))
     except AppealNotFound as exc:

@@ -22,6 +22,9 @@
   var duplicatesBox = document.getElementById("duplicates");
   var linkBanner = document.getElementById("link-banner");
   var saveButton = document.getElementById("save-button");
+  var outageBox = document.getElementById("outage-notice");
+  var outageField = document.getElementById("id_outage");
+  var subscribeBox = document.getElementById("id_subscribe");
 
   function debounce(fn, ms) {
     var t = null;
@@ -88,7 +91,23 @@
     .then(function (fc) { basemap.addData(fc); window.ecityBasemapLoaded = fc.features.length; });
   var buildingLayer = L.geoJSON(null, {style: {color: "#b3261e", weight: 2, fillColor: "#f28b82", fillOpacity: 0.7}}).addTo(map);
   var appealsLayer = L.layerGroup().addTo(map);
-  window.ecityDispatchMap = {map: map, building: buildingLayer, appeals: appealsLayer, basemap: basemap};
+  // Open outages (confirmed red, suspected orange, dashed), under the building and the appeals.
+  var outagesLayer = L.geoJSON(null, {
+    style: function (f) {
+      var suspected = f.properties.status === "suspected";
+      return {color: suspected ? "#c77700" : "#b3261e", weight: 2, dashArray: "6 4", fillColor: suspected ? "#f6c343" : "#f28b82", fillOpacity: 0.15};
+    },
+    onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.notice); },
+  }).addTo(map);
+  fetch(cfg.urls.outages, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    .then(function (r) { return r.ok ? r.json() : []; })
+    .then(function (list) {
+      list.forEach(function (o) {
+        outagesLayer.addData({type: "Feature", geometry: o.area, properties: {id: o.id, status: o.status, notice: o.notice}});
+      });
+      window.ecityOutagesDrawn = list.length;
+    }).catch(function () {});
+  window.ecityDispatchMap = {map: map, building: buildingLayer, appeals: appealsLayer, basemap: basemap, outages: outagesLayer};
 
   // ---- Phone: earlier calls and appeals ----------------------------------------------------------
   var loadPhone = debounce(function () {
@@ -187,6 +206,8 @@
   address.addEventListener("input", function () {
     // A typed address no longer matches the building picked before.
     buildingId.value = "";
+    clear(outageBox);
+    outageField.value = "";
     suggest();
   });
   address.addEventListener("keydown", function (e) {
@@ -198,10 +219,45 @@
   });
   address.addEventListener("blur", function () { setTimeout(closeList, 150); });
 
+  // ---- Known outage at the address: shown first; one key links the call ---------------------------
+  function linkOutage(id, subscribe) {
+    outageField.value = id;
+    if (subscribeBox) subscribeBox.checked = !!subscribe;
+    var radio = form.querySelector("input[name=outcome][value=" + cfg.outcome_outage + "]");
+    if (radio) { radio.checked = true; radio.dispatchEvent(new Event("change")); }
+    if (form.requestSubmit) form.requestSubmit(saveButton); else saveButton.click();
+  }
+
+  function showOutages(list) {
+    clear(outageBox);
+    outageField.value = "";
+    window.ecityOutageShown = null;
+    if (!list || !list.length) return null;
+    list.forEach(function (o) {
+      var link = el("button", {type: "button", className: "primary link-outage", "data-outage": o.id,
+                               text: cfg.text.outage_link.replace("%s", o.id)});
+      link.addEventListener("click", function () { linkOutage(o.id, false); });
+      var sub = el("button", {type: "button", className: "link-outage-subscribe", "data-outage": o.id,
+                              text: "… " + cfg.text.outage_subscribe});
+      sub.addEventListener("click", function () { linkOutage(o.id, true); });
+      outageBox.appendChild(el("div", {className: "outage", "data-outage": o.id}, [
+        el("p", {className: "notice-text", text: o.notice}),
+        o.public_note ? el("p", {text: o.public_note}) : null,
+        el("p", {className: "muted", text: o.affected_buildings + " " + cfg.text.outage_affected}),
+        el("p", {}, [link, sub]),
+      ]));
+    });
+    // A new appeal filed anyway (the dispatcher insists) becomes part of the first outage.
+    outageField.value = list[0].id;
+    window.ecityOutageShown = list[0].id;
+    return outageBox.querySelector("button.link-outage");
+  }
+
   // ---- Building: providers, open appeals, recent appeals nearby ----------------------------------
   function loadBuilding(id) {
     if (!id) return;
     getJSON("building", cfg.urls.building + "?" + qs({building: id})).then(function (data) {
+      var firstOutage = showOutages(data.outages);
       clear(buildingBox);
       var b = data.building;
       buildingBox.appendChild(el("h3", {id: "building-address", text: b.address}));
@@ -250,6 +306,8 @@
       });
       map.fitBounds(buildingLayer.getBounds(), {maxZoom: 17});
       window.ecityBuildingShown = b.id;
+      // The known outage comes before anything else: Enter on it links the call.
+      if (firstOutage) firstOutage.focus();
       preview();
     }).catch(function () {});
   }
@@ -267,7 +325,7 @@
       var newOutcome = form.querySelector("input[name=outcome][value=" + cfg.outcome_linked + "]");
       if (newOutcome) newOutcome.checked = true;
     } else {
-      saveButton.textContent = cfg.text.save;
+      saveButton.textContent = outageField.value ? cfg.text.outage_insist : cfg.text.save;
       var def = form.querySelector("input[name=outcome][value=" + cfg.outcome_new + "]");
       if (def) def.checked = true;
     }
@@ -302,6 +360,7 @@
       // The likely duplicate is offered first: focus goes to it so Enter links the call.
       var first = duplicatesBox.querySelector("button");
       if (first && !linkTo.value && document.activeElement === category) first.focus();
+      if (outageField.value && !linkTo.value) saveButton.textContent = cfg.text.outage_insist;
     }).catch(function () {});
   }, 120);
   category.addEventListener("change", function () {

@@ -21,7 +21,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from appeals import access_log, forms, outage_services, page_helpers, paging, roles, selectors, services, workflow
+from appeals import (
+    access_log,
+    forms,
+    outage_services,
+    page_helpers,
+    paging,
+    roles,
+    selectors,
+    services,
+    workflow,
+)
 from appeals.deadlines import DeadlineError
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
 from appeals.models import CallOutcome, Status

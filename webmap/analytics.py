@@ -44,15 +44,54 @@ def heat_frames(*, since: dt.date, until: dt.date, category_codes: list[str], st
             WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND (%(all)s OR c.code = ANY(%(codes)s))
             GROUP BY 1, 2, 3
         ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY frame ORDER BY n DESC, lat, lon) AS rank FROM pts
+            SELECT *, row_number() OVER (PARTITION BY frame ORDER BY n DESC, lat, lon) AS rank,
+                   sum(n) OVER (PARTITION BY frame) AS frame_appeals FROM pts
         )
-        SELECT frame, json_agg(json_build_array(round(lat::numeric, 6), round(lon::numeric, 6), n) ORDER BY n DESC)::text
+        SELECT frame, json_agg(json_build_array(round(lat::numeric, 6), round(lon::numeric, 6), n) ORDER BY n DESC)::text,
+               max(frame_appeals)::int
         FROM ranked WHERE rank <= %(cap)s GROUP BY frame ORDER BY frame
     """
     with connection.cursor() as cur:
         cur.execute(sql, {"step": step, "t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes,
                           "cap": MAX_FEATURES})
-        return [{"start": frame.isoformat(), "points": json.loads(points)} for frame, points in cur.fetchall()]
+        return [{"start": frame.isoformat(), "points": json.loads(points), "appeals": appeals}
+                for frame, points, appeals in cur.fetchall()]
+
+
+def category_trend(*, since: dt.date, until: dt.date, category_codes: list[str], step: str = "week") -> dict:
+    """Appeals per category and time step (Kyiv days or Monday weeks), every step present (zeros kept).
+
+    {"step", "starts": [iso dates], "categories": [{"code", "name", "total", "counts": [...]}]},
+    biggest category first.
+    """
+    if step not in {"day", "week"}:
+        raise ValueError("step must be day or week")
+    t0, t1 = _bounds(since, until)
+    sql = """
+        SELECT c.code, c.name_uk, date_trunc(%(step)s, a.created_at AT TIME ZONE 'Europe/Kyiv')::date AS frame,
+               count(*)
+        FROM appeals_appeal AS a JOIN layers_category AS c ON c.id = a.category_id
+        WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND (%(all)s OR c.code = ANY(%(codes)s))
+        GROUP BY 1, 2, 3
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, {"step": step, "t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes})
+        rows = cur.fetchall()
+    first = since - dt.timedelta(days=since.weekday()) if step == "week" else since
+    starts: list[dt.date] = []
+    day = first
+    while day <= until:
+        starts.append(day)
+        day += dt.timedelta(days=7 if step == "week" else 1)
+    index = {d: i for i, d in enumerate(starts)}
+    by_code: dict[str, dict] = {}
+    for code, name, frame, n in rows:
+        entry = by_code.setdefault(code, {"code": code, "name": name, "total": 0, "counts": [0] * len(starts)})
+        if frame in index:
+            entry["counts"][index[frame]] += n
+        entry["total"] += n
+    categories = sorted(by_code.values(), key=lambda e: (-e["total"], e["name"]))
+    return {"step": step, "starts": [d.isoformat() for d in starts], "categories": categories}
 
 
 def heat_points(*, since: dt.date, until: dt.date, category_codes: list[str]) -> list[list[float]]:

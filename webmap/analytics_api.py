@@ -53,9 +53,17 @@ def _analyst_view(fn):
 def heat(request, *, since, until, codes):
     """Heat frames by day or week (?step=day|week), and the whole period."""
     step = request.GET.get("step", "day")
+    frames = analytics.heat_frames(since=since, until=until, category_codes=codes, step=step)
     return {"since": since.isoformat(), "until": until.isoformat(), "step": step,
-            "frames": analytics.heat_frames(since=since, until=until, category_codes=codes, step=step),
+            "appeals": sum(f["appeals"] for f in frames), "frames": frames,
             "total": analytics.heat_points(since=since, until=until, category_codes=codes)}
+
+
+@_analyst_view
+def trend(request, *, since, until, codes):
+    """Appeals per category per week (?step=week|day): the trend chart under the map."""
+    return analytics.category_trend(since=since, until=until, category_codes=codes,
+                                    step=request.GET.get("step", "week"))
 
 
 @_analyst_view

@@ -18,6 +18,7 @@ urlpatterns: list = [
     path("api/v1/analytics/incidents", analytics_api.incidents, name="analytics-incidents"),
     path("api/v1/analytics/choropleth", analytics_api.choropleth, name="analytics-choropleth"),
     path("api/v1/analytics/repeats", analytics_api.repeats, name="analytics-repeats"),
+    path("api/v1/analytics/trend", analytics_api.trend, name="analytics-trend"),
     path("ogc/", ogc.landing, name="ogc-landing"),
     path("ogc/conformance", ogc.conformance, name="ogc-conformance"),
     path("ogc/collections", ogc.collections, name="ogc-collections"),

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from appeals.models import Status
@@ -56,11 +57,33 @@ def analytics(request):
         raise PermissionDenied
     from layers.models import Category
 
-    context = {
-        "config_json": json.dumps(_map_config(request), ensure_ascii=False),
-        "categories": list(Category.objects.values("code", "name_uk")),
-    }
+    categories = list(Category.objects.values("code", "name_uk"))
+    config = {**_map_config(request), "categoryNames": {c["code"]: c["name_uk"] for c in categories},
+              "text": ANALYTICS_TEXT}
+    context = {"config_json": json.dumps(config, ensure_ascii=False, default=str), "categories": categories}
     return render(request, "webmap/analytics.html", context)
+
+
+# The analytics page's words (its script has none of its own, so the page can be translated).
+ANALYTICS_TEXT = {
+    "wholePeriod": gettext_lazy("увесь період"),
+    "frames": gettext_lazy("Кадрів"),
+    "frame": gettext_lazy("Кадр"),
+    "appeals": gettext_lazy("звернень"),
+    "buildings": gettext_lazy("будинків"),
+    "inPeriod": gettext_lazy("за період"),
+    "incidents": gettext_lazy("Інцидентів"),
+    "ofAppeals": gettext_lazy("із звернень"),
+    "areas": gettext_lazy("Областей"),
+    "per1000": gettext_lazy("на 1000 мешканців"),
+    "legendHeat": gettext_lazy("Щільність звернень"),
+    "legendLow": gettext_lazy("мало"),
+    "legendHigh": gettext_lazy("багато"),
+    "legendIncident": gettext_lazy("Інцидент: звернення однієї категорії з кількох будинків поруч за короткий час"),
+    "legendChoropleth": gettext_lazy("Звернень в області"),
+    "trend": gettext_lazy("Тренд за категоріями"),
+    "weekOf": gettext_lazy("тиждень з"),
+}
 
 
 @require_GET

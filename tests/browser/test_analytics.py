@@ -37,3 +37,32 @@ def test_a_heatmap_renders_for_an_analyst(browser, live_server, registry, django
                            "document.getElementById('slider').dispatchEvent(new Event('input'));")
     assert browser.find_element(By.ID, "frame-label").text != ""
     assert offsite_requests(browser) == []
+
+
+def test_the_counts_follow_the_slider_and_every_map_has_a_legend(browser, live_server, registry, django_user_model):
+    from appeals.workflow import ANALYST
+    from tests.integration.map_data import appeal
+
+    for i, key in enumerate(["parkova:12", "parkova:12", "parkova:14", "druzhby:3"]):
+        appeal(f"26-41000{i}", building=registry.buildings[key], age_days=1 + 2 * i)
+    user = django_user_model.objects.create_user("analyst2", password="pw-analyst-2", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=ANALYST)[0])
+    browser.delete_all_cookies()
+    login(browser, live_server, "analyst2", "pw-analyst-2")
+    browser.get(live_server.url + "/analytics/")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: d.find_element(By.ID, "map").get_attribute("data-state") == "ready")
+    summary = browser.find_element(By.ID, "summary")
+    assert summary.get_attribute("data-appeals") == "4"  # the whole period
+    assert "Щільність звернень" in browser.find_element(By.ID, "map-legend").text
+    browser.execute_script("document.getElementById('slider').value = 0;"
+                           "document.getElementById('slider').dispatchEvent(new Event('input'));")
+    wait.until(lambda d: d.find_element(By.ID, "summary").get_attribute("data-appeals") == "1")
+    label = browser.find_element(By.ID, "frame-label").text
+    assert len(label) == 10 and label[2] == "." and label[5] == "."  # dd.mm.yyyy
+    rows = browser.find_elements(By.CSS_SELECTOR, "#trend .trend-row")
+    assert rows and "(4)" in rows[0].text
+    browser.find_element(By.ID, "a-mode").send_keys("картограма: мікрорайони")
+    browser.find_element(By.CSS_SELECTOR, "#a-filters button[type=submit]").click()
+    wait.until(lambda d: d.find_element(By.ID, "map").get_attribute("data-mode") == "neighbourhood")
+    assert "Звернень в області" in browser.find_element(By.ID, "map-legend").text

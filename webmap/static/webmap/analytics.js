@@ -21,6 +21,30 @@
   const label = document.getElementById("frame-label");
   const allFrames = document.getElementById("all-frames");
   const summary = document.getElementById("summary");
+  const T = config.text;
+  const names = config.categoryNames || {};
+  // Dates as dd.mm.yyyy HH:MM in Kyiv time, whatever the browser's zone.
+  const kyivDateTime = new Intl.DateTimeFormat("uk-UA", {timeZone: "Europe/Kyiv", day: "2-digit", month: "2-digit",
+    year: "numeric", hour: "2-digit", minute: "2-digit"});
+  const fmtDateTime = s => kyivDateTime.format(new Date(s)).replace(",", "");
+  const fmtDay = s => s.slice(8, 10) + "." + s.slice(5, 7) + "." + s.slice(0, 4);
+  let heatAppeals = 0;
+
+  // One legend control, its content replaced by the layer shown.
+  const legend = L.control({position: "bottomright"});
+  legend.onAdd = () => { const d = L.DomUtil.create("div", "map-legend"); d.id = "map-legend"; return d; };
+  legend.addTo(map);
+  function setLegend(title, rows) {
+    const box = document.getElementById("map-legend");
+    box.innerHTML = "";
+    const h = document.createElement("strong"); h.textContent = title; box.appendChild(h);
+    for (const [cls, text] of rows) {
+      const row = document.createElement("div");
+      const sw = document.createElement("span"); sw.className = "swatch " + cls;
+      const label = document.createElement("span"); label.textContent = text;
+      row.append(sw, label); box.appendChild(row);
+    }
+  }
 
   function esc(s) {
     return String(s == null ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
@@ -42,20 +66,26 @@
   }
 
   function showFrame() {
-    const pts = allFrames.checked ? total : (frames[+slider.value] || {points: []}).points;
-    label.textContent = allFrames.checked ? "увесь період" : (frames[+slider.value] || {}).start || "";
+    const frame = frames[+slider.value] || {points: [], appeals: 0};
+    const pts = allFrames.checked ? total : frame.points;
+    label.textContent = allFrames.checked ? "" : (frame.start ? fmtDay(frame.start) : "");
     const max = Math.max(1, ...pts.map(p => p[2]));
     heat.setLatLngs(pts.map(p => [p[0], p[1], p[2] / max]));
+    // The counts follow the slider: the frame shown, or the whole period.
+    summary.textContent = allFrames.checked
+      ? `${T.wholePeriod}: ${heatAppeals} ${T.appeals}, ${total.length} ${T.buildings} · ${T.frames}: ${frames.length}`
+      : `${T.frame} ${fmtDay(frame.start || "")}: ${frame.appeals || 0} ${T.appeals}, ${pts.length} ${T.buildings}`;
+    summary.dataset.appeals = allFrames.checked ? heatAppeals : (frame.appeals || 0);
   }
 
   function loadHeat(q) {
     return fetch("/api/v1/analytics/heat?" + q).then(r => r.json()).then(d => {
-      frames = d.frames; total = d.total;
+      frames = d.frames; total = d.total; heatAppeals = d.appeals;
       heat = L.heatLayer([], {radius: 18, blur: 14, maxZoom: 16}).addTo(map);
       slider.max = Math.max(0, frames.length - 1); slider.value = 0;
       sliderBox.hidden = false;
+      setLegend(T.legendHeat, [["heat-low", T.legendLow], ["heat-mid", ""], ["heat-high", T.legendHigh]]);
       showFrame();
-      summary.textContent = `Кадрів: ${frames.length}; точок за період: ${total.length}`;
     });
   }
 
@@ -64,10 +94,12 @@
       overlay = L.geoJSON(fc, {
         style: {color: "#d62828", weight: 2, fillOpacity: 0.25},
         onEachFeature: (f, layer) => layer.bindPopup(
-          `<span class="incident-label">${esc(f.properties.category)}: ${f.properties.count}</span><br>` +
-          `${esc(f.properties.start.slice(0, 16))} — ${esc(f.properties.end.slice(0, 16))}`),
+          `<span class="incident-label">${esc(names[f.properties.category] || f.properties.category)}: ` +
+          `${f.properties.count} ${T.appeals}</span><br>` +
+          `${esc(fmtDateTime(f.properties.start))} — ${esc(fmtDateTime(f.properties.end))}`),
       }).addTo(map);
-      summary.textContent = `Інцидентів: ${fc.features.length} (із ${fc.appeals} звернень)`;
+      setLegend(T.incidents, [["incident", T.legendIncident]]);
+      summary.textContent = `${T.incidents}: ${fc.features.length} (${T.ofAppeals}: ${fc.appeals})`;
     });
   }
 
@@ -84,10 +116,12 @@
       overlay = L.geoJSON(fc, {
         style: f => ({color: "#555", weight: 1, fillColor: colour(f.properties.count, max), fillOpacity: 0.7}),
         onEachFeature: (f, layer) => layer.bindPopup(
-          `<b>${esc(f.properties.name)}</b><br>звернень: ${f.properties.count}` +
-          (f.properties.per_1000 != null ? `<br>на 1000 мешканців: ${f.properties.per_1000}` : "")),
+          `<b>${esc(f.properties.name)}</b><br>${T.appeals}: ${f.properties.count}` +
+          (f.properties.per_1000 != null ? `<br>${T.per1000}: ${f.properties.per_1000}` : "")),
       }).addTo(map);
-      summary.textContent = `Областей: ${fc.features.length}`;
+      setLegend(T.legendChoropleth, [["ramp-0", "0"], ["ramp-1", String(Math.round(max / 3))],
+                                     ["ramp-2", String(Math.round(2 * max / 3))], ["ramp-3", String(max)]]);
+      summary.textContent = `${T.areas}: ${fc.features.length}`;
     });
   }
 
@@ -102,13 +136,38 @@
     });
   }
 
+  // A small SVG line per category (weekly counts over the period), biggest categories first.
+  const SVG = "http://www.w3.org/2000/svg";
+  function loadTrend(q) {
+    q.set("step", "week");
+    return fetch("/api/v1/analytics/trend?" + q).then(r => r.json()).then(d => {
+      const box = document.getElementById("trend");
+      box.innerHTML = "";
+      const peak = Math.max(1, ...d.categories.flatMap(c => c.counts));
+      for (const c of d.categories.slice(0, 8)) {
+        const row = document.createElement("div"); row.className = "trend-row"; row.dataset.code = c.code;
+        const name = document.createElement("span"); name.className = "trend-name"; name.textContent = `${c.name} (${c.total})`;
+        const svg = document.createElementNS(SVG, "svg");
+        svg.setAttribute("viewBox", "0 0 100 24"); svg.setAttribute("class", "sparkline");
+        svg.setAttribute("role", "img");
+        svg.setAttribute("aria-label", `${c.name}: ` + c.counts.map((n, i) => `${T.weekOf} ${fmtDay(d.starts[i])}: ${n}`).join("; "));
+        const step = c.counts.length > 1 ? 100 / (c.counts.length - 1) : 100;
+        const line = document.createElementNS(SVG, "polyline");
+        line.setAttribute("points", c.counts.map((n, i) => `${(i * step).toFixed(1)},${(22 - 20 * n / peak).toFixed(1)}`).join(" "));
+        line.setAttribute("fill", "none"); line.setAttribute("stroke", "#1d3557"); line.setAttribute("stroke-width", "1.5");
+        svg.appendChild(line); row.append(name, svg); box.appendChild(row);
+      }
+    });
+  }
+
   function load() {
     clear();
     el.dataset.state = "loading";
     const q = query();
     const mode = document.getElementById("a-mode").value;
     const main = mode === "heat" ? loadHeat(q) : mode === "incidents" ? loadIncidents(q) : loadChoropleth(q, mode);
-    return Promise.all([main, loadRepeats(query())]).then(() => { el.dataset.state = "ready"; el.dataset.mode = mode; });
+    return Promise.all([main, loadRepeats(query()), loadTrend(query())])
+      .then(() => { el.dataset.state = "ready"; el.dataset.mode = mode; });
   }
 
   document.getElementById("a-filters").addEventListener("submit", e => { e.preventDefault(); load(); });

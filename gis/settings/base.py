@@ -17,8 +17,10 @@ ECITY_ENV             "production" refuses to start on a missing secret or with 
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -131,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "gis.urls"
@@ -200,6 +203,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The browsable API is a developer's tool (and its pages carry style="" that the CSP refuses): JSON only
+    # unless DEBUG is on.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     # Every API error: {"detail": Ukrainian text, "code": stable English code[, "errors": {field: [...]}]}.
     "EXCEPTION_HANDLER": "gis.api_errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -281,4 +288,46 @@ OUTAGE_DETECTION = {
     "no_power": {"radius_m": 400},
     "sewage": {},
     "gas_smell": {"min_buildings": 2, "radius_m": 200},
+}
+
+# --- Security headers (SecurityMiddleware, XFrameOptionsMiddleware, django-csp) ---
+HTTPS = _env_bool("HTTPS", False)  # the site is served over HTTPS (nginx in front): HSTS and secure cookies
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    # nginx terminates TLS and says so in X-Forwarded-Proto (see docs/nginx-ecity.conf).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # monitoring on localhost asks over plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Staff sessions end after this many minutes without a request (each request moves the end forward).
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Content-Security-Policy: our own scripts and styles only, no inline code or style="" anywhere
+# (templates pass data with json_script or data-* attributes). Map tiles may come from BASEMAP_TILE_URL.
+_basemap_origin = urlsplit(BASEMAP_TILE_URL.replace("{s}", "a"))
+_TILE_HOSTS = [f"{_basemap_origin.scheme}://{_basemap_origin.netloc}"] if _basemap_origin.netloc else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *_TILE_HOSTS],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, *_TILE_HOSTS],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    },
 }

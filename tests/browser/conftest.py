@@ -35,6 +35,25 @@ def browser():
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def csp_violations(driver) -> list[str]:
+    """Console messages in which Chromium reports a Content-Security-Policy violation (and drops them)."""
+    return [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request):
+    """Every browser test fails if a page it opened broke the Content-Security-Policy (an inline script or
+    style="" that the policy blocked: the page then silently lacks it)."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    driver = request.getfixturevalue("browser")
+    csp_violations(driver)  # drop what earlier tests left
+    yield
+    if request.node.get_closest_marker("csp_violation_expected") is None:
+        assert csp_violations(driver) == []
+
+
 def offsite_requests(driver) -> list[str]:
     """URLs the page asked for that are not on localhost (read from Chromium's performance log)."""
     urls = []

@@ -29,3 +29,16 @@ def test_admin_building_page_draws_the_map_without_internet(browser, live_server
     # Two neighbourhoods of the tiny city, fetched from /api/v1/layers/basemap.
     WebDriverWait(browser, 15).until(lambda d: d.execute_script(basemap_count) >= 2)
     assert offsite_requests(browser) == []
+
+
+def test_registry_health_page_draws_its_problems_with_the_script_from_static_files(browser, live_server):
+    factories.tiny_city()
+    get_user_model().objects.create_superuser("admin", "admin@example.org", "admin-pass-123")
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/layers/servicearea/health/")
+    browser.find_element(By.NAME, "username").send_keys("admin")
+    browser.find_element(By.NAME, "password").send_keys("admin-pass-123")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.healthLayer"))
+    assert browser.find_elements(By.CSS_SELECTOR, "#health-map .leaflet-pane")
+    legend = browser.find_element(By.CSS_SELECTOR, ".legend .gap")
+    assert legend.value_of_css_property("background-color") == "rgba(215, 48, 31, 1)"

@@ -42,7 +42,8 @@
     const size = Math.round(26 + Math.min(30, Math.log2(p.count + 1) * 4));
     return L.divIcon({
       className: "appeal-cluster-wrap", iconSize: [size, size],
-      html: `<div class="appeal-cluster" style="width:${size}px;height:${size}px" title="відкритих: ${p.open}">` +
+      // Sized by Leaflet through iconSize (the CSP forbids style="" in markup); .appeal-cluster fills it.
+      html: `<div class="appeal-cluster" title="відкритих: ${p.open}">` +
             `<span>${p.count}</span></div>`,
     });
   }
@@ -59,8 +60,9 @@
       } else {
         const cls = p.open ? "open" : "resolved";
         const icon = L.divIcon({className: "", iconSize: [12, 12],
-          html: `<div class="appeal-pin ${cls}" data-number="${esc(p.number)}" style="width:12px;height:12px;opacity:${(1 - 0.75 * p.age).toFixed(2)}"></div>`});
-        const m = L.marker([lat, lon], {icon: icon, title: `№ ${p.number}`});
+          html: `<div class="appeal-pin ${cls}" data-number="${esc(p.number)}"></div>`});
+        // Older appeals fade: the marker's opacity is set by Leaflet (CSSOM), not by a style attribute.
+        const m = L.marker([lat, lon], {icon: icon, title: `№ ${p.number}`, opacity: 1 - 0.75 * p.age});
         m.on("click", () => showCard(p.number));
         appeals.addLayer(m);
       }

@@ -24,3 +24,22 @@ def pdf_from_html(html: str, *, base_url: str | None = None) -> bytes:
 def data_uri(png: bytes) -> str:
     """A PNG as a data: URI, for the PDF (WeasyPrint embeds it)."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def period_context(report, *, charts: dict) -> dict:
+    from reports.period import ACCEPT_HOURS
+
+    return {"report": report, "headline": [report.calls, report.appeals], "quality_rows": report.quality_rows(),
+            "charts": charts, "accept_hours": ACCEPT_HOURS}
+
+
+def period_pdf(report) -> bytes:
+    """The period report as PDF: the same body as the page, with the two charts embedded."""
+    from django.template.loader import render_to_string
+
+    from reports import charts
+
+    images = {"monthly": data_uri(charts.monthly_png(report)),
+              "choropleth": data_uri(charts.choropleth_png(report.neighbourhood_counts))}
+    html = render_to_string("reports/period_document.html", period_context(report, charts=images))
+    return pdf_from_html(html)

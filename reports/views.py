@@ -93,3 +93,95 @@ def provider_report(request):
     return render(request, "reports/provider_report.html", _context(
         request, form=form, provider=provider, existing=existing, recent=recent, open_appeals=open_appeals,
         now=timezone.now()))
+
+
+# --- period reports and provider performance ----------------------------------------------------------
+
+
+def _period_form(request) -> forms.PeriodForm:
+    if request.GET:
+        return forms.PeriodForm(request.GET)
+    return forms.PeriodForm(initial=forms.default_period_initial(timezone.localdate(timezone.now(), selectors.KYIV)))
+
+
+@require_role(*PERIOD_ROLES)
+def period_page(request):
+    from reports import documents, period
+
+    form = _period_form(request)
+    report = None
+    if form.is_bound and form.is_valid():
+        report = period.period_report(period=form.cleaned_data["period"], now=timezone.now())
+    query = request.GET.urlencode()
+    charts = {"monthly": reverse("reports-period-chart", args=["monthly"]) + "?" + query,
+              "choropleth": reverse("reports-period-chart", args=["choropleth"]) + "?" + query}
+    ctx = documents.period_context(report, charts=charts) if report else {}
+    return render(request, "reports/period.html", _context(request, form=form, query=query, **ctx))
+
+
+def _valid_period(request):
+    form = forms.PeriodForm(request.GET)
+    if not form.is_valid():
+        raise Http404(_("Період не вказано або вказано з помилкою"))
+    return form.cleaned_data["period"]
+
+
+@require_role(*PERIOD_ROLES)
+def period_chart(request, name: str):
+    from reports import charts, period
+
+    p = _valid_period(request)
+    if name == "monthly":
+        png = charts.monthly_png(period.period_report(period=p, now=timezone.now(), with_performance=False))
+    elif name == "choropleth":
+        png = charts.choropleth_png(period.by_neighbourhood_counts(period=p))
+    else:
+        raise Http404(_("Немає такого графіка"))
+    return HttpResponse(png, content_type="image/png")
+
+
+@require_role(*PERIOD_ROLES)
+def period_xlsx(request):
+    from reports import period, xlsx
+
+    p = _valid_period(request)
+    data = xlsx.period_xlsx(period.period_report(period=p, now=timezone.now()))
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="zvit-{p.slug}.xlsx"'
+    return response
+
+
+@require_role(*PERIOD_ROLES)
+def period_pdf(request):
+    from reports import documents, period
+
+    p = _valid_period(request)
+    data = documents.period_pdf(period.period_report(period=p, now=timezone.now()))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="zvit-{p.slug}.pdf"'
+    return response
+
+
+@require_role(*PERIOD_ROLES)
+def providers_page(request):
+    from reports import period
+
+    form = _period_form(request)
+    rows, p = [], None
+    if form.is_bound and form.is_valid():
+        p = form.cleaned_data["period"]
+        rows = period.provider_performance(period=p, now=timezone.now())
+    return render(request, "reports/providers.html", _context(
+        request, form=form, period=p, performance=rows, query=request.GET.urlencode(),
+        accept_hours=period.ACCEPT_HOURS))
+
+
+@require_role(*PERIOD_ROLES)
+def providers_xlsx(request):
+    from reports import period, xlsx
+
+    p = _valid_period(request)
+    data = xlsx.performance_xlsx(period.provider_performance(period=p, now=timezone.now()))
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="vykonavtsi-{p.slug}.xlsx"'
+    return response

@@ -66,3 +66,19 @@ def test_the_counts_follow_the_slider_and_every_map_has_a_legend(browser, live_s
     browser.find_element(By.CSS_SELECTOR, "#a-filters button[type=submit]").click()
     wait.until(lambda d: d.find_element(By.ID, "map").get_attribute("data-mode") == "neighbourhood")
     assert "Звернень в області" in browser.find_element(By.ID, "map-legend").text
+
+
+def test_outages_in_force_are_drawn_on_the_analysts_map(browser, live_server, registry, django_user_model):
+    from appeals.workflow import ANALYST
+    from outages import services as outage_services
+
+    outage = outage_services.declare_outage(service_kinds=["water"], building_ids=[registry.buildings["parkova:14"].pk])
+    user = django_user_model.objects.create_user("analyst3", password="pw-analyst-3", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=ANALYST)[0])
+    browser.delete_all_cookies()
+    login(browser, live_server, "analyst3", "pw-analyst-3")
+    browser.get(live_server.url + "/analytics/")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: d.execute_script("return window.ecityOutagesDrawn") == 1)
+    drawn = browser.execute_script("return window.ecityOutages.getLayers().map(l => l.feature.properties.id)")
+    assert drawn == [outage.outage.pk]

@@ -7,6 +7,18 @@
   const map = L.map(el, {minZoom: 8, maxZoom: 19}).setView([config.centre.lat, config.centre.lon], config.zoom);
   window.ecityMap = map;
   window.ecityBasemap(map, config);
+  // Outages in force and planned (the public layer: no personal data), drawn over every view.
+  const outages = L.geoJSON(null, {
+    style: f => ({color: f.properties.kind === "planned" ? "#1f5fa8" : "#b3261e", weight: 2, dashArray: "6 4",
+                  fillOpacity: 0.12}),
+    onEachFeature: (f, layer) => layer.bindTooltip(
+      `${f.properties.service_kind_name}${f.properties.provider_name ? " · " + f.properties.provider_name : ""}`),
+  }).addTo(map);
+  window.ecityOutages = outages;
+  fetch("/api/v1/public/outages").then(r => r.ok ? r.json() : {features: []}).then(fc => {
+    outages.addData(fc);
+    window.ecityOutagesDrawn = fc.features.length;
+  }).catch(() => { window.ecityOutagesDrawn = 0; });
   const today = new Date();
   const iso = d => d.toISOString().slice(0, 10);
   document.getElementById("a-until").value = iso(today);

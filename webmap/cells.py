@@ -6,8 +6,8 @@ status (STATUS_COLUMNS; a status not listed counts in ``n_other``) and the sums 
 (EPSG:3857) for the cluster centre. A tile at a city zoom over a 13-week window so reads at most
 16 cells × 13 weeks × categories rows, whatever the number of appeals.
 
-The public position is the building's point; an appeal with no building is snapped to a 100 m grid
-in the metric CRS (never the pin itself: building precision at most).
+The public position is webmap.precision's: the building's point, street level for private houses and
+small buildings, a pin snapped to a 100 m grid in the metric CRS (never the pin itself).
 
 Statement-level triggers with transition tables (migration 0003) keep the cells in step with
 appeals_appeal, whatever writes it: one grouped upsert per statement. A bulk loader may skip them
@@ -18,8 +18,9 @@ The triggers follow appeals, not building points: after a re-import that moved b
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 
+from webmap import precision
 from webmap.clusters import MERCATOR_HALF, STORED_LEVELS
 
 # The statuses with a column of their own (appeals.models.Status when this was written).
@@ -31,8 +32,13 @@ ALL_COUNTS = STATUS_COLUMNS + (OTHER,)
 _WORLD = repr(2 * MERCATOR_HALF)
 _LEVELS = f"ARRAY{list(STORED_LEVELS)}"
 _WEEK = "date_trunc('week', {t} AT TIME ZONE 'Europe/Kyiv')::date"
-_POS = ("ST_Transform(coalesce({building_point}, "
-        "ST_Transform(ST_SnapToGrid(ST_Transform({pin}, 32637), 100), 4326)), 3857)")
+# The public position (webmap.precision decides) in EPSG:3857, of an appeal row with building b, street s.
+def _pos(pin: str) -> str:
+    return f"ST_Transform({precision.position_sql(b='b', street_geom='s.geom', pin=pin)}, 3857)"
+
+
+_BUILDING_JOINS = ("LEFT JOIN layers_building AS b ON b.id = {row}.building_id "
+                   "LEFT JOIN layers_street AS s ON s.id = b.street_id")
 
 
 def _status_sums(weight: str) -> str:
@@ -70,11 +76,9 @@ _AGGREGATE = f"""
 
 
 def _delta(rows: str) -> str:
-    pos = _POS.format(building_point="(SELECT b.point FROM layers_building AS b WHERE b.id = r.building_id)",
-                      pin="r.point")
     return f"""
         SELECT r.category_id, r.status, {_WEEK.format(t="r.created_at")} AS week, r.sign, ST_X(p.pos) AS x, ST_Y(p.pos) AS y
-        FROM ({rows}) AS r CROSS JOIN LATERAL (SELECT {pos} AS pos) AS p
+        FROM ({rows}) AS r {_BUILDING_JOINS.format(row="r")} CROSS JOIN LATERAL (SELECT {_pos("r.point")} AS pos) AS p
     """
 
 
@@ -91,17 +95,63 @@ def upsert_sql(rows: str) -> str:
     """
 
 
-REBUILD_SQL = f"""
+def rebuild_sql() -> str:
+    """SQL: empty the cells and fill them again from every appeal (positions by webmap.precision now)."""
+    return f"""
 SET LOCAL work_mem = '256MB';
 TRUNCATE webmap_appealcell;
 INSERT INTO webmap_appealcell (level, ix, iy, week, category_id, {_COUNT_COLUMNS}, sx, sy)
 {_AGGREGATE.format(delta=f'''
     SELECT a.category_id, a.status, {_WEEK.format(t="a.created_at")} AS week, 1 AS sign, ST_X(p.pos) AS x, ST_Y(p.pos) AS y
-    FROM appeals_appeal AS a LEFT JOIN layers_building AS b ON b.id = a.building_id
-    CROSS JOIN LATERAL (SELECT {_POS.format(building_point="b.point", pin="a.point")} AS pos) AS p
+    FROM appeals_appeal AS a {_BUILDING_JOINS.format(row="a")}
+    CROSS JOIN LATERAL (SELECT {_pos("a.point")} AS pos) AS p
 ''')};
 SELECT nextval('webmap_appeals_version');
 """
+
+
+REBUILD_SQL = rebuild_sql()  # as the migrations that rebuilt the cells ran it
+
+_COLS = "building_id, point, category_id, status, created_at"
+_CHANGED = (
+    "EXISTS (SELECT 1 FROM {other} AS x WHERE x.id = {me}.id AND "
+    "(x.building_id, x.point, x.category_id, x.status, x.created_at) IS DISTINCT FROM "
+    "({me}.building_id, {me}.point, {me}.category_id, {me}.status, {me}.created_at))"
+)
+
+
+def trigger_functions_sql() -> str:
+    """SQL: (re)create the three cell trigger functions with the current public precision, and its marker."""
+    update_rows = (f"SELECT {_COLS}, -1 AS sign FROM old_rows AS o WHERE {_CHANGED.format(other='new_rows', me='o')} "
+                   f"UNION ALL SELECT {_COLS}, 1 AS sign FROM new_rows AS n WHERE {_CHANGED.format(other='old_rows', me='n')}")
+    body = {"insert": f"SELECT {_COLS}, 1 AS sign FROM new_rows", "update": update_rows,
+            "delete": f"SELECT {_COLS}, -1 AS sign FROM old_rows"}
+    functions = "".join(f"""
+CREATE OR REPLACE FUNCTION webmap_appealcell_{op}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {upsert_sql(rows)}
+    PERFORM nextval('webmap_appeals_version');
+    RETURN NULL;
+END $$;
+""" for op, rows in body.items())
+    return functions + precision.marker_sql()
+
+
+def installed_min_flats() -> int | None:
+    """The PUBLIC_EXACT_MIN_FLATS the cell triggers were built with (None before migration 0006)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regproc('webmap_public_exact_min_flats') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute("SELECT webmap_public_exact_min_flats()")
+        return cur.fetchone()[0]
+
+
+def install_public_precision() -> int:
+    """Re-create the triggers' functions with the current settings and rebuild every cell (atomic)."""
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(trigger_functions_sql())
+        return rebuild_cells()
 
 
 def count_expr(prefix: str = "") -> str:
@@ -125,6 +175,6 @@ def status_params(statuses: tuple[str, ...]) -> dict[str, bool]:
 def rebuild_cells() -> int:
     """Rebuild every cell from appeals_appeal (run inside a transaction); returns the number of cells."""
     with connection.cursor() as cur:
-        cur.execute(REBUILD_SQL)
+        cur.execute(rebuild_sql())
         cur.execute("SELECT count(*) FROM webmap_appealcell")
         return cur.fetchone()[0]

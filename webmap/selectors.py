@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from appeals.models import OPEN_STATUSES, Status
-from webmap import cells
+from webmap import cells, precision
 from webmap import clusters as cl
 
 # Appeals older than this many days fade out of the public map (settings.PUBLIC_MAP_WINDOW_DAYS).
@@ -153,27 +154,36 @@ def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: floa
 
 # --- individual appeals (street zooms) ---------------------------------------------------------
 
-# The public position: the building's point, or the pin snapped to a 100 m metric grid.
-_POSITION = "coalesce(a.bpoint, ST_Transform(ST_SnapToGrid(ST_Transform(a.pin, 32637), 100), 4326))"
+def candidates_sql(envelope: str, *, public: bool = True) -> str:
+    """Appeals of the period near ``envelope`` (an SQL expression of a 4326 box, made of parameters) with
+    their position ``pos``: at buildings inside it (buildings' GiST index, then appeals by building and
+    date), and with no building whose pin lies near it (a partial GiST index).
 
-
-def candidates_sql(envelope: str) -> str:
-    """Appeals of the period near ``envelope`` (an SQL expression of a 4326 box, made of parameters):
-    those at buildings inside it (buildings' GiST index, then appeals by building and date), and those
-    with no building whose pin lies near it (a partial GiST index). Columns: id, number, status,
-    category_id, created_at, deadline, resolved_at, bpoint, pin, street_id, housenumber."""
-    return f"""
-        SELECT a2.id, a2.number, a2.status, a2.category_id, a2.created_at, a2.deadline, a2.resolved_at,
-               b2.point AS bpoint, a2.point AS pin, b2.street_id, b2.housenumber
+    ``public``: positions by webmap.precision (street level for private houses and small buildings,
+    looked up in a box widened by the largest shift that can bring them inside); else the building's
+    point. Pins are always on the 100 m grid. Columns: id, number, status, category_id, created_at,
+    deadline, resolved_at, pos. Callers keep the rows whose ``pos`` falls in their box.
+    """
+    cols = "a2.id, a2.number, a2.status, a2.category_id, a2.created_at, a2.deadline, a2.resolved_at"
+    period = "a2.created_at >= %(t0)s AND a2.created_at < %(t1)s"
+    exact = f" AND {precision.exact_sql('b2')}" if public else ""
+    branches = [f"""
+        SELECT {cols}, b2.point AS pos
         FROM layers_building AS b2 JOIN appeals_appeal AS a2 ON a2.building_id = b2.id
-        WHERE b2.point && {envelope} AND a2.created_at >= %(t0)s AND a2.created_at < %(t1)s
-        UNION ALL
-        SELECT a3.id, a3.number, a3.status, a3.category_id, a3.created_at, a3.deadline, a3.resolved_at,
-               NULL, a3.point, NULL, NULL
+        WHERE b2.point && {envelope}{exact} AND {period}"""]
+    if public:
+        branches.append(f"""
+        SELECT {cols}, {precision.street_position_sql(point="b2.point", street_geom="s2.geom")} AS pos
+        FROM layers_building AS b2 JOIN appeals_appeal AS a2 ON a2.building_id = b2.id
+        LEFT JOIN layers_street AS s2 ON s2.id = b2.street_id
+        WHERE b2.point && ST_Expand({envelope}, {precision.STREET_LEVEL_MARGIN_DEG}) AND NOT {precision.exact_sql('b2')}
+          AND {period}""")
+    branches.append(f"""
+        SELECT {cols.replace('a2.', 'a3.')}, {precision.pin_position_sql("a3.point")} AS pos
         FROM appeals_appeal AS a3
         WHERE a3.building_id IS NULL AND a3.point && ST_Expand({envelope}, 0.002)
-          AND a3.created_at >= %(t0)s AND a3.created_at < %(t1)s
-    """
+          AND a3.created_at >= %(t0)s AND a3.created_at < %(t1)s""")
+    return "\n        UNION ALL".join(branches)
 
 
 # Filters every candidate the same way for tiles and GeoJSON (public: categories already restricted).
@@ -188,7 +198,9 @@ CANDIDATE_FILTER = """
 _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
 # Compact on purpose (thousands of features per viewport): the card (/api/v1/public/appeals/<number>)
 # carries the rest. Coordinates are built directly, not through ST_AsGeoJSON, which costs more per row.
-_APPEALS_GEOJSON_SQL = f"""
+@lru_cache(maxsize=4)
+def _appeals_geojson_sql(min_flats: int) -> str:  # built per threshold (webmap.precision reads the setting)
+    return f"""
 SELECT count(*), coalesce(json_agg(json_build_object(
     'type', 'Feature',
     'geometry', json_build_object('type', 'Point', 'coordinates',
@@ -200,13 +212,12 @@ SELECT count(*), coalesce(json_agg(json_build_object(
         'open', q.status = ANY(%(open)s)))
     ORDER BY q.created_at DESC), '[]'::json)::text
 FROM (
-    SELECT a.*, {_POSITION} AS pos FROM ({candidates_sql(_BOX)}) AS a
-    WHERE {CANDIDATE_FILTER}
+    SELECT a.* FROM ({candidates_sql(_BOX)}) AS a
+    WHERE {CANDIDATE_FILTER} AND a.pos && {_BOX}
     ORDER BY a.created_at DESC
     LIMIT %(limit)s
 ) AS q
 JOIN layers_category AS c ON c.id = q.category_id
-WHERE q.pos && {_BOX}
 """
 
 
@@ -243,25 +254,30 @@ def appeals_geojson(f: AppealFilter, *, west: float, south: float, east: float, 
     """
     params = {**candidate_params(f), "w": west, "s": south, "e": east, "n": north,
               "limit": min(limit, cl.MAX_FEATURES), "open": [s.value for s in OPEN_STATUSES]}
-    count, features = fetch_one_serial(_APPEALS_GEOJSON_SQL, params)
+    count, features = fetch_one_serial(_appeals_geojson_sql(precision.min_flats()), params)
     return count, features
 
 
-_CARD_SQL = """
+@lru_cache(maxsize=4)
+def _card_sql(min_flats: int) -> str:
+    return f"""
 SELECT a.number, a.status, c.code, c.name_uk, a.created_at, a.deadline, a.resolved_at,
-       coalesce(s.street_type || ' ' || s.name || ', ' || b.housenumber, '') AS address
+       {precision.address_sql(b="b", s="s")} AS address
 FROM appeals_appeal AS a
 JOIN layers_category AS c ON c.id = a.category_id AND c.is_public
 LEFT JOIN layers_building AS b ON b.id = a.building_id
 LEFT JOIN layers_street AS s ON s.id = b.street_id
-WHERE a.number = %s
+WHERE a.number = %(number)s AND a.created_at >= %(t0)s AND a.created_at < %(t1)s
 """
 
 
 def public_card(*, number: str) -> dict | None:
-    """The public card of an appeal in a public category: what a resident may see, or None."""
+    """The public card of an appeal the public map shows (a public category, filed within the public
+    window): what a resident may see, at webmap.precision's precision; else None. Older numbers are not
+    answered, so sequential numbers cannot walk the archive."""
+    t0, t1 = _day_bounds(public_filter())
     with connection.cursor() as cur:
-        cur.execute(_CARD_SQL, [number])
+        cur.execute(_card_sql(precision.min_flats()), {"number": number, "t0": t0, "t1": t1})
         row = cur.fetchone()
     if row is None:
         return None

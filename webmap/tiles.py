@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection
 
-from webmap import cells, selectors
+from webmap import cells, precision, selectors
 from webmap import clusters as cl
 from webmap.selectors import AppealFilter
 
@@ -99,13 +100,16 @@ FROM (
 WHERE q.count > 0
 """
 
-_POINT_TILE_SQL = f"""
-SELECT {_mvt_geom(selectors._POSITION)} AS geom, a.number, a.status, c.code AS category,
+@lru_cache(maxsize=8)
+def _point_tile_sql(*, public: bool, min_flats: int) -> str:
+    """Appeals one by one at street zooms; public positions by webmap.precision, staff at the building."""
+    return f"""
+SELECT {_mvt_geom("a.pos")} AS geom, a.number, a.status, c.code AS category,
        to_char(a.created_at AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD') AS created,
        round(least(greatest(extract(epoch FROM now() - a.created_at) / 86400.0 / %(window)s, 0), 1)::numeric, 3)::float AS age
-FROM ({selectors.candidates_sql(_ENVELOPE_4326)}) AS a
+FROM ({selectors.candidates_sql(_ENVELOPE_4326, public=public)}) AS a
 JOIN layers_category AS c ON c.id = a.category_id
-WHERE {selectors.CANDIDATE_FILTER}
+WHERE {selectors.CANDIDATE_FILTER} AND a.pos && {_ENVELOPE_4326}
 ORDER BY a.created_at DESC
 LIMIT {cl.MAX_FEATURES}
 """
@@ -126,7 +130,7 @@ def render_appeals_tile(f: AppealFilter, *, z: int, x: int, y: int, layer: str =
         sql = _wrap(layer, _CLUSTER_TILE_SQL)
     else:
         params.update(selectors.candidate_params(f))
-        sql = _wrap(layer, _POINT_TILE_SQL)
+        sql = _wrap(layer, _point_tile_sql(public=f.public, min_flats=precision.min_flats()))
     return bytes(selectors.fetch_one_serial(sql, params)[0] or b"")
 
 
@@ -142,7 +146,8 @@ def tile(*, layer: str, z: int, x: int, y: int, f: AppealFilter | None = None,
     if layer in APPEAL_LAYERS:
         if f is None and (filter_key is None or make_filter is None):
             raise ValueError("the appeals layer needs a filter")
-        key_src = f"{layer}:{z}:{x}:{y}:{filter_key or f.cache_key()}:{appeals_version}:{registry_version}"
+        key_src = (f"{layer}:{z}:{x}:{y}:{filter_key or f.cache_key()}:{appeals_version}:{registry_version}:"
+                   f"{precision.min_flats()}")
     else:
         key_src = f"{layer}:{z}:{x}:{y}:{registry_version}"
     key = "tile:" + hashlib.blake2b(key_src.encode(), digest_size=16).hexdigest()

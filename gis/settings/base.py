@@ -240,6 +240,9 @@ DEMO_ATTRIBUTION = "Демо-місто: геометрія синтетична
 BASEMAP_TILE_URL = os.environ.get("BASEMAP_TILE_URL", "")
 # The public map shows appeals of at most this many days (they fade with age and then drop off).
 PUBLIC_MAP_WINDOW_DAYS = int(os.environ.get("PUBLIC_MAP_WINDOW_DAYS", "90"))
+# Buildings with fewer flats (and every private house) are shown to the public at street level, never
+# the house (webmap.precision). After a change run `manage.py migrate` (or rebuild_map_cells).
+PUBLIC_EXACT_MIN_FLATS = int(os.environ.get("PUBLIC_EXACT_MIN_FLATS", "20"))
 # An external geocoder (a Nominatim server, through geopy) asked only when our gazetteer finds nothing.
 # Off (empty) by default; its answers are flagged "approximate", never "exact".
 GEOCODER_FALLBACK_URL = os.environ.get("GEOCODER_FALLBACK_URL", "")

@@ -148,9 +148,17 @@ def resolve_place(*, address_text: str = "", building: Building | int | None = N
             results = geocoding.geocode(query=address_text, limit=1)
         except geocoding.InvalidQuery as exc:
             raise AddressNotFound(str(exc)) from exc
-        if results and results[0].building_id is not None and results[0].match in _SURE_MATCHES:
-            b = Building.objects.select_related("street").get(pk=results[0].building_id)
-            return _Place(building=b, point=b.point, address_text=b.address, flat=results[0].flat)
+        found = results[0] if results and results[0].match in _SURE_MATCHES else None
+        if found is not None and found.building_id is not None:
+            b = Building.objects.select_related("street").get(pk=found.building_id)
+            # The building's own address reads as it always has; another of its addresses (a corner's second
+            # street, an entrance) as the geocoder names it.
+            main = found.address_id is None or b.addresses.filter(pk=found.address_id, is_main=True).exists()
+            return _Place(building=b, point=b.point, address_text=b.address if main else found.address, flat=found.flat)
+        if found is not None and found.address_id is not None:
+            # An address point with no building outline: filed, and routed, by its point.
+            return _Place(building=None, point=Point(found.lon, found.lat, srid=STORAGE_SRID),
+                          address_text=found.address, flat=found.flat)
         if results:
             # A guess (another house number, a street alone, several streets) is for a person to pick.
             options = "; ".join(r.address for r in geocoding.geocode(query=address_text, limit=5))

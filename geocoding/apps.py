@@ -9,9 +9,9 @@ class GeocodingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from geocoding import gazetteer
-        from layers.models import Building, Neighbourhood, Street, StreetAlias
+        from layers.models import Address, Building, Neighbourhood, Street, StreetAlias
 
         # Any registry write in this process marks the in-memory index stale at once.
-        for model in (Building, Street, StreetAlias, Neighbourhood):
+        for model in (Building, Address, Street, StreetAlias, Neighbourhood):
             post_save.connect(gazetteer.invalidate, sender=model, dispatch_uid=f"geocoding-{model.__name__}-save")
             post_delete.connect(gazetteer.invalidate, sender=model, dispatch_uid=f"geocoding-{model.__name__}-delete")

@@ -1,4 +1,9 @@
-"""The gazetteer: an in-memory index over the registry (streets, aliases, neighbourhoods, buildings).
+"""The gazetteer: an in-memory index over the registry (streets, aliases, neighbourhoods, addresses).
+
+Every address is searched (layers.Address: a building's main address, its other addresses, address
+points with no building); a result names the address (address_id) and its building (building_id, None
+for an address point). Addresses in a village without streets (addr:place) are found under the place's
+name, as if it were a street.
 
 Lookup order for a street: exact key → alias key (Russian, old, misspelt) → the key without given names
 and initials → fuzzy (rapidfuzz, OSA distance — a swap of two letters is one typo — 1 for names of 5–8
@@ -44,13 +49,16 @@ MIN_REBUILD_INTERVAL_S = 2.0  # outside a transaction, rebuild at most this ofte
 
 @dataclass
 class BuildingRec:
-    id: int
+    """One address of the index (the name is historical: it was one per building)."""
+
+    id: int | None  # the building, None for an address point
     street_id: int | None
     housenumber: str
     key: str
     number: int | None
     lon: float
     lat: float
+    address_id: int | None = None
 
 
 @dataclass
@@ -68,7 +76,7 @@ class StreetRec:
     ordered: list[BuildingRec] = field(default_factory=list)  # by number, then key (for suggest)
 
     def label(self, housenumber: str = "") -> str:
-        text = f"{self.street_type} {self.name}"
+        text = f"{self.street_type} {self.name}" if self.street_type else self.name
         if housenumber:
             text += f", {housenumber}"
         if self.shared_name and self.neighbourhood:
@@ -127,11 +135,22 @@ class Index:
             for sid, name, stype, nid, lon, lat in cur.fetchall():
                 idx.streets[sid] = StreetRec(sid, name, stype, nid, idx.neighbourhood_names.get(nid, ""), lon, lat)
             cur.execute(
-                "SELECT id, street_id, housenumber, housenumber_key, number, ST_X(point), ST_Y(point)"
-                " FROM layers_building WHERE street_id IS NOT NULL ORDER BY number NULLS LAST, housenumber_key, id"
+                "SELECT a.id, a.building_id, a.street_id, a.place, a.housenumber, a.housenumber_key, a.number,"
+                " ST_X(a.point), ST_Y(a.point)"
+                " FROM layers_address a"
+                " ORDER BY a.number NULLS LAST, a.housenumber_key, a.building_id NULLS LAST, NOT a.is_main, a.id"
             )
             rows = cur.fetchall()
-        for bid, sid, housenumber, hkey, number, lon, lat in rows:
+        places: dict[str, int] = {}
+        seen: set[tuple] = set()
+        for aid, bid, sid, place, housenumber, hkey, number, lon, lat in rows:
+            if sid is None:
+                # A village without streets: its addresses hang on a street-like entry named after the place
+                # (negative ids, never shown: a result says street_id None).
+                sid = places.get(place)
+                if sid is None:
+                    sid = places[place] = -(len(places) + 1)
+                    idx.streets[sid] = StreetRec(sid, place, "", None, "", lon, lat)
             street = idx.streets.get(sid)
             if street is None:
                 continue
@@ -139,8 +158,13 @@ class Index:
             if parsed.number is None and hkey:
                 parsed = parse_housenumber(housenumber)
             key = parsed.key
+            if bid is not None:
+                # One building written with one address twice (on its outline and on a node inside): once.
+                if (sid, key, bid) in seen:
+                    continue
+                seen.add((sid, key, bid))
             b = BuildingRec(bid, sid, housenumber or hkey, key, parsed.number if parsed.number is not None else number,
-                            lon, lat)
+                            lon, lat, aid)
             street.houses.setdefault(key, []).append(b)
             if b.number is not None:
                 street.by_number.setdefault(b.number, []).append(b)
@@ -154,7 +178,7 @@ class Index:
                 mid = s.ordered[len(s.ordered) // 2]
                 s.lon, s.lat = mid.lon, mid.lat
         for s in idx.streets.values():
-            s.shared_name = len(names[(street_key(s.name), s.street_type)]) > 1
+            s.shared_name = len(names[(street_key(s.name), s.street_type)]) > 1 and s.id > 0
             idx._add(s.name, _Entry(s.id, False))
         for sid, name in StreetAlias.objects.values_list("street_id", "name"):
             if sid in idx.streets:
@@ -258,7 +282,8 @@ class Index:
             lat=b.lat if b else street.lat,
             match=match,
             score=score,
-            street_id=street.id,
+            street_id=street.id if street.id > 0 else None,
+            address_id=b.address_id if b else None,
         )
 
     def _dash_pair(self, street: StreetRec, p: ParsedAddress, *, limit: int) -> list[GeocodeResult] | None:
@@ -424,7 +449,7 @@ class Index:
                 if house_prefix and not b.key.upper().startswith(house_prefix):
                     continue
                 out.append(Suggestion(b.id, s.label(b.housenumber), s.name, s.street_type, b.housenumber,
-                                      s.neighbourhood, b.lon, b.lat))
+                                      s.neighbourhood, b.lon, b.lat, b.address_id))
                 if len(out) >= limit:
                     return out
         return out
@@ -447,14 +472,16 @@ def invalidate(**_kwargs) -> None:
 
 
 _VERSION_SQL = """
-SELECT (SELECT coalesce(max(id), 0) FROM layers_building),
+SELECT (SELECT coalesce(max(id), 0) FROM layers_building), (SELECT coalesce(max(id), 0) FROM layers_address),
        (SELECT count(*) FROM layers_street), (SELECT coalesce(max(id), 0) FROM layers_street),
        (SELECT count(*) FROM layers_streetalias), (SELECT coalesce(max(id), 0) FROM layers_streetalias),
        (SELECT count(*) FROM layers_neighbourhood),
        (SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables
-         WHERE relname IN ('layers_building', 'layers_street', 'layers_streetalias', 'layers_neighbourhood')),
+         WHERE relname IN ('layers_building', 'layers_address', 'layers_street', 'layers_streetalias',
+                           'layers_neighbourhood')),
        (SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables
-         WHERE relname IN ('layers_building', 'layers_street', 'layers_streetalias', 'layers_neighbourhood'))
+         WHERE relname IN ('layers_building', 'layers_address', 'layers_street', 'layers_streetalias',
+                           'layers_neighbourhood'))
 """
 
 
@@ -524,8 +551,11 @@ LIMIT 1
 
 
 def reverse(*, lon: float, lat: float, max_distance_m: float = 50.0) -> ReverseResult | None:
-    from gis.srid import METRIC_SRID
-    from layers.models import Building
+    from django.contrib.gis.db.models.functions import Distance
+    from django.contrib.gis.geos import Point
+
+    from gis.srid import METRIC_SRID, STORAGE_SRID
+    from layers.models import Address, Building
 
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise ValueError("lon must be within -180..180 and lat within -90..90")
@@ -541,6 +571,18 @@ def reverse(*, lon: float, lat: float, max_distance_m: float = 50.0) -> ReverseR
         return None
     b = Building.objects.select_related("street", "neighbourhood").get(pk=bid)
     street = b.street
+    # The building's address nearest the point (its main one first on a tie: the one on its outline).
+    address = (Address.objects.filter(building_id=bid).select_related("street")
+               .annotate(d=Distance("point", Point(lon, lat, srid=STORAGE_SRID)))
+               .order_by("d", "-is_main", "id").first())
+    if address is not None and not address.is_main:
+        street = address.street
+        return ReverseResult(
+            building_id=b.id, address=address.label, street=street.name if street else address.place,
+            street_type=street.street_type if street else "", housenumber=address.housenumber,
+            neighbourhood=b.neighbourhood.name_uk if b.neighbourhood else "", lon=b.point.x, lat=b.point.y,
+            distance_m=0.0 if inside else round(float(distance), 1), inside=bool(inside), address_id=address.id,
+        )
     return ReverseResult(
         building_id=b.id,
         address=b.address,
@@ -552,4 +594,5 @@ def reverse(*, lon: float, lat: float, max_distance_m: float = 50.0) -> ReverseR
         lat=b.point.y,
         distance_m=0.0 if inside else round(float(distance), 1),
         inside=bool(inside),
+        address_id=address.id if address is not None else None,
     )

@@ -105,5 +105,6 @@ def fallback_geocode(query: str, *, limit: int = 1):
             lat=loc.latitude,
             match=MatchKind.APPROXIMATE,
             score=0.2,
+            address_id=near.address_id if near else None,
         ))
     return out

@@ -35,6 +35,9 @@ class GeocodeResult:
     match: str  # one of MatchKind.ALL
     score: float  # 0..1, higher is surer
     street_id: int | None = None
+    # The address found (layers.Address): a building may have several, and an address point has no
+    # building (building_id None, lon/lat its point). None for street-level results.
+    address_id: int | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -52,6 +55,7 @@ class ReverseResult:
     lat: float
     distance_m: float  # 0 when the point lies inside (or on the edge of) the footprint
     inside: bool
+    address_id: int | None = None  # the building's address nearest the point (its main one, if it has one)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -59,7 +63,7 @@ class ReverseResult:
 
 @dataclass(frozen=True)
 class Suggestion:
-    building_id: int
+    building_id: int | None  # None for an address point with no building
     address: str
     street: str
     street_type: str
@@ -67,6 +71,7 @@ class Suggestion:
     neighbourhood: str
     lon: float
     lat: float
+    address_id: int | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -1,4 +1,4 @@
-"""Free text ⇄ building: the three functions every other app calls.
+"""Free text ⇄ address and building: the three functions every other app calls.
 
     geocode(query=..., limit=5)      -> list[GeocodeResult]   (raises InvalidQuery on empty/over-long input)
     reverse(lon=..., lat=..., max_distance_m=50) -> ReverseResult | None

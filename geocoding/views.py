@@ -35,7 +35,8 @@ class ReverseQuery(serializers.Serializer):
 
 
 class GeocodeResultOut(serializers.Serializer):
-    building_id = serializers.IntegerField(allow_null=True)
+    building_id = serializers.IntegerField(allow_null=True, help_text="Будинок; null — адресна точка без будинку або вулиця")
+    address_id = serializers.IntegerField(allow_null=True, help_text="Знайдена адреса (у будинку їх може бути кілька)")
     address = serializers.CharField(help_text="Канонічна українська адреса")
     street = serializers.CharField(help_text="Назва без типу")
     street_type = serializers.CharField(help_text="вулиця, провулок, проспект, …")
@@ -54,7 +55,8 @@ class GeocodeResponse(serializers.Serializer):
 
 
 class SuggestionOut(serializers.Serializer):
-    building_id = serializers.IntegerField()
+    building_id = serializers.IntegerField(allow_null=True, help_text="null — адресна точка без будинку")
+    address_id = serializers.IntegerField(allow_null=True)
     address = serializers.CharField()
     street = serializers.CharField()
     street_type = serializers.CharField()

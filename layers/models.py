@@ -99,7 +99,10 @@ class Street(SourceMixin):
     """
 
     name = models.CharField(_("назва"), max_length=160, db_index=True)
-    street_type = models.CharField(_("тип"), max_length=16, choices=StreetType.choices, default=StreetType.STREET)
+    # Blank for a name with no type word (a foreign extract, or a street tagged without one): the name
+    # alone is then the street's name and search key; no "вулиця" is invented into it.
+    street_type = models.CharField(_("тип"), max_length=16, choices=StreetType.choices, blank=True,
+                                   default=StreetType.STREET)
     neighbourhood = models.ForeignKey(
         Neighbourhood, verbose_name=_("мікрорайон"), on_delete=models.PROTECT, null=True, blank=True, related_name="streets"
     )
@@ -118,11 +121,11 @@ class Street(SourceMixin):
         ]
 
     def __str__(self) -> str:
-        return f"{self.street_type} {self.name}"
+        return self.full_name
 
     @property
     def full_name(self) -> str:
-        return f"{self.street_type} {self.name}"
+        return f"{self.street_type} {self.name}" if self.street_type else self.name
 
 
 class AliasKind(models.TextChoices):
@@ -206,6 +209,56 @@ class Building(SourceMixin):
         if self.street_id is None:
             return self.housenumber or f"#{self.pk}"
         return f"{self.street.full_name}, {self.housenumber}"
+
+
+class Address(SourceMixin):
+    """An address: a street (or, in a village without streets, a place name) and a house number, at a point.
+
+    A building may carry several (a corner block "Паркова 12 / Миру 5", one per entrance or section); an
+    address with no building is an address point, geocoded and routed by its point. The building's own
+    address (Building.street and housenumber) is its main address (``is_main``): that row is written by the
+    database itself (migration 0007), whatever writes the building, so never edit a main row by hand.
+    housenumber is as written; number … housenumber_key its normalised parts, as on Building.
+    A deleted building takes its main address with it; its other addresses stay as address points.
+    """
+
+    source = models.CharField(_("джерело"), max_length=64, default="manual")
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, null=True, blank=True, related_name="addresses",
+                               verbose_name=_("вулиця"), db_index=False)
+    place = models.CharField(_("населений пункт"), max_length=128, blank=True, default="",
+                             help_text=_("для адрес без вулиці (addr:place)"))
+    housenumber = models.CharField(_("номер як записано"), max_length=32, blank=True, default="")
+    number = models.PositiveIntegerField(_("номер"), null=True, blank=True)
+    letter = models.CharField(_("літера"), max_length=4, blank=True, default="")
+    fraction = models.CharField(_("дріб"), max_length=8, blank=True, default="")
+    block = models.CharField(_("корпус"), max_length=8, blank=True, default="")
+    housenumber_key = models.CharField(_("ключ номера"), max_length=32, blank=True, default="")
+    point = models.PointField(_("точка"), srid=STORAGE_SRID)
+    # DO_NOTHING in Python: the database trigger of migration 0007 deletes the main address and detaches
+    # the others, for the ORM and raw SQL alike (the foreign key is checked at commit).
+    building = models.ForeignKey(Building, on_delete=models.DO_NOTHING, null=True, blank=True,
+                                 related_name="addresses", verbose_name=_("будинок"))
+    is_main = models.BooleanField(_("основна адреса будинку"), default=False)
+    entrance = models.CharField(_("під'їзд"), max_length=16, blank=True, default="")
+    flats = models.CharField(_("квартири"), max_length=64, blank=True, default="", help_text=_("напр. 1-36"))
+
+    class Meta:
+        verbose_name = _("адреса")
+        verbose_name_plural = _("адреси")
+        constraints = [
+            _source_unique("address"),
+            models.UniqueConstraint(fields=["building"], condition=Q(is_main=True), name="address_one_main"),
+            models.CheckConstraint(condition=Q(street__isnull=False) | ~Q(place=""), name="address_street_or_place"),
+        ]
+        indexes = [models.Index(fields=["street", "housenumber_key"], name="address_street_number")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        where = self.street.full_name if self.street_id is not None else self.place
+        return f"{where}, {self.housenumber}" if self.housenumber else where
 
 
 class ServiceKind(models.Model):

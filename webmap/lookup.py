@@ -136,14 +136,18 @@ def lookup_api(request):
             return _error(300, _("Адреса неоднозначна: підходять кілька вулиць; додайте мікрорайон або оберіть кандидата."),
                           code="ambiguous_address",
                           candidates=[r.as_dict() for r in results])
-        found = next((r for r in results if r.building_id is not None), None)
+        found = next((r for r in results if r.building_id is not None or r.address_id is not None), None)
         if found is None:
             return _error(404, _("Адресу не знайдено."), code="address_not_found", candidates=[r.as_dict() for r in results])
-        building = Building.objects.select_related("street", "neighbourhood").filter(pk=found.building_id).first()
-        if building is None:  # the gazetteer is a moment behind a deletion
-            return _error(404, _("Адресу не знайдено."), code="address_not_found")
-        lon, lat = building.point.x, building.point.y
+        if found.building_id is not None:
+            building = Building.objects.select_related("street", "neighbourhood").filter(pk=found.building_id).first()
+            if building is None:  # the gazetteer is a moment behind a deletion
+                return _error(404, _("Адресу не знайдено."), code="address_not_found")
+            lon, lat = building.point.x, building.point.y
+        else:  # an address point with no building outline: routed by its point
+            lon, lat = found.lon, found.lat
         geocoded = {"match": found.match, "score": found.score, "address": found.address, "flat": found.flat,
+                    "address_id": found.address_id,
                     "alternatives": [r.as_dict() for r in results if r is not found]}
     elif params.get("lon") is not None or params.get("lat") is not None:
         try:

@@ -19,7 +19,7 @@ def town(db):
     """The test town (names the demo city does not have): see test_geocoding_town.py."""
     return build_town()
 
-FIELDS = {"building_id", "address", "street", "street_type", "housenumber", "neighbourhood", "flat", "lon", "lat",
+FIELDS = {"building_id", "address_id", "address", "street", "street_type", "housenumber", "neighbourhood", "flat", "lon", "lat",
           "match", "score"}
 
 
@@ -35,6 +35,7 @@ def test_geocode_returns_the_building_with_every_documented_field(client, town):
     assert (first["street"], first["street_type"], first["housenumber"], first["flat"]) == ("Горіхова", "вулиця", "12А", "5")
     assert first["match"] == "alias" and 0 < first["score"] <= 1
     assert first["lon"] == pytest.approx(town.buildings["horikhova:12А"].point.x)
+    assert first["address_id"] == town.buildings["horikhova:12А"].addresses.get(is_main=True).id
 
 
 def test_unknown_address_is_an_empty_list_not_an_error(client, town):

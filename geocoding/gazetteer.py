@@ -25,6 +25,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from django.db import connection
 from rapidfuzz import process
@@ -41,6 +42,7 @@ from geocoding.normalize import (
     translit_key,
 )
 from geocoding.results import GeocodeResult, MatchKind, ReverseResult, Suggestion
+from gis.srid import METRIC_SRID
 from layers.housenumbers import parse_housenumber
 
 CHECK_INTERVAL_S = 1.0  # outside a transaction, look at the registry version at most this often
@@ -90,6 +92,24 @@ class _Entry:
     alias: bool  # False: the street's own name
 
 
+SAME_ADDRESS_M = 150.0  # one street and number this close (metres, Manhattan in METRIC_SRID) is one address
+
+
+@lru_cache(maxsize=65536)
+def _other_keys(housenumber: str, key: str) -> tuple[str, ...]:
+    """Keys besides ``key`` under which a query finds this house number: the key the query parser reads
+    from it, and the number as written without spaces (a range "30-34", a number with words)."""
+    out = []
+    for k in (parse_address(f"вулиця Х {housenumber}").house_key, _raw_key(housenumber)):
+        if k and k != key and k not in out:
+            out.append(k)
+    return tuple(out)
+
+
+def _raw_key(text: str) -> str:
+    return "".join(clean(text).split()).upper()
+
+
 def _max_typos(key: str) -> int:
     n = len(key.replace(" ", ""))
     if n < 5:
@@ -136,14 +156,16 @@ class Index:
                 idx.streets[sid] = StreetRec(sid, name, stype, nid, idx.neighbourhood_names.get(nid, ""), lon, lat)
             cur.execute(
                 "SELECT a.id, a.building_id, a.street_id, a.place, a.housenumber, a.housenumber_key, a.number,"
-                " ST_X(a.point), ST_Y(a.point)"
+                " ST_X(a.point), ST_Y(a.point), ST_X(ST_Transform(a.point, %(metric)s)),"
+                " ST_Y(ST_Transform(a.point, %(metric)s))"
                 " FROM layers_address a"
-                " ORDER BY a.number NULLS LAST, a.housenumber_key, a.building_id NULLS LAST, NOT a.is_main, a.id"
+                " ORDER BY a.number NULLS LAST, a.housenumber_key, NOT a.is_main, a.building_id NULLS LAST, a.id",
+                {"metric": METRIC_SRID},
             )
             rows = cur.fetchall()
         places: dict[str, int] = {}
-        seen: set[tuple] = set()
-        for aid, bid, sid, place, housenumber, hkey, number, lon, lat in rows:
+        where: dict[int, tuple[float, float]] = {}  # address id → metric x, y
+        for aid, bid, sid, place, housenumber, hkey, number, lon, lat, x, y in rows:
             if sid is None:
                 # A village without streets: its addresses hang on a street-like entry named after the place
                 # (negative ids, never shown: a result says street_id None).
@@ -158,14 +180,18 @@ class Index:
             if parsed.number is None and hkey:
                 parsed = parse_housenumber(housenumber)
             key = parsed.key
-            if bid is not None:
-                # One building written with one address twice (on its outline and on a node inside): once.
-                if (sid, key, bid) in seen:
-                    continue
-                seen.add((sid, key, bid))
+            same = street.houses.get(key, ())
+            if any(abs(where[o.address_id][0] - x) + abs(where[o.address_id][1] - y) < SAME_ADDRESS_M for o in same):
+                # One address written twice near by (on the outline and on a node inside, on two entrances,
+                # on a house and its annex): one place to go, the building's main address first.
+                continue
+            where[aid] = (x, y)
             b = BuildingRec(bid, sid, housenumber or hkey, key, parsed.number if parsed.number is not None else number,
                             lon, lat, aid)
             street.houses.setdefault(key, []).append(b)
+            for other in _other_keys(housenumber or hkey, key):
+                # How a query may read what is written ("15 B", "13 A, 5. krs.", "30-34"): found there as well.
+                street.houses.setdefault(other, []).append(b)
             if b.number is not None:
                 street.by_number.setdefault(b.number, []).append(b)
             street.ordered.append(b)
@@ -306,6 +332,9 @@ class Index:
         return out[:limit] or None
 
     def _houses(self, street: StreetRec, p: ParsedAddress, *, match: str, score: float, limit: int) -> list[GeocodeResult]:
+        if not p.house_key and p.housenumber and street.houses.get(_raw_key(p.housenumber)):
+            # A number the parser does not read ("30-34") written as the registry has it.
+            p = replace(p, house_key=_raw_key(p.housenumber))
         if p.dash_pair and not p.house_key and street.ordered:
             found = self._dash_pair(street, p, limit=limit)
             if found:

@@ -381,12 +381,12 @@ def _street_columns(text: str | None) -> tuple[str | None, str | None]:
 
 
 @lru_cache(maxsize=65536)
-def _housenumber_columns(text: str | None) -> tuple:
+def housenumber_columns(text: str | None) -> tuple:
     """housenumber … housenumber_key of the COPY row (cached: house numbers repeat from street to street).
 
-    >>> _housenumber_columns(" 12А/1 ")
+    >>> housenumber_columns(" 12А/1 ")
     ('12А/1', 12, 'А', '1', '', '12А/1')
-    >>> _housenumber_columns(None)
+    >>> housenumber_columns(None)
     ('', None, '', '', '', '')
     """
     text = (text or "").strip()
@@ -493,7 +493,7 @@ class BuildingLoader:
             if first != row:  # the first row of an id wins; the others are rejected with a reason
                 reject(row, source_id, f"duplicate id in the file (first at row {first})")
                 continue
-            append((row, source_id, geom, point) + _street_columns(street) + _housenumber_columns(hn)
+            append((row, source_id, geom, point) + _street_columns(street) + housenumber_columns(hn)
                    + (kind, floors, flats, residents))
         return records
 
@@ -548,7 +548,7 @@ class BuildingLoader:
                         THEN min(s.id) FILTER (WHERE s.neighbourhood_id = t.neighbourhood_id)
                     WHEN count(*) = 1 THEN min(s.id) END
                 FROM {t} t JOIN layers_street s
-                  ON s.name = t.street_name AND (t.street_type IS NULL OR s.street_type = t.street_type)
+                  ON lower(s.name) = lower(t.street_name) AND (t.street_type IS NULL OR s.street_type = t.street_type)
                 WHERE t.street_name IS NOT NULL GROUP BY t.row""")
             cur.execute(f"""
                 SELECT row, source_id, concat_ws(' ', street_type, street_name) FROM {t}

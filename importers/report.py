@@ -51,6 +51,8 @@ class ImportReport:
     repaired: list[RowNote] = field(default_factory=list)
     rejected: list[RowNote] = field(default_factory=list)
     warnings: list[RowNote] = field(default_factory=list)
+    # Per kind of object (OSM): {"in file": n, "stored": n, "rejected": n, "outside": n}; in file is the sum.
+    balance: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def count(self, model: str, *, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
         c = self.counts.setdefault(model, Counts())
@@ -87,6 +89,9 @@ class ImportReport:
         for model, c in sorted(self.counts.items()):
             lines.append(f"{model}: created {c.created}, updated {c.updated}, unchanged {c.unchanged}")
         lines.append(f"repaired: {len(self.repaired)}, rejected: {len(self.rejected)}, warnings: {len(self.warnings)}")
+        for kind, b in sorted(self.balance.items()):
+            lines.append(f"{kind}s in the file: {b['in file']} = stored {b['stored']} + rejected {b['rejected']} "
+                         f"+ outside the boundary {b['outside']}")
         for title, notes in (("repaired", self.repaired), ("rejected", self.rejected), ("warnings", self.warnings)):
             if notes:
                 lines.append(f"{title}:")

@@ -217,7 +217,7 @@ class Address(SourceMixin):
     A building may carry several (a corner block "Паркова 12 / Миру 5", one per entrance or section); an
     address with no building is an address point, geocoded and routed by its point. The building's own
     address (Building.street and housenumber) is its main address (``is_main``): that row is written by the
-    database itself (migration 0007), whatever writes the building, so never edit a main row by hand.
+    database itself (migration 0008), whatever writes the building, so never edit a main row by hand.
     housenumber is as written; number … housenumber_key its normalised parts, as on Building.
     A deleted building takes its main address with it; its other addresses stay as address points.
     """
@@ -234,7 +234,7 @@ class Address(SourceMixin):
     block = models.CharField(_("корпус"), max_length=8, blank=True, default="")
     housenumber_key = models.CharField(_("ключ номера"), max_length=32, blank=True, default="")
     point = models.PointField(_("точка"), srid=STORAGE_SRID)
-    # DO_NOTHING in Python: the database trigger of migration 0007 deletes the main address and detaches
+    # DO_NOTHING in Python: the database trigger of migration 0008 deletes the main address and detaches
     # the others, for the ORM and raw SQL alike (the foreign key is checked at commit).
     building = models.ForeignKey(Building, on_delete=models.DO_NOTHING, null=True, blank=True,
                                  related_name="addresses", verbose_name=_("будинок"))

@@ -72,7 +72,7 @@ DELETE FROM layers_address;
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('layers', '0006_building_fewer_indexes'),
+        ('layers', '0007_category_online_hint'),
     ]
 
     operations = [

@@ -1,1 +1,1 @@
-"""Residents' channels: online filing, tracking, confirmation (above appeals; calls its services)."""
+"""Residents' channels: online filing, tracking, confirmation, Open311 GeoReport v2 (above appeals; calls its services)."""

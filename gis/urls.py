@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("appeals.urls")),
     path("", include("webmap.urls")),
     path("", include("reports.urls")),
+    path("open311/", include("citizens.open311.urls")),
 ]
 
 handler400 = views.bad_request

@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "importers",
     "reports",
     "citizens",
+    "citizens.open311",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,13 @@ SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "5"))
 # The public address of the site, for links in messages.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000")
+# Open311 GeoReport v2 (citizens/open311): one jurisdiction; requests/min per key unless the key sets its own.
+OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "kramatorsk.gov.ua")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "Єдиний контакт-центр 1505, м. Краматорськ, тел. 1505")
+OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "Ключ видає адміністратор E-City (manage.py open311_keys add NAME)")
+OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUTE", "60"))
+# Buildings with fewer flats than this (and private houses) are shown at street level, never the house.
+OPEN311_PRIVATE_MAX_FLATS = int(os.environ.get("OPEN311_PRIVATE_MAX_FLATS", "4"))
 
 LOGGING = {
     "version": 1,

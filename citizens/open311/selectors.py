@@ -1,0 +1,344 @@
+"""Read side of Open311: services, service definitions, requests, tokens and status updates.
+
+Every function returns plain dicts in GeoReport v2 field order, the same for JSON and XML (formats.py
+renders them). Public output only, as on the public map: public categories, the appeal number, status,
+dates, the provider responsible, the building's address and point. Never a name, phone, e-mail, flat or
+the resident's own text (address_text and description may hold them). Private houses and buildings with
+fewer than OPEN311_PRIVATE_MAX_FLATS flats are shown at street level (street name, point on a 100 m
+grid), as are appeals with no building.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from appeals.models import OPEN_STATUSES, Status
+
+KYIV = ZoneInfo("Europe/Kyiv")
+MAX_SPAN = dt.timedelta(days=90)  # the spec's longest start_date..end_date
+MAX_ROWS = 1000  # the spec's default and our ceiling of one page
+UPDATES_DEFAULT_SPAN = dt.timedelta(hours=24)
+_OPEN = frozenset(s.value for s in OPEN_STATUSES)
+_LABELS = {s.value: str(s.label) for s in Status}
+
+# Our statuses in the update extension FixMyStreet reads (it maps these names to its own states).
+UPDATE_STATUS = {
+    Status.REGISTERED: "open", Status.SENT: "open", Status.ACCEPTED: "action_scheduled",
+    Status.REJECTED: "open", Status.IN_PROGRESS: "in_progress", Status.RESOLVED: "fixed",
+    Status.CONFIRMED: "fixed", Status.REOPENED: "open", Status.CLOSED: "closed",
+    Status.CANCELLED: "closed", Status.DUPLICATE: "duplicate",
+}
+
+
+def w3c(value: dt.datetime | None) -> str | None:
+    """A W3C datetime in Kyiv time with its offset, to the second.
+
+    >>> w3c(dt.datetime(2026, 12, 3, 10, 0, 5, 123, tzinfo=dt.timezone.utc))
+    '2026-12-03T12:00:05+02:00'
+    """
+    return value.astimezone(KYIV).isoformat(timespec="seconds") if value is not None else None
+
+
+def public_status(status: str) -> str:
+    """open or closed, as GeoReport v2 knows only these two.
+
+    >>> public_status("in_progress"), public_status("resolved")
+    ('open', 'closed')
+    """
+    return "open" if status in _OPEN else "closed"
+
+
+# --- services ------------------------------------------------------------------------------------
+
+_PUBLIC_CATEGORY = "c.is_public AND NOT c.is_consultation"
+
+_SERVICES_SQL = f"""
+SELECT c.id, c.code, c.name_uk, c.name_ru, c.is_emergency,
+       (SELECT string_agg(k.name_uk, ', ' ORDER BY k.name_uk)
+          FROM layers_category_service_kinds AS ck JOIN layers_servicekind AS k ON k.code = ck.servicekind_id
+         WHERE ck.category_id = c.id) AS kinds,
+       EXISTS (SELECT 1 FROM open311_serviceattribute AS a WHERE a.category_id = c.id) AS metadata
+FROM layers_category AS c
+WHERE {_PUBLIC_CATEGORY} AND (%(code)s::text IS NULL OR c.code = %(code)s)
+ORDER BY c.sort_order, c.name_uk
+"""
+
+
+def _hints() -> dict[int, str]:
+    """The one-line hint of each category, once citizens gives categories one (Category.hint)."""
+    from layers.models import Category
+
+    if not any(f.name == "hint" for f in Category._meta.get_fields()):
+        return {}
+    return dict(Category.objects.exclude(hint="").values_list("id", "hint"))
+
+
+def _service(row: tuple, hints: dict[int, str]) -> dict:
+    cid, code, name, name_ru, emergency, kinds, metadata = row
+    keywords = [w for w in (name_ru, kinds, "аварійна" if emergency else "") if w]
+    return {
+        "service_code": code,
+        "service_name": name,
+        "description": hints.get(cid) or name,
+        "metadata": bool(metadata),
+        "type": "realtime",
+        "keywords": ", ".join(keywords),
+        "group": (kinds or "інше").split(", ")[0].capitalize(),
+    }
+
+
+def services() -> list[dict]:
+    """Every public category as a GeoReport v2 service."""
+    with connection.cursor() as cur:
+        cur.execute(_SERVICES_SQL, {"code": None})
+        rows = cur.fetchall()
+    hints = _hints()
+    return [_service(r, hints) for r in rows]
+
+
+def service(*, code: str) -> dict | None:
+    with connection.cursor() as cur:
+        cur.execute(_SERVICES_SQL, {"code": code})
+        row = cur.fetchone()
+    return _service(row, _hints()) if row else None
+
+
+def service_definition(*, code: str) -> dict | None:
+    """The attributes (extra questions) of a public category, or None when there is no such service."""
+    from citizens.open311.models import ServiceAttribute
+
+    if service(code=code) is None:
+        return None
+    attrs = ServiceAttribute.objects.filter(category__code=code).order_by("order", "code")
+    return {
+        "service_code": code,
+        "attributes": [
+            {"variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
+             "datatype_description": a.datatype_description or None, "order": a.order,
+             "description": a.description,
+             "values": [{"key": str(v["key"]), "name": v["name"]} for v in a.values or []]}
+            for a in attrs
+        ],
+    }
+
+
+def changeset() -> dt.datetime | None:
+    """When the services or their definitions last changed (discovery's changeset)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT max(updated_at) FROM open311_serviceattribute")
+        return cur.fetchone()[0]
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequestQuery:
+    """A validated GET requests query (the view parses and checks the parameters)."""
+
+    numbers: tuple[str, ...] = ()  # service_request_id list: overrides every other filter
+    codes: tuple[str, ...] = ()
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    statuses: tuple[str, ...] = ()  # "open" / "closed"
+    page: int = 1
+    page_size: int = MAX_ROWS
+
+
+def _private_sql() -> str:
+    return "(b.id IS NULL OR b.kind = 'house' OR coalesce(b.flats, 1000000) < %(private_flats)s)"
+
+
+# The public position: the building's point, or on a 100 m metric grid when the place is private or has no
+# building (the same grid as the public map's pins).
+_GRID = "ST_Transform(ST_SnapToGrid(ST_Transform(coalesce(b.point, a.point), 32637), 100), 4326)"
+
+_REQUEST_COLUMNS = f"""
+    a.number, a.status, c.code, c.name_uk, a.created_at, a.updated_at, a.deadline,
+    b.id AS building_id, {_private_sql()} AS private,
+    coalesce(s.street_type || ' ' || s.name, '') AS street, coalesce(b.housenumber, '') AS housenumber,
+    CASE WHEN {_private_sql()} THEN {_GRID} ELSE b.point END AS pos,
+    (SELECT string_agg(DISTINCT p.name, '; ')
+       FROM appeals_appealroute AS r JOIN layers_provider AS p ON p.id = r.provider_id
+      WHERE r.appeal_id = a.id AND r.active) AS agency
+"""
+
+_REQUEST_FROM = f"""
+FROM appeals_appeal AS a
+JOIN layers_category AS c ON c.id = a.category_id AND {_PUBLIC_CATEGORY}
+LEFT JOIN layers_building AS b ON b.id = a.building_id
+LEFT JOIN layers_street AS s ON s.id = b.street_id
+"""
+
+
+def _request_sql(where: str) -> str:
+    return f"""
+SELECT q.number, q.status, q.code, q.name_uk, q.created_at, q.updated_at, q.deadline, q.building_id, q.private,
+       q.street, q.housenumber, round(ST_Y(q.pos)::numeric, 6), round(ST_X(q.pos)::numeric, 6), q.agency
+FROM (
+    SELECT {_REQUEST_COLUMNS}
+    {_REQUEST_FROM}
+    WHERE {where} AND {_released_sql()}
+    ORDER BY a.created_at DESC, a.id DESC
+    LIMIT %(limit)s OFFSET %(offset)s
+) AS q
+ORDER BY q.created_at DESC, q.number DESC
+"""
+
+
+def _released_sql() -> str:
+    """Appeals filed online into a category held for a dispatcher's check are not public until checked
+    (an Open311 client follows its token meanwhile)."""
+    return "TRUE"
+
+
+def _request_row(row: tuple, media: dict[str, str]) -> dict:
+    (number, status, code, name, created, updated, deadline, building_id, private, street, housenumber,
+     lat, lon, agency) = row
+    if private:
+        address = street
+    else:
+        address = f"{street}, {housenumber}" if street else housenumber
+    return {
+        "service_request_id": number,
+        "status": public_status(status),
+        "status_notes": _LABELS.get(status, status),
+        "service_name": name,
+        "service_code": code,
+        "description": None,  # the resident's own text is never published (it may name people)
+        "agency_responsible": agency,
+        "service_notice": None,
+        "requested_datetime": w3c(created),
+        "updated_datetime": w3c(updated),
+        "expected_datetime": w3c(deadline),
+        "address": address or None,
+        "address_id": None if private or building_id is None else str(building_id),
+        "zipcode": None,
+        "lat": float(lat) if lat is not None else None,
+        "long": float(lon) if lon is not None else None,
+        "media_url": media.get(number),
+    }
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    params = {"private_flats": settings.OPEN311_PRIVATE_MAX_FLATS, "limit": MAX_ROWS, "offset": 0, **params}
+    with transaction.atomic(), connection.cursor() as cur:
+        # Small indexed queries: starting parallel workers costs more than they save here.
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def approved_media(*, numbers: list[str]) -> dict[str, str]:
+    """The URL path of the first photo a dispatcher approved, per appeal number (none until citizens' photos)."""
+    from django.apps import apps
+
+    try:
+        photo_model = apps.get_model("citizens", "Photo")
+    except LookupError:
+        return {}
+    if not numbers:
+        return {}
+    fields = {f.name for f in photo_model._meta.get_fields()}
+    if "approved" not in fields or "image" not in fields:
+        return {}
+    out: dict[str, str] = {}
+    rows = (photo_model.objects.filter(appeal__number__in=numbers, approved=True)
+            .order_by("appeal_id", "id").values_list("appeal__number", "image"))
+    for number, image in rows:
+        if number not in out and image:
+            out[number] = settings.MEDIA_URL + str(image)
+    return out
+
+
+def requests(*, query: RequestQuery, now: dt.datetime) -> list[dict]:
+    """GET requests: newest first, at most one page of at most 1,000 rows."""
+    if query.numbers:
+        rows = _fetch(_request_sql("a.number = ANY(%(numbers)s)"), {"numbers": list(query.numbers)})
+    else:
+        end = query.end or now
+        start = query.start or (end - MAX_SPAN)
+        where = ["a.created_at >= %(t0)s", "a.created_at <= %(t1)s"]
+        params: dict = {"t0": start, "t1": end,
+                        "limit": query.page_size, "offset": (query.page - 1) * query.page_size}
+        if query.codes:
+            where.append("c.code = ANY(%(codes)s)")
+            params["codes"] = list(query.codes)
+        if set(query.statuses) == {"open"}:
+            where.append("a.status = ANY(%(open)s)")
+            params["open"] = sorted(_OPEN)
+        elif set(query.statuses) == {"closed"}:
+            where.append("NOT (a.status = ANY(%(open)s))")
+            params["open"] = sorted(_OPEN)
+        rows = _fetch(_request_sql(" AND ".join(where)), params)
+    media = approved_media(numbers=[r[0] for r in rows])
+    return [_request_row(r, media) for r in rows]
+
+
+def request(*, number: str) -> dict | None:
+    rows = _fetch(_request_sql("a.number = %(number)s"), {"number": number})
+    if not rows:
+        return None
+    return _request_row(rows[0], approved_media(numbers=[number]))
+
+
+# --- tokens and updates --------------------------------------------------------------------------
+
+def token(*, token: str) -> dict | None:
+    """The token of a held request: its service_request_id once a dispatcher released it, else none yet."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT a.number, FALSE FROM open311_submission AS s JOIN appeals_appeal AS a ON a.id = s.appeal_id "
+                    "WHERE s.token = %s", [token])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    number, held = row
+    return {"service_request_id": None if held else number, "token": token}
+
+
+_UPDATES_SQL = f"""
+SELECT e.id, a.number, e.action, e.to_status, e.at
+FROM appeals_appealevent AS e
+JOIN appeals_appeal AS a ON a.id = e.appeal_id
+JOIN layers_category AS c ON c.id = a.category_id AND {_PUBLIC_CATEGORY}
+WHERE e.at >= %(t0)s AND e.at <= %(t1)s AND (e.action = 'created' OR (e.action = 'status' AND e.to_status <> ''))
+  AND {_released_sql()}
+ORDER BY e.at, e.id
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
+def updates(*, start: dt.datetime, end: dt.datetime, page: int = 1, page_size: int = MAX_ROWS) -> list[dict]:
+    """Status changes of public appeals between start and end, oldest first (FixMyStreet's extension).
+
+    The description is the status in words, never a note someone typed.
+    """
+    rows = _fetch(_UPDATES_SQL, {"t0": start, "t1": end, "limit": page_size, "offset": (page - 1) * page_size})
+    out = []
+    for event_id, number, _action, to_status, at in rows:
+        status = to_status or Status.REGISTERED
+        out.append({
+            "update_id": str(event_id),
+            "service_request_id": number,
+            "status": UPDATE_STATUS.get(status, "open"),
+            "external_status_code": status,
+            "updated_datetime": w3c(at),
+            "description": _LABELS.get(status, status),
+            "media_url": None,
+        })
+    return out
+
+
+# --- the frame -----------------------------------------------------------------------------------
+
+def inside_hromada(*, lon: float, lat: float) -> bool:
+    """Whether lon/lat lies in the hromada: covered by a boundary of the registry (any point when none is loaded)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT NOT EXISTS (SELECT 1 FROM layers_boundary) OR EXISTS (SELECT 1 FROM layers_boundary "
+            "WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)))", [lon, lat])
+        return bool(cur.fetchone()[0])

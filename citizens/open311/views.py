@@ -11,7 +11,9 @@ import functools
 import re
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseRedirect
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -28,12 +30,22 @@ def _param(request, name: str) -> str:
 
 
 def _endpoint(*methods: str):
-    """Methods allowed, the jurisdiction checked, Open311Error answered in the requested format."""
+    """Methods allowed, the jurisdiction checked, Open311Error answered in the requested format.
+
+    CSRF does not apply: no endpoint reads a session or a cookie (a POST is authorised by its api_key).
+    """
 
     def wrap(view):
+        @csrf_exempt
         @functools.wraps(view)
         def inner(request, fmt: str, **kwargs):
             try:
+                if request.method == "POST":
+                    try:
+                        request.POST  # noqa: B018 (parse now, so that a broken body gets the spec's error)
+                    except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, BadRequest) as exc:
+                        raise Open311Error(400, "body_invalid", "тіло запиту не розібрати: потрібна форма "
+                                           "application/x-www-form-urlencoded") from exc
                 if request.method not in methods:
                     raise Open311Error(405, "method_not_allowed",
                                        f"метод {request.method} тут не підтримується; можна: {', '.join(methods)}",
@@ -46,7 +58,7 @@ def _endpoint(*methods: str):
             except Open311Error as exc:
                 return error_response(fmt, exc)
 
-        return csrf_exempt(inner) if "POST" in methods else inner
+        return inner
 
     return wrap
 
@@ -99,7 +111,13 @@ def _datetime(request, name: str) -> dt.datetime | None:
         raise Open311Error(400, f"{name}_invalid", f"{name}: потрібна дата й час W3C, напр. 2026-12-01T00:00:00+02:00")
     if timezone.is_naive(value):
         value = timezone.make_aware(value, selectors.KYIV)
-    return value
+    offset = value.utcoffset()
+    if offset is None or abs(offset) > dt.timedelta(hours=14):
+        raise Open311Error(400, f"{name}_invalid", f"{name}: зсув часового поясу від −14:00 до +14:00")
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise Open311Error(400, f"{name}_invalid", f"{name}: дата поза допустимим діапазоном") from exc
 
 
 def _int(request, name: str, *, default: int, low: int, high: int) -> int:

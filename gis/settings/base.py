@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "E-City API",
     "DESCRIPTION": "Geocoding, routing, appeals and maps of the Kramatorsk 1505 contact centre.",
     "VERSION": "1.0.0",
+    # The Open311 paths are plain Django views: their description is added by a hook (citizens/open311/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "citizens.open311.schema.add_paths"],
 }
 
 

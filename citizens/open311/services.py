@@ -70,10 +70,10 @@ class SubmitResult:
 
 def _category(code: str) -> Category:
     if not code:
-        raise Refused(400, "service_code_missing", "потрібен service_code (перелік: services.xml)")
+        raise Refused(400, "service_code_missing", "потрібен service_code (перелік — GET services)")
     category = Category.objects.filter(code=code, is_public=True, is_consultation=False).first()
     if category is None:
-        raise Refused(404, "service_code_not_found", f"послуги «{code}» немає (перелік: services.xml)")
+        raise Refused(404, "service_code_not_found", f"послуги «{code}» немає (перелік — GET services)")
     return category
 
 

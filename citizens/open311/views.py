@@ -92,7 +92,7 @@ def services_list(request, fmt: str):
 def service_definition(request, fmt: str, service_code: str):
     definition = selectors.service_definition(code=service_code)
     if definition is None:
-        raise Open311Error(404, "service_code_not_found", f"послуги «{service_code}» немає; перелік: services.{fmt}")
+        raise Open311Error(404, "service_code_not_found", f"послуги «{service_code}» немає (перелік — GET services)")
     return respond(fmt, "service_definition", None, definition)
 
 

@@ -14,10 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from pyproj import Transformer
 
 from appeals.models import OPEN_STATUSES, Status
+from gis.srid import METRIC_SRID, STORAGE_SRID
 
 KYIV = ZoneInfo("Europe/Kyiv")
 MAX_SPAN = dt.timedelta(days=90)  # the spec's longest start_date..end_date
@@ -149,44 +152,37 @@ class RequestQuery:
     page_size: int = MAX_ROWS
 
 
-def _private_sql() -> str:
-    return "(b.id IS NULL OR b.kind = 'house' OR coalesce(b.flats, 1000000) < %(private_flats)s)"
+def _w3c(column: str) -> str:
+    """A timestamptz as W3C text in Kyiv time with its offset, made by PostgreSQL (the session's time zone is
+    set to Europe/Kyiv by _fetch): parsing and formatting 3,000 datetimes a page in Python costs more."""
+    return f"""to_char({column}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')"""
 
 
-# The public position: the building's point, or on a 100 m metric grid when the place is private or has no
-# building (the same grid as the public map's pins).
-_GRID = "ST_Transform(ST_SnapToGrid(ST_Transform(coalesce(b.point, a.point), 32637), 100), 4326)"
-
-_REQUEST_COLUMNS = f"""
-    a.number, a.status, c.code, c.name_uk, a.created_at, a.updated_at, a.deadline,
-    b.id AS building_id, {_private_sql()} AS private,
-    coalesce(s.street_type || ' ' || s.name, '') AS street, coalesce(b.housenumber, '') AS housenumber,
-    CASE WHEN {_private_sql()} THEN {_GRID} ELSE b.point END AS pos,
-    (SELECT string_agg(DISTINCT p.name, '; ')
-       FROM appeals_appealroute AS r JOIN layers_provider AS p ON p.id = r.provider_id
-      WHERE r.appeal_id = a.id AND r.active) AS agency
-"""
-
-_REQUEST_FROM = f"""
-FROM appeals_appeal AS a
-JOIN layers_category AS c ON c.id = a.category_id AND {_PUBLIC_CATEGORY}
-LEFT JOIN layers_building AS b ON b.id = a.building_id
-LEFT JOIN layers_street AS s ON s.id = b.street_id
-"""
-
-
+# One page of appeal ids first (index order, no projections for the rows skipped by OFFSET), then their
+# public columns. The position and the provider names are finished in Python (see _positions, _agencies):
+# a transform or a subquery per row costs more in PostgreSQL than the whole page does in numpy.
 def _request_sql(where: str) -> str:
     return f"""
-SELECT q.number, q.status, q.code, q.name_uk, q.created_at, q.updated_at, q.deadline, q.building_id, q.private,
-       q.street, q.housenumber, round(ST_Y(q.pos)::numeric, 6), round(ST_X(q.pos)::numeric, 6), q.agency
-FROM (
-    SELECT {_REQUEST_COLUMNS}
-    {_REQUEST_FROM}
+WITH page AS (
+    SELECT a.id, a.created_at
+    FROM appeals_appeal AS a
+    JOIN layers_category AS c ON c.id = a.category_id AND {_PUBLIC_CATEGORY}
     WHERE {where} AND {_released_sql()}
     ORDER BY a.created_at DESC, a.id DESC
     LIMIT %(limit)s OFFSET %(offset)s
-) AS q
-ORDER BY q.created_at DESC, q.number DESC
+)
+SELECT a.number, a.status, c.code, c.name_uk, {_w3c("a.created_at")}, {_w3c("a.updated_at")}, {_w3c("a.deadline")}, b.id,
+       (b.id IS NULL OR b.kind = 'house' OR coalesce(b.flats, 1000000) < %(private_flats)s) AS private,
+       coalesce(s.street_type || ' ' || s.name, ''), coalesce(b.housenumber, ''),
+       ST_X(coalesce(b.point, a.point)), ST_Y(coalesce(b.point, a.point)),
+       ARRAY(SELECT r.provider_id FROM appeals_appealroute AS r
+             WHERE r.appeal_id = a.id AND r.active AND r.provider_id IS NOT NULL)
+FROM page
+JOIN appeals_appeal AS a ON a.id = page.id
+JOIN layers_category AS c ON c.id = a.category_id
+LEFT JOIN layers_building AS b ON b.id = a.building_id
+LEFT JOIN layers_street AS s ON s.id = b.street_id
+ORDER BY page.created_at DESC, page.id DESC
 """
 
 
@@ -196,32 +192,63 @@ def _released_sql() -> str:
     return "TRUE"
 
 
-def _request_row(row: tuple, media: dict[str, str]) -> dict:
-    (number, status, code, name, created, updated, deadline, building_id, private, street, housenumber,
-     lat, lon, agency) = row
+_GRID_M = 100.0  # the public map's grid for pins and private places
+_to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
+_to_storage = Transformer.from_crs(METRIC_SRID, STORAGE_SRID, always_xy=True)
+
+
+def _positions(rows: list[tuple]) -> list[tuple[float, float]]:
+    """(lon, lat) per row, to 6 decimals: the building's point, or for a private place or a pin the centre of
+    its 100 m cell in EPSG:32637 (measured in metres, never degrees)."""
+    out = [(round(r[11], 6), round(r[12], 6)) for r in rows]
+    private = [i for i, r in enumerate(rows) if r[8]]
     if private:
-        address = street
-    else:
-        address = f"{street}, {housenumber}" if street else housenumber
-    return {
-        "service_request_id": number,
-        "status": public_status(status),
-        "status_notes": _LABELS.get(status, status),
-        "service_name": name,
-        "service_code": code,
-        "description": None,  # the resident's own text is never published (it may name people)
-        "agency_responsible": agency,
-        "service_notice": None,
-        "requested_datetime": w3c(created),
-        "updated_datetime": w3c(updated),
-        "expected_datetime": w3c(deadline),
-        "address": address or None,
-        "address_id": None if private or building_id is None else str(building_id),
-        "zipcode": None,
-        "lat": float(lat) if lat is not None else None,
-        "long": float(lon) if lon is not None else None,
-        "media_url": media.get(number),
-    }
+        x, y = _to_metric.transform(np.array([rows[i][11] for i in private]), np.array([rows[i][12] for i in private]))
+        lon, lat = _to_storage.transform(np.round(x / _GRID_M) * _GRID_M, np.round(y / _GRID_M) * _GRID_M)
+        for i, lo, la in zip(private, lon.tolist(), lat.tolist(), strict=True):
+            out[i] = (round(lo, 6), round(la, 6))
+    return out
+
+
+def _agencies(rows: list[tuple]) -> list[str | None]:
+    ids = {pid for r in rows for pid in r[13]}
+    if not ids:
+        return [None] * len(rows)
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, name FROM layers_provider WHERE id = ANY(%s)", [list(ids)])
+        names = dict(cur.fetchall())
+    return ["; ".join(dict.fromkeys(names[p] for p in r[13] if p in names)) or None for r in rows]
+
+
+def _request_rows(rows: list[tuple]) -> list[dict]:
+    media = approved_media(numbers=[r[0] for r in rows])
+    out = []
+    for row, (lon, lat), agency in zip(rows, _positions(rows), _agencies(rows), strict=True):
+        number, status, code, name, created, updated, deadline, building_id, private, street, housenumber = row[:11]
+        if private:
+            address = street
+        else:
+            address = f"{street}, {housenumber}" if street else housenumber
+        out.append({
+            "service_request_id": number,
+            "status": public_status(status),
+            "status_notes": _LABELS.get(status, status),
+            "service_name": name,
+            "service_code": code,
+            "description": None,  # the resident's own text is never published (it may name people)
+            "agency_responsible": agency,
+            "service_notice": None,
+            "requested_datetime": created,
+            "updated_datetime": updated,
+            "expected_datetime": deadline,
+            "address": address or None,
+            "address_id": None if private or building_id is None else str(building_id),
+            "zipcode": None,
+            "lat": lat,
+            "long": lon,
+            "media_url": media.get(number),
+        })
+    return out
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -229,6 +256,7 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
     with transaction.atomic(), connection.cursor() as cur:
         # Small indexed queries: starting parallel workers costs more than they save here.
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cur.execute("SET LOCAL timezone = 'Europe/Kyiv'")  # for _w3c's offsets; ends with the transaction
         cur.execute(sql, params)
         return cur.fetchall()
 
@@ -275,15 +303,12 @@ def requests(*, query: RequestQuery, now: dt.datetime) -> list[dict]:
             where.append("NOT (a.status = ANY(%(open)s))")
             params["open"] = sorted(_OPEN)
         rows = _fetch(_request_sql(" AND ".join(where)), params)
-    media = approved_media(numbers=[r[0] for r in rows])
-    return [_request_row(r, media) for r in rows]
+    return _request_rows(rows)
 
 
 def request(*, number: str) -> dict | None:
     rows = _fetch(_request_sql("a.number = %(number)s"), {"number": number})
-    if not rows:
-        return None
-    return _request_row(rows[0], approved_media(numbers=[number]))
+    return _request_rows(rows)[0] if rows else None
 
 
 # --- tokens and updates --------------------------------------------------------------------------
@@ -301,7 +326,7 @@ def token(*, token: str) -> dict | None:
 
 
 _UPDATES_SQL = f"""
-SELECT e.id, a.number, e.action, e.to_status, e.at
+SELECT e.id, a.number, e.action, e.to_status, {_w3c("e.at")}
 FROM appeals_appealevent AS e
 JOIN appeals_appeal AS a ON a.id = e.appeal_id
 JOIN layers_category AS c ON c.id = a.category_id AND {_PUBLIC_CATEGORY}
@@ -326,7 +351,7 @@ def updates(*, start: dt.datetime, end: dt.datetime, page: int = 1, page_size: i
             "service_request_id": number,
             "status": UPDATE_STATUS.get(status, "open"),
             "external_status_code": status,
-            "updated_datetime": w3c(at),
+            "updated_datetime": at,
             "description": _LABELS.get(status, status),
             "media_url": None,
         })

@@ -178,3 +178,18 @@ def test_open311_keys_prints_a_key_once_and_stores_only_its_digest(city):
     assert "mark-a-spot" in listing.getvalue() and key not in listing.getvalue()
     call_command("open311_keys", "revoke", "mark-a-spot", stdout=io.StringIO())
     assert ApiKey.objects.get(name="mark-a-spot").revoked_at is not None
+
+
+def test_a_key_made_in_the_admin_is_shown_once_and_stored_as_a_digest(client, city, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", None)
+    client.force_login(admin)
+    response = client.post("/admin/open311/apikey/add/", {"name": "seeclickfix", "note": "", "rate_limit_per_minute": ""},
+                           follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    (message,) = [m for m in shown if "o311_" in m]
+    key = message.split(": ", 1)[1].split(" ", 1)[0]
+    stored = ApiKey.objects.get(name="seeclickfix")
+    assert stored.digest == hashlib.sha256(key.encode()).hexdigest()
+    page = client.get(f"/admin/open311/apikey/{stored.pk}/change/").content.decode()
+    assert key not in page and stored.prefix in page

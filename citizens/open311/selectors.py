@@ -73,11 +73,9 @@ ORDER BY c.sort_order, c.name_uk
 
 
 def _hints() -> dict[int, str]:
-    """The one-line hint of each category, once citizens gives categories one (Category.hint)."""
+    """The one-line public hint of each category (Category.hint), by id."""
     from layers.models import Category
 
-    if not any(f.name == "hint" for f in Category._meta.get_fields()):
-        return {}
     return dict(Category.objects.exclude(hint="").values_list("id", "hint"))
 
 
@@ -189,7 +187,7 @@ ORDER BY page.created_at DESC, page.id DESC
 def _released_sql() -> str:
     """Appeals filed online into a category held for a dispatcher's check are not public until checked
     (an Open311 client follows its token meanwhile)."""
-    return "TRUE"
+    return "NOT (a.needs_review AND c.online_review_required)"
 
 
 _GRID_M = 100.0  # the public map's grid for pins and private places
@@ -262,24 +260,18 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
 
 
 def approved_media(*, numbers: list[str]) -> dict[str, str]:
-    """The URL path of the first photo a dispatcher approved, per appeal number (none until citizens' photos)."""
-    from django.apps import apps
-
-    try:
-        photo_model = apps.get_model("citizens", "Photo")
-    except LookupError:
-        return {}
+    """The URL of the first photo a dispatcher approved, per appeal number (unapproved photos never)."""
     if not numbers:
         return {}
-    fields = {f.name for f in photo_model._meta.get_fields()}
-    if "approved" not in fields or "image" not in fields:
-        return {}
+    from appeals.models import AppealPhoto
+
+    base = settings.PUBLIC_BASE_URL.rstrip("/") + settings.MEDIA_URL
     out: dict[str, str] = {}
-    rows = (photo_model.objects.filter(appeal__number__in=numbers, approved=True)
-            .order_by("appeal_id", "id").values_list("appeal__number", "image"))
-    for number, image in rows:
-        if number not in out and image:
-            out[number] = settings.MEDIA_URL + str(image)
+    rows = (AppealPhoto.objects.filter(appeal__number__in=numbers, approved=True)
+            .order_by("appeal_id", "id").values_list("appeal__number", "file"))
+    for number, name in rows:
+        if number not in out and name:
+            out[number] = base + str(name)
     return out
 
 
@@ -316,7 +308,8 @@ def request(*, number: str) -> dict | None:
 def token(*, token: str) -> dict | None:
     """The token of a held request: its service_request_id once a dispatcher released it, else none yet."""
     with connection.cursor() as cur:
-        cur.execute("SELECT a.number, FALSE FROM open311_submission AS s JOIN appeals_appeal AS a ON a.id = s.appeal_id "
+        cur.execute("SELECT a.number, a.needs_review AND c.online_review_required FROM open311_submission AS s "
+                    "JOIN appeals_appeal AS a ON a.id = s.appeal_id JOIN layers_category AS c ON c.id = a.category_id "
                     "WHERE s.token = %s", [token])
         row = cur.fetchone()
     if row is None:
@@ -356,14 +349,3 @@ def updates(*, start: dt.datetime, end: dt.datetime, page: int = 1, page_size: i
             "media_url": None,
         })
     return out
-
-
-# --- the frame -----------------------------------------------------------------------------------
-
-def inside_hromada(*, lon: float, lat: float) -> bool:
-    """Whether lon/lat lies in the hromada: covered by a boundary of the registry (any point when none is loaded)."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT NOT EXISTS (SELECT 1 FROM layers_boundary) OR EXISTS (SELECT 1 FROM layers_boundary "
-            "WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)))", [lon, lat])
-        return bool(cur.fetchone()[0])

@@ -20,8 +20,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from appeals.models import Channel
+from citizens import selectors as citizens_selectors
+from citizens import services as filing
 from citizens.open311 import selectors
 from citizens.open311.models import ApiKey, Datatype, ServiceAttribute, Submission
+from citizens.ratelimit import RateLimited
 from geocoding import services as geocoding
 from layers.models import Building, Category
 
@@ -107,7 +110,7 @@ def _location(form: RequestForm) -> _Location:
             raise Refused(400, "location_invalid", "потрібні обидва: lat і long")
         lat = _coordinate(form.lat, "lat", -90, 90)
         lon = _coordinate(form.long, "long", -180, 180)
-        if not selectors.inside_hromada(lon=lon, lat=lat):
+        if not citizens_selectors.within_hromada(lon=lon, lat=lat):
             raise Refused(400, "location_outside_jurisdiction",
                           "ця точка поза межами Краматорської громади: звернення приймаються лише з її території")
         return _Location(lon=lon, lat=lat)
@@ -206,9 +209,6 @@ def submit_request(*, api_key: ApiKey, form: RequestForm, now: dt.datetime | Non
     The client's own id for the report (FixMyStreet's attribute[fixmystreet_id]) makes a retried POST
     return the first appeal instead of filing it twice.
     """
-    from citizens import services as filing
-    from citizens.ratelimit import RateLimited
-
     now = now or timezone.now()
     category = _category(form.service_code)
     place = _location(form)

@@ -80,6 +80,7 @@ def test_a_fixmystreet_post_files_an_open311_appeal_at_the_building_with_the_key
     assert appeal.building_id == city.buildings["parkova:14"].pk  # the pin is on Паркова, 14
     assert appeal.applicant_phone == "+380509998877" and appeal.applicant_name == "Олена Шевченко-Приватна"
     assert "На якому поверсі зупинився ліфт? 5" in appeal.description and "Чи є люди в ліфті? так" in appeal.description
+    assert appeal.events.filter(data__source="fixmystreet").exists()  # the key's name on the appeal
     submission = Submission.objects.get(appeal=appeal)
     assert submission.api_key.name == "fixmystreet"
     assert submission.attributes["fixmystreet_id"] == ["77"]

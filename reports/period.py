@@ -47,6 +47,7 @@ from appeals.models import (
     Call,
     CallOutcome,
     Channel,
+    ConfirmationOutcome,
     ControlLevel,
     Status,
 )
@@ -194,10 +195,6 @@ def _resolved(period: Period):
     return Appeal.objects.filter(resolved_at__gte=lo, resolved_at__lt=hi)
 
 
-def _has_field(name: str) -> bool:
-    return any(f.name == name for f in Appeal._meta.get_fields())
-
-
 @dataclass(frozen=True)
 class Quality:
     """Resolution figures of one period (appeals resolved in it) and its escalations."""
@@ -233,7 +230,7 @@ def quality(period: Period) -> Quality:
     lo, hi = period.bounds
     escalated = Appeal.objects.filter(control_level=ControlLevel.SUPERVISOR, escalated_at__gte=lo,
                                       escalated_at__lt=hi).count()
-    confirmation = _grouped(_resolved(period), "confirmation") if _has_field("confirmation") else {}
+    confirmation = _grouped(_resolved(period), "confirmation")
     return Quality(resolved=agg["n"], median_hours=_hours(agg["median"]), p90_hours=_hours(agg["p90"]),
                    on_time=agg["on_time"], reopened=agg["reopened"], escalated=escalated, rated=agg["rated"],
                    mean_rating=agg["rating"], confirmation=confirmation)
@@ -431,13 +428,15 @@ def period_report(*, period: Period, now: datetime, with_performance: bool = Tru
                                       dict(Channel.choices), with_total=True,
                                       order=[k for k, _l in Channel.choices] + sorted((set(ch_c) | set(ch_p)) - set(Channel.values))))
     report.quality_current, report.quality_previous = quality(period), quality(prev)
-    if _has_field("confirmation"):
-        from appeals.models import ConfirmationOutcome
-
-        report.breakdowns.append(_compare(
-            "confirmation", _("Підтвердження заявниками (виконані за період)"), _("результат"),
-            report.quality_current.confirmation, report.quality_previous.confirmation,
-            dict(ConfirmationOutcome.choices), with_total=True, order=list(ConfirmationOutcome.values)))
+    report.breakdowns.append(_compare(
+        "confirmation", _("Підтвердження заявниками (виконані за період)"), _("результат"),
+        report.quality_current.confirmation, report.quality_previous.confirmation,
+        dict(ConfirmationOutcome.choices), with_total=True, order=list(ConfirmationOutcome.values)))
+    formal_c, formal_p = _grouped(_appeals(period), "is_formal"), _grouped(_appeals(prev), "is_formal")
+    report.breakdowns.append(_compare(
+        "formal", _("Звернення за Законом і повідомлення без контактів"), _("вид"),
+        formal_c, formal_p, {True: _("звернення за Законом"), False: _("повідомлення на карту без контактів")},
+        with_total=True, order=[True, False]))
     calls_m_c, calls_m_p = _monthly(_calls(period), "started_at"), _monthly(_calls(prev), "started_at")
     app_m_c, app_m_p = _monthly(_appeals(period), "created_at"), _monthly(_appeals(prev), "created_at")
     report.monthly = [(m, calls_m_c.get(m, 0), app_m_c.get(m, 0), calls_m_p.get(_year_earlier(m), 0),

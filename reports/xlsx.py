@@ -108,8 +108,12 @@ def _dt(d):
     return datetime(d.year, d.month, d.day)
 
 
+# Sheet names are at most 31 characters; the long titles get a short name.
+SHEET_NAMES = {"confirmation": "Підтвердження заявниками", "formal": "За Законом і без контактів"}
+
+
 def _breakdown_sheet(wb, b: Breakdown, header, cmp_cols, integer, percent, bold_int, bold_pct, bold):
-    ws = wb.add_worksheet(b.title[:31].replace(":", ""))
+    ws = wb.add_worksheet(SHEET_NAMES.get(b.key, b.title)[:31].replace(":", ""))
     header(ws, [b.head] + cmp_cols, [44, 14, 14, 12, 12])
     rows = list(b.rows)
     for r, row in enumerate(rows, start=1):

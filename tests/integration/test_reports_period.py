@@ -83,6 +83,10 @@ def expected(p: period.Period) -> dict:
         "reopened": scalar("SELECT count(*) FROM appeals_appeal WHERE reopen_count > 0 AND " + IN.format(col="resolved_at"), b),
         "escalated": scalar("SELECT count(*) FROM appeals_appeal WHERE control_level = 2 AND "
                             + IN.format(col="escalated_at"), b),
+        "confirmation": dict(rows("SELECT confirmation, count(*) FROM appeals_appeal WHERE " + IN.format(col="resolved_at")
+                                  + " GROUP BY 1", b)),
+        "formal": dict(rows("SELECT is_formal, count(*) FROM appeals_appeal WHERE " + IN.format(col="created_at")
+                            + " GROUP BY 1", b)),
         "rating": scalar("SELECT avg(rating)::float FROM appeals_appeal WHERE " + IN.format(col="resolved_at"), b),
     }
 
@@ -96,8 +100,22 @@ def pdf_text(pdf: bytes) -> str:
     return re.sub(r"[\s\u00a0\u202f]+", " ", text)
 
 
+def confirm_some(p: period.Period) -> None:
+    """The generator leaves confirmation to the citizens' callbacks: give some appeals resolved in the period an
+    outcome and a rating, and some reports to the map no contacts, as the callbacks and online filing would."""
+    b = bounds(p)
+    with connection.cursor() as cur:
+        for outcome, rating, limit in (("confirmed", 5, 40), ("confirmed", 4, 15), ("disputed", 2, 12), ("unreachable", None, 9)):
+            cur.execute("UPDATE appeals_appeal SET confirmation = %s, rating = %s, confirmed_at = resolved_at "
+                        "WHERE id IN (SELECT id FROM appeals_appeal WHERE confirmation = '' AND " + IN.format(col="resolved_at")
+                        + " ORDER BY id LIMIT %s)", [outcome, rating, *b, limit])
+        cur.execute("UPDATE appeals_appeal SET is_formal = false WHERE id IN (SELECT id FROM appeals_appeal WHERE "
+                    "channel = 'online' AND " + IN.format(col="created_at") + " ORDER BY id LIMIT 25)", b)
+
+
 def test_the_nine_month_report_counts_equal_independent_sql_counts_for_both_years(generated):
     p = period.months_period(months=9, year=2026)
+    confirm_some(p)
     report = period.period_report(period=p, now=NOW)
     labels = dict(rows("SELECT id::text, name_uk FROM layers_neighbourhood", []))
     for which, per in (("current", p), ("previous", p.previous())):
@@ -118,6 +136,11 @@ def test_the_nine_month_report_counts_equal_independent_sql_counts_for_both_year
         assert q.median_hours == pytest.approx(want["median"], rel=1e-9)
         assert q.p90_hours == pytest.approx(want["p90"], rel=1e-9)
         assert (q.mean_rating is None and want["rating"] is None) or q.mean_rating == pytest.approx(want["rating"])
+        assert {r.key: getattr(r, which) for r in report.breakdown("confirmation").rows if getattr(r, which)} == \
+            want["confirmation"]
+        assert {r.key == "True": getattr(r, which) for r in report.breakdown("formal").rows if getattr(r, which)} == \
+            want["formal"]
+    assert report.breakdown("confirmation").total.current == report.quality_current.resolved
     total = report.breakdown("categories").total
     assert total.current == report.appeals.current and total.diff == report.appeals.current - report.appeals.previous
     assert total.pct == pytest.approx((report.appeals.current - report.appeals.previous) / report.appeals.previous)

@@ -7,7 +7,7 @@ export DJANGO_SETTINGS_MODULE ?= gis.settings
 USE_PRIVATE_PG := $(if $(DATABASE_URL),,1)
 USE_PRIVATE_REDIS := $(if $(REDIS_URL),,1)
 
-.PHONY: demo serve test bench stop deps venv assets db redis migrate static lint clean-db
+.PHONY: demo serve backup restore test bench stop deps venv assets db redis migrate static lint clean-db
 
 deps:
 	@scripts/deps.sh
@@ -47,6 +47,15 @@ demo: deps venv assets db redis migrate static
 
 serve: deps venv assets db redis migrate static
 	@PORT=$(PORT) scripts/serve.sh start
+
+# pg_dump (custom format) into var/backups/; `make restore FILE=var/backups/….dump` restores one into a fresh
+# private cluster and prints the DATABASE_URL to serve it with.
+backup: deps db
+	@scripts/backup.sh backup
+
+restore: deps
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/ecity-….dump" >&2; exit 2; }
+	@scripts/backup.sh restore "$(FILE)"
 
 test: deps venv assets db redis
 	@.venv/bin/ruff check .

@@ -20,6 +20,8 @@ as_owner() {
 }
 
 cluster_dir() {
+  # ECITY_PG_DIR: another cluster than the checkout's own (scripts/backup.sh restores into a fresh one).
+  if [ -n "${ECITY_PG_DIR:-}" ]; then echo "$ECITY_PG_DIR"; return; fi
   if [ -e var/pg ]; then readlink -f var/pg; return; fi
   mkdir -p var
   if [ "$(id -u)" != 0 ]; then echo "$ROOT/var/pg"; return; fi
@@ -39,7 +41,7 @@ url() { echo "postgres://postgres@/${DBNAME}?host=${SOCK}"; }
 start() {
   # A cluster kept outside the checkout (see cluster_dir) is reached through var/pg, also when the
   # cluster outlived an earlier clone at the same path.
-  if [ "$DIR" != "$ROOT/var/pg" ] && [ ! -L var/pg ]; then mkdir -p var && ln -sfn "$DIR" var/pg; fi
+  if [ -z "${ECITY_PG_DIR:-}" ] && [ "$DIR" != "$ROOT/var/pg" ] && [ ! -L var/pg ]; then mkdir -p var && ln -sfn "$DIR" var/pg; fi
   if [ ! -f "$DATA/PG_VERSION" ]; then
     mkdir -p "$DIR"
     [ "$(id -u)" = 0 ] && chown postgres: "$DIR"

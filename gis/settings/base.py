@@ -16,6 +16,7 @@ ECITY_ENV             "production" refuses to start on a missing secret or with 
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -122,6 +123,7 @@ INSTALLED_APPS = [
     "reports",
     "citizens",
     "citizens.open311",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -132,9 +134,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gis.throttling.AnonymousAPIThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the Ukrainian lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gis.urls"
@@ -160,8 +165,27 @@ TEMPLATES = [
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name, or from one
+# address, sign-in is refused (the right password too) for LOGIN_LOCKOUT_MINUTES or until an administrator
+# deletes the entry under Admin → Axes → Access attempts (or `manage.py axes_reset_username NAME`).
+AUTHENTICATION_BACKENDS = [
+    "gis.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "errors/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "gis.security.client_ip"
+# Proxies whose X-Forwarded-For is believed (nginx on the same machine); see gis/security.py.
+TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 
 LANGUAGE_CODE = "uk"
 LANGUAGES = [("uk", _("Українська")), ("en", _("English"))]
@@ -210,6 +234,13 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     # Every API error: {"detail": Ukrainian text, "code": stable English code[, "errors": {field: [...]}]}.
     "EXCEPTION_HANDLER": "gis.api_errors.api_exception_handler",
+    # Requests per client address for the anonymous APIs (gis/throttling.py); generous, so a resident's
+    # map or a dispatcher's typing never meets them, a scraper does.
+    "DEFAULT_THROTTLE_RATES": {
+        "geocoding": os.environ.get("API_RATE_GEOCODING", "1200/min"),
+        "public": os.environ.get("API_RATE_PUBLIC", "1200/min"),
+        "lookup": os.environ.get("API_RATE_LOOKUP", "600/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
@@ -227,6 +258,15 @@ def _private_redis_url() -> str:
 
 
 REDIS_URL = os.environ.get("REDIS_URL") or _private_redis_url()
+# The default cache stays in process (tiles); rate-limit counts go to Redis, shared by every worker.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        "KEY_PREFIX": "ecity-throttle",
+    },
+}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from appeals import roles, selectors, services
+from appeals.management.commands.setup_demo import demo_password
 from appeals.models import StaffProfile
 from tests import factories
 
@@ -31,8 +32,8 @@ def test_setup_demo_creates_the_groups_and_one_account_per_role_and_is_idempoten
         "dispatcher", "operator_zhek", "supervisor_housing", "analyst", "admin"])}
     assert set(by_role) == {"dispatcher", "provider_operator", "supervisor", "analyst", "administrator"}
     assert StaffProfile.objects.get(user__username="operator_zhek").provider == world.providers["zhek1"]
-    assert "dispatcher-1505" in first and "ЖЕК-1" in first
-    assert authenticate(username="analyst", password="analyst-1505") is not None
+    assert "Kramatorsk-1-1505" in first and "ЖЕК-1" in first
+    assert authenticate(username="analyst", password=demo_password("analyst")) is not None
 
 
 def test_the_strongest_group_wins_and_a_superuser_is_an_administrator(db):

@@ -21,6 +21,7 @@ transactions and on every call inside one (tests, where rolled-back rows must no
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import defaultdict
@@ -92,6 +93,7 @@ class _Entry:
     alias: bool  # False: the street's own name
 
 
+_LATIN = re.compile("[A-Za-z]")
 SAME_ADDRESS_M = 150.0  # one street and number this close (metres, Manhattan in METRIC_SRID) is one address
 
 
@@ -124,6 +126,7 @@ class Index:
         self.streets: dict[int, StreetRec] = {}
         self.full: dict[str, list[_Entry]] = defaultdict(list)
         self.short: dict[str, list[_Entry]] = defaultdict(list)
+        self.latin: set[str] = set()  # keys of names written in Latin script in the registry
         self.translit: dict[str, list[_Entry]] = defaultdict(list)  # normalize.translit_key of full and short
         self.initials: dict[int, set[str]] = defaultdict(set)  # first letters of the words of a street's names
         self.neighbourhood_keys: dict[str, int] = {}
@@ -218,6 +221,8 @@ class Index:
         full, short = street_key(name), short_key(name)
         if not full:
             return
+        if _LATIN.search(name):
+            self.latin.update((full, short))
         for table, key in ((self.full, full), (self.short, short), (self.translit, translit_key(full)),
                            (self.translit, translit_key(short))):
             if entry not in table[key]:
@@ -390,7 +395,9 @@ class Index:
             ids, match, score = self._street_candidates(p, fuzzy=fuzzy)
             if not ids:
                 return []
-        if p.transliterated and match in (MatchKind.EXACT, MatchKind.ALIAS):
+        if p.transliterated and match in (MatchKind.EXACT, MatchKind.ALIAS) and not (
+                p.key in self.latin or p.short in self.latin):
+            # (A street the registry itself names in Latin script, as a foreign extract does, is no guess.)
             match, score = MatchKind.FUZZY, 0.85  # a Latin reading is a guess, however well it fits
         cands = [self.streets[i] for i in ids]
         if p.street_type:

@@ -15,10 +15,9 @@ batches for the bulk loader, and only the objects inside the boundary are kept. 
   name; name (when name:uk differs), name:ru and old_name (";"-separated) become aliases. A name without
   a Ukrainian/Russian type word keeps its name alone (no "вулиця" is invented). An addr:street that
   names no street of the clip (the street lies outside it) becomes a street without an axis;
-- buildings: closed building=* ways, their polygons built here from the node locations (so a
-  self-intersecting ring is repaired with make_valid and reported, never dropped as libosmium's area
-  assembly does), and building multipolygon relations (osmium's assembly, else assembled here from the
-  member ways and repaired; a relation cut by the extract's edge is rejected with that reason), with
+- buildings: closed building=* ways and building multipolygon relations, their polygons built here from
+  the node locations (so a self-intersecting ring is repaired with make_valid and reported, never dropped
+  as libosmium's area assembly does; a relation cut by the extract's edge is rejected with that reason), with
   addr:street / addr:place and addr:housenumber, building:levels and building:flats;
 - addresses: addr:housenumber on nodes (address points, entrances with addr:flats) and on other ways,
   with addr:street or addr:place; each belongs to the building covering it (or within
@@ -98,7 +97,6 @@ class _Collected:
     ways: dict[tuple[str | None, str], list[_Way]] = field(default_factory=lambda: defaultdict(list))
     relations: dict[int, _Relation] = field(default_factory=dict)
     member_ways: dict[int, list | None] = field(default_factory=dict)  # way id → [(lon, lat)], None: locations missing
-    assembled: set[int] = field(default_factory=set)  # building relations osmium made an area of
     addresses: list[tuple] = field(default_factory=list)  # (osm_id, lon, lat, tags)
     street_names: set[str] = field(default_factory=set)  # every addr:street met inside the clip
     old_streets: set[tuple[str, str]] = field(default_factory=set)  # (addr:street, old_addr:street)
@@ -200,7 +198,7 @@ def import_osm(path: str | Path, *, boundary: str | Path, source: str = "osm", c
         loader = BuildingLoader(source=source, report=report)
         buffer = _BuildingBuffer(loader, clip, report, bar, batch_size, collected)
         _stream(p, clip=clip, buffer=buffer, out=collected, report=report, location_index=location_index)
-        _assemble_failed_relations(collected, buffer, report)
+        _assemble_relations(collected, buffer, report)
         buffer.flush()
         if collected.tally["building"]["outside"]:
             report.warn(None, "", f"{collected.tally['building']['outside']} building(s) outside the boundary skipped")
@@ -234,7 +232,9 @@ def _stream(path: Path, *, clip, buffer: _BuildingBuffer, out: _Collected, repor
         filters = [
             osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY | osmium.osm.AREA),
             osmium.filter.KeyFilter("addr:housenumber", "place", "building").enable_for(osmium.osm.NODE),
-            osmium.filter.KeyFilter("building", "place", "boundary").enable_for(osmium.osm.AREA),
+            # Building relations are assembled here from their member ways (below), so osmium's areas of
+            # buildings (it makes one of every closed way) never reach Python: only places and boundaries.
+            osmium.filter.KeyFilter("place", "boundary").enable_for(osmium.osm.AREA),
         ]
         buffer_it = osmium.BufferIterator(*filters)
         locations = osmium.NodeLocationsForWays(osmium.index.create_map(location_index))
@@ -321,16 +321,13 @@ def _take(obj, *, out: _Collected, buffer: _BuildingBuffer, wkbf, clip, report: 
                 except (RuntimeError, osmium.InvalidLocationError) as exc:
                     report.reject(None, osm_id, f"no usable polygon: {exc}")
             return
+        if "building" in tags or not _is_neighbourhood(tags):
+            return
         osm_id = f"relation/{obj.orig_id()}"
         try:
-            wkb = wkbf.create_multipolygon(obj)
-        except (RuntimeError, osmium.InvalidLocationError):
-            return  # a building relation is assembled by us below; a place is not a building
-        if "building" in tags and obj.orig_id() in out.relations:
-            out.assembled.add(obj.orig_id())
-            buffer.add(osm_id, bytes.fromhex(wkb) if isinstance(wkb, str) else wkb, tags)
-        elif _is_neighbourhood(tags):
-            _collect_neighbourhood(out, osm_id, tags, wkb, clip, report)
+            _collect_neighbourhood(out, osm_id, tags, wkbf.create_multipolygon(obj), clip, report)
+        except (RuntimeError, osmium.InvalidLocationError) as exc:
+            report.reject(None, osm_id, f"no usable polygon: {exc}")
 
 
 def _building_way(way, *, out: _Collected, buffer: _BuildingBuffer, wkbf, report: ImportReport) -> None:
@@ -354,13 +351,26 @@ def _building_way(way, *, out: _Collected, buffer: _BuildingBuffer, wkbf, report
     buffer.add(osm_id, bytes.fromhex(wkb) if isinstance(wkb, str) else wkb, way.tags, ring=True)
 
 
-def _assemble_failed_relations(out: _Collected, buffer: _BuildingBuffer, report: ImportReport) -> None:
-    """Building relations osmium made no area of: assembled from their member ways and repaired, or rejected."""
+def _faces(lines: list) -> tuple[shapely.Geometry, bool]:
+    """The area the closed lines enclose, and whether they had to be noded first (rings that cross)."""
+    plain = list(shapely.polygonize(lines).geoms)
+    whole = shapely.union_all(plain) if plain else shapely.Polygon()
+    rings = sum(1 for g in lines if g.is_ring)
+    if plain and all(p.is_valid for p in plain) and len(plain) >= rings:
+        return whole, False
+    noded = shapely.get_parts(shapely.union_all(lines))
+    faces = list(shapely.polygonize(noded).geoms)
+    return (shapely.union_all(faces) if faces else shapely.Polygon()), True
+
+
+def _assemble_relations(out: _Collected, buffer: _BuildingBuffer, report: ImportReport) -> None:
+    """Building multipolygons from their member ways: outer faces less inner ones; crossing rings are noded
+    and repaired (reported), a relation cut by the extract's edge is rejected with that reason."""
     notes = out.relations.pop(0, None)
     for osm_id, reason in (notes.members if notes else []):
         report.reject(None, osm_id, reason)
     for rel_id, rel in sorted(out.relations.items()):
-        if rel_id < 0 or rel_id in out.assembled:
+        if rel_id < 0:
             continue
         osm_id = f"relation/{rel_id}"
         missing = [w for w, _ in rel.members if out.member_ways.get(w) is None]
@@ -369,22 +379,19 @@ def _assemble_failed_relations(out: _Collected, buffer: _BuildingBuffer, report:
             report.reject(None, osm_id, f"incomplete relation at the extract's edge: {len(missing)} of "
                                         f"{len(rel.members)} member way(s) missing or without node locations")
             continue
-        lines = {role: [shapely.LineString(out.member_ways[w]) for w, r in rel.members if (r or "outer") == role
-                        and len(out.member_ways[w]) >= 2] for role in ("outer", "inner")}
-        outer = shapely.union_all(shapely.polygonize(lines["outer"]).geoms) if lines["outer"] else None
-        if outer is None or outer.is_empty:
-            # Rings that cross themselves do not polygonise as they are: node them first.
-            outer = shapely.union_all(shapely.polygonize(shapely.get_parts(shapely.union_all(lines["outer"]))).geoms)
-        if lines["inner"]:
-            inner = shapely.union_all(shapely.polygonize(
-                shapely.get_parts(shapely.union_all(lines["inner"]))).geoms)
-            outer = shapely.difference(outer, inner)
+        lines = {role: [shapely.LineString(out.member_ways[w]) for w, r in rel.members
+                        if (r if r == "inner" else "outer") == role and len(out.member_ways[w]) >= 2]
+                 for role in ("outer", "inner")}
+        outer, repaired = _faces(lines["outer"]) if lines["outer"] else (shapely.Polygon(), False)
+        if lines["inner"] and not outer.is_empty:
+            inner, fixed = _faces(lines["inner"])
+            outer, repaired = shapely.difference(outer, inner), repaired or fixed
         if outer.is_empty or outer.area == 0:
             out.tally["building"]["rejected"] += 1
             report.reject(None, osm_id, "empty after repair: the member ways close no ring")
             continue
-        report.repair(None, osm_id, "multipolygon assembled from its member ways by the importer "
-                                    "(libosmium refused it: self-intersecting or touching rings)")
+        if repaired:
+            report.repair(None, osm_id, "multipolygon with crossing or open rings: noded and made valid")
         buffer.add(osm_id, None, rel.tags, geom=outer)
 
 
@@ -703,3 +710,30 @@ def _save_addresses(rows: list[tuple], tally: Counter, *, source: str, report: I
     if attached.points:
         report.warn(None, "", f"{attached.points} address(es) lie on no building (within {ADDRESS_SNAP_M:g} m): "
                               "kept as address points")
+
+
+def addresses_in_file(path: str | Path) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """Every distinct (addr:street, addr:housenumber) of an OSM file with the lon, lat of each object that
+    carries it (a node's location, a way's mean node location): what an evaluation of geocoding asks for.
+
+    Relations are left out (their members' locations are not at hand in one pass).
+    """
+    found: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    processor = (osmium.FileProcessor(str(path)).with_locations()
+                 .with_filter(osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY))
+                 .with_filter(osmium.filter.KeyFilter("addr:housenumber")))
+    for obj in processor:
+        street, number = obj.tags.get("addr:street"), obj.tags.get("addr:housenumber")
+        if not street:
+            continue
+        try:
+            if obj.type_str() == "n":
+                lon, lat = obj.location.lon, obj.location.lat
+            else:
+                coords = [(n.lon, n.lat) for n in obj.nodes]
+                lon, lat = sum(c[0] for c in coords) / len(coords), sum(c[1] for c in coords) / len(coords)
+        except osmium.InvalidLocationError:
+            found.setdefault((street, number), [])
+            continue
+        found[(street, number)].append((lon, lat))
+    return dict(found)

@@ -346,7 +346,10 @@ def _building_way(way, *, out: _Collected, buffer: _BuildingBuffer, wkbf, report
         return
     except RuntimeError as exc:  # fewer than two distinct locations
         tally["rejected"] += 1
-        report.reject(None, osm_id, f"no usable outline: {exc}")
+        if any(not n.location.valid() for n in way.nodes):
+            report.reject(None, osm_id, "node locations missing: the way is cut by the extract's edge")
+        else:
+            report.reject(None, osm_id, f"no usable outline: {exc}")
         return
     buffer.add(osm_id, bytes.fromhex(wkb) if isinstance(wkb, str) else wkb, way.tags, ring=True)
 

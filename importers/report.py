@@ -90,8 +90,8 @@ class ImportReport:
             lines.append(f"{model}: created {c.created}, updated {c.updated}, unchanged {c.unchanged}")
         lines.append(f"repaired: {len(self.repaired)}, rejected: {len(self.rejected)}, warnings: {len(self.warnings)}")
         for kind, b in sorted(self.balance.items()):
-            lines.append(f"{kind}s in the file: {b['in file']} = stored {b['stored']} + rejected {b['rejected']} "
-                         f"+ outside the boundary {b['outside']}")
+            lines.append(f"{kind} objects in the file: {b['in file']} = stored {b['stored']} + rejected "
+                         f"{b['rejected']} + outside the boundary {b['outside']}")
         for title, notes in (("repaired", self.repaired), ("rejected", self.rejected), ("warnings", self.warnings)):
             if notes:
                 lines.append(f"{title}:")

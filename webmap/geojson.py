@@ -44,30 +44,77 @@ def layer_title(layer: str) -> str:
     return _LAYER_SQL[layer][0]
 
 
-def layer_geojson(*, layer: str, bbox: tuple[float, float, float, float] | None = None, service_kind: str | None = None,
-                  limit: int = MAX_FEATURES, offset: int = 0, feature_id: int | None = None) -> dict:
-    """A FeatureCollection of ``layer`` within ``bbox`` (lon/lat), ordered by id, at most MAX_FEATURES.
+# What each layer's items may be filtered on (OGC API – Features queryables): property → JSON Schema type.
+QUERYABLES: dict[str, dict[str, str]] = {
+    "boundary": {"name": "string", "admin_level": "integer"},
+    "neighbourhoods": {"name": "string", "name_ru": "string", "kind": "string"},
+    "streets": {"name": "string", "street_type": "string"},
+    "buildings": {"housenumber": "string", "kind": "string", "floors": "integer", "street": "string"},
+    "service_areas": {"name": "string", "provider": "string", "provider_id": "integer", "provider_kind": "string"},
+}
+# Layers with a time: (start property, end property) of each feature's validity, dates.
+TEMPORAL: dict[str, tuple[str, str]] = {"service_areas": ("valid_from", "valid_to")}
+# Output CRS (EPSG code; 4326 in CRS84 order lon, lat) → decimals kept.
+OUTPUT_DIGITS = {4326: 6, 32637: 2, 3857: 2}
 
-    ``numberMatched`` counts every feature in the box; ``numberReturned`` those in this page.
+
+def layer_geojson(*, layer: str, bbox: tuple[float, float, float, float] | None = None, service_kind: str | None = None,
+                  limit: int = MAX_FEATURES, offset: int = 0, feature_id: int | None = None,
+                  bbox_srid: int = 4326, srid: int = 4326, lat_lon: bool = False,
+                  equals: dict[str, str] | None = None, period: tuple[str | None, str | None] | None = None,
+                  max_limit: int = MAX_FEATURES, after: int | None = None, count: bool = True) -> dict:
+    """A FeatureCollection of ``layer`` within ``bbox``, ordered by id, at most ``max_limit`` features.
+
+    ``bbox`` is in ``bbox_srid`` (4326: lon, lat); geometries come out in ``srid`` (``lat_lon``: EPSG:4326's
+    own axis order, latitude first). ``equals`` keeps features whose property (one of QUERYABLES) has that
+    value; ``period`` (start, end; ISO dates, None open) keeps features valid at some time within it.
+    ``numberMatched`` counts every feature that fits (left out with ``count=False``); ``numberReturned``
+    those in this page. ``after`` pages by key (ids above it), which costs the same on the last page as on
+    the first, unlike ``offset``.
     """
-    limit = max(0, min(int(limit), MAX_FEATURES))
+    limit = max(0, min(int(limit), max_limit))
     inner = _LAYER_SQL[layer][1]
     west, south, east, north = bbox or (-180.0, -90.0, 180.0, 90.0)
+    if bbox is None:
+        bbox_srid = 4326
+    params = {"w": west, "s": south, "e": east, "n": north, "limit": limit, "offset": max(0, int(offset)),
+              "kind": service_kind, "fid": feature_id, "bbox_srid": int(bbox_srid), "srid": int(srid),
+              "digits": OUTPUT_DIGITS.get(int(srid), 6), "after": after}
+    # Filters: the property names come from QUERYABLES (never from the request); the values are parameters.
+    where = ""
+    for i, (name, value) in enumerate(sorted((equals or {}).items())):
+        if name not in QUERYABLES[layer]:
+            raise KeyError(name)
+        where += f" AND (r.props->>%(p{i})s) = %(v{i})s"
+        params[f"p{i}"], params[f"v{i}"] = name, str(value)
+    if period is not None and layer in TEMPORAL:
+        start_prop, end_prop = TEMPORAL[layer]
+        params.update({"t0": period[0], "t1": period[1], "sp": start_prop, "ep": end_prop})
+        where += (" AND (%(t1)s::date IS NULL OR (r.props->>%(sp)s)::date IS NULL OR (r.props->>%(sp)s)::date <= %(t1)s::date)"
+                  " AND (%(t0)s::date IS NULL OR (r.props->>%(ep)s)::date IS NULL OR (r.props->>%(ep)s)::date >= %(t0)s::date)")
+    geometry = "ST_Transform(geom, %(srid)s)" if int(srid) != 4326 else "geom"
+    if lat_lon:
+        geometry = f"ST_FlipCoordinates({geometry})"
+    envelope = ("ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)" if int(bbox_srid) == 4326 else
+                "ST_Transform(ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, %(bbox_srid)s), 4326)")
     sql = f"""
         WITH rows AS (
             SELECT * FROM ({inner}) AS r
-            WHERE r.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326) AND (%(fid)s::bigint IS NULL OR r.id = %(fid)s)
+            WHERE r.geom && {envelope} AND (%(fid)s::bigint IS NULL OR r.id = %(fid)s)
+              AND (%(after)s::bigint IS NULL OR r.id > %(after)s){where}
         ), page AS (SELECT * FROM rows ORDER BY id LIMIT %(limit)s OFFSET %(offset)s)
-        SELECT (SELECT count(*) FROM rows),
+        SELECT {"(SELECT count(*) FROM rows)" if count else "NULL"},
                (SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', id, 'properties', props,
-                                                           'geometry', ST_AsGeoJSON(geom, 6)::json) ORDER BY id),
+                                                           'geometry', ST_AsGeoJSON({geometry}, %(digits)s, 0)::json)
+                                         ORDER BY id),
                                 '[]'::json)::text FROM page)
     """
-    params = {"w": west, "s": south, "e": east, "n": north, "limit": limit, "offset": max(0, int(offset)),
-              "kind": service_kind, "fid": feature_id}
     with connection.cursor() as cur:
         cur.execute(sql, params)
         matched, features = cur.fetchone()
     features = json.loads(features)
-    return {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features),
-            "features": features}
+    out = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features),
+           "features": features}
+    if not count:
+        del out["numberMatched"]
+    return out

@@ -20,9 +20,11 @@ urlpatterns: list = [
     path("api/v1/analytics/repeats", analytics_api.repeats, name="analytics-repeats"),
     path("api/v1/analytics/trend", analytics_api.trend, name="analytics-trend"),
     path("ogc/", ogc.landing, name="ogc-landing"),
+    path("ogc/api", ogc.api, name="ogc-api"),
     path("ogc/conformance", ogc.conformance, name="ogc-conformance"),
     path("ogc/collections", ogc.collections, name="ogc-collections"),
     path("ogc/collections/<str:collection>", ogc.collection, name="ogc-collection"),
+    path("ogc/collections/<str:collection>/queryables", ogc.queryables, name="ogc-queryables"),
     path("ogc/collections/<str:collection>/items", ogc.items, name="ogc-items"),
     path("ogc/collections/<str:collection>/items/<int:fid>", ogc.item, name="ogc-item"),
 ]

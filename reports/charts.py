@@ -10,6 +10,8 @@ import io
 
 from gis.srid import METRIC_SRID, STORAGE_SRID
 
+LABELLED_MAX = 40
+
 
 def _pyplot():
     import matplotlib
@@ -70,6 +72,11 @@ def choropleth_png(counts: dict) -> bytes:
         ).to_crs(epsg=METRIC_SRID)
         gdf.plot(column="n", ax=ax, cmap="OrRd", legend=True, edgecolor="#555", linewidth=0.4,
                  legend_kwds={"shrink": 0.6, "label": "звернень"})
+        if len(gdf) <= LABELLED_MAX:  # names and counts where they fit; a crowded map keeps only its colours
+            for _i, row in gdf.iterrows():
+                pt = row.geometry.representative_point()
+                ax.annotate(f"{row['name']}\n{row['n']}", (pt.x, pt.y), ha="center", va="center", fontsize=6,
+                            color="#111")
         return _png(fig)
     finally:
         plt.close(fig)

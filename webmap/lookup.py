@@ -8,6 +8,11 @@ The view only adapts: geocoding.services finds the building, layers.routing deci
     optional: at=YYYY-MM-DD (areas valid at that date), geometry=1 (GeoJSON of the building and its areas)
 
 400 on bad input, 404 when no building or point is found; never 500 for what a caller types.
+
+Public, with one difference by caller (decided for issue 9): staff in a role get every provider's phones;
+anyone else gets the public variant, where the phones of homeowners' associations (ОСББ) are left out
+(``phones_hidden: true``): an ОСББ's "dispatch phone" is usually its chair's own mobile. Residents reach
+an ОСББ through the 1505 line, whose dispatchers see the number.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from gis.geometry import GeometryError, parse_lon_lat
 from gis.srid import STORAGE_SRID
 from layers import routing
 from layers.models import Building, Provider, ProviderKind, ServiceArea
+from webmap import access
 
 
 def _error(status: int, message: str, *, code: str, **extra: object) -> JsonResponse:
@@ -35,12 +41,18 @@ def _error(status: int, message: str, *, code: str, **extra: object) -> JsonResp
                         json_dumps_params={"ensure_ascii": False})
 
 
-def _provider(p: Provider | None, kind_names: dict[str, str]) -> dict | None:
+# Provider kinds whose phones are a private person's (an ОСББ's chair): staff only.
+PRIVATE_PHONE_KINDS = (ProviderKind.CONDOMINIUM,)
+
+
+def _provider(p: Provider | None, kind_names: dict[str, str], *, staff: bool = True) -> dict | None:
     if p is None:
         return None
+    hidden = not staff and p.kind in PRIVATE_PHONE_KINDS
     return {"id": p.pk, "name": p.name, "short_name": p.short_name, "kind": p.kind,
             "kind_name": kind_names.get(p.kind, p.kind),
-            "phones": list(p.phones or []), "hours": p.hours, "is_24_7": p.is_24_7, "emergency_phone": p.emergency_phone}
+            "phones": [] if hidden else list(p.phones or []), "hours": p.hours, "is_24_7": p.is_24_7,
+            "emergency_phone": "" if hidden else p.emergency_phone, "phones_hidden": hidden}
 
 
 def _building(b: Building) -> dict:
@@ -49,15 +61,15 @@ def _building(b: Building) -> dict:
             "neighbourhood": b.neighbourhood.name_uk if b.neighbourhood_id else ""}
 
 
-def _services(decisions: list[routing.Decision]) -> list[dict]:
+def _services(decisions: list[routing.Decision], *, staff: bool = True) -> list[dict]:
     names = routing.service_kind_names()
     # get_kind_display() re-hashes the lazy choices on every call; translate them once per response.
     kind_names = {value: str(label) for value, label in ProviderKind.choices}
     return [
         {"service_kind": d.service_kind, "service_kind_name": names.get(d.service_kind, d.service_kind),
-         "provider": _provider(d.provider, kind_names), "outcome": d.outcome, "rule": d.rule, "reason": d.reason,
+         "provider": _provider(d.provider, kind_names, staff=staff), "outcome": d.outcome, "rule": d.rule, "reason": d.reason,
          "area_id": d.area_id, "assignment_id": d.assignment_id,
-         "candidates": [_provider(c, kind_names) for c in d.candidates]}
+         "candidates": [_provider(c, kind_names, staff=staff) for c in d.candidates]}
         for d in decisions
     ]
 
@@ -170,7 +182,7 @@ def lookup_api(request):
         "point": {"lon": round(lon, 7), "lat": round(lat, 7)},
         "at": at.isoformat(),
         "geocoding": geocoded,
-        "services": _services(decisions),
+        "services": _services(decisions, staff=access.is_staff_member(request.user)),
         "outages": _outages(building=building, lon=lon, lat=lat),
     }
     if params.get("geometry") in {"1", "true", "yes"}:

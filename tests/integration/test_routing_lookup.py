@@ -179,3 +179,20 @@ def test_lookup_never_picks_one_of_two_namesake_streets_without_a_hint(client, r
     hinted = client.get("/api/v1/lookup", {"q": "пос. Семеновка, Школьная 4"})
     assert hinted.status_code == 200
     assert hinted.json()["building"]["id"] == registry.buildings["shkilna_e:4"].pk
+
+
+def test_the_public_lookup_leaves_out_the_private_phones_of_an_osbb_and_staff_get_them(client, registry):
+    osbb = registry.providers["osbb"]
+    osbb.phones, osbb.emergency_phone = ["+380501112233"], "+380501112233"  # the chair's own mobile
+    osbb.save()
+    building = registry.buildings["parkova:12"].pk
+    public = client.get("/api/v1/lookup", {"building": building})
+    assert public.status_code == 200
+    in_house = services_of(public.json())["in_house"]["provider"]
+    assert in_house["name"] == "ОСББ «Паркова 12»" and in_house["phones_hidden"] is True
+    assert "380501112233" not in public.content.decode()
+    water = services_of(public.json())["water"]["provider"]
+    assert water["phones"] == ["+380626000000"] and water["phones_hidden"] is False  # a utility's line stays
+    client.force_login(f.staff("disp-lookup", "dispatcher"))
+    staff = services_of(client.get("/api/v1/lookup", {"building": building}).json())["in_house"]["provider"]
+    assert staff["phones"] == ["+380501112233"] and staff["phones_hidden"] is False

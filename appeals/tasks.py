@@ -34,3 +34,14 @@ def send_notifications() -> dict:
     summary = {"sent": report.sent, "retried": report.retried, "failed": report.failed}
     log.log(logging.WARNING if report.failed else logging.INFO, "outbox: %s", summary)
     return summary
+
+
+@shared_task(name="appeals.tasks.anonymise_old_appeals", ignore_result=True)
+def anonymise_old_appeals() -> dict:
+    """Nightly retention: erase the personal data of appeals closed long ago (appeals.retention)."""
+    from appeals import retention
+
+    report = retention.anonymise()
+    summary = {"appeals": report.appeals, "rows": report.rows, "before": report.before.isoformat()}
+    log.info("retention: %s", summary)
+    return summary

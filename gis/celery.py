@@ -37,6 +37,11 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.send_daily_summary",
         "schedule": crontab(hour=7, minute=0, app=app),
     },
+    # Retention of personal data (appeals.retention): nightly, in the quiet hours (Kyiv time).
+    "appeals-anonymise-old-appeals": {
+        "task": "appeals.tasks.anonymise_old_appeals",
+        "schedule": crontab(hour=3, minute=30, app=app),
+    },
     # /healthz reads the time of the last one (gis/health.py): beat, broker and a worker all alive.
     "heartbeat": {
         "task": "gis.heartbeat",

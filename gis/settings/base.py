@@ -285,6 +285,9 @@ BASEMAP_TILE_URL = os.environ.get("BASEMAP_TILE_URL", "")
 PUBLIC_MAP_WINDOW_DAYS = int(os.environ.get("PUBLIC_MAP_WINDOW_DAYS", "90"))
 # Buildings with fewer flats (and every private house) are shown to the public at street level, never
 # the house (webmap.precision). After a change run `manage.py migrate` (or rebuild_map_cells).
+# Personal data of appeals closed more than this many years ago is erased nightly (appeals.retention;
+# README "Retention of personal data" gives the legal basis).
+APPEALS_PERSONAL_DATA_YEARS = float(os.environ.get("APPEALS_PERSONAL_DATA_YEARS", "3"))
 PUBLIC_EXACT_MIN_FLATS = int(os.environ.get("PUBLIC_EXACT_MIN_FLATS", "20"))
 # An external geocoder (a Nominatim server, through geopy) asked only when our gazetteer finds nothing.
 # Off (empty) by default; its answers are flagged "approximate", never "exact".

@@ -4,7 +4,8 @@ from django.db.models.signals import post_migrate
 
 def _public_precision_follows_settings(sender, using="default", **kwargs) -> None:
     """After every migrate: if PUBLIC_EXACT_MIN_FLATS changed, re-create the cell triggers and rebuild the cells."""
-    from webmap import cells, precision
+    from appeals import precision
+    from webmap import cells
 
     installed = cells.installed_min_flats()
     if installed is not None and installed != precision.min_flats():

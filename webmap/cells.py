@@ -6,7 +6,7 @@ status (STATUS_COLUMNS; a status not listed counts in ``n_other``) and the sums 
 (EPSG:3857) for the cluster centre. A tile at a city zoom over a 13-week window so reads at most
 16 cells × 13 weeks × categories rows, whatever the number of appeals.
 
-The public position is webmap.precision's: the building's point, street level for private houses and
+The public position is appeals.precision's: the building's point, street level for private houses and
 small buildings, a pin snapped to a 100 m grid in the metric CRS (never the pin itself).
 
 Statement-level triggers with transition tables (migration 0003) keep the cells in step with
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from webmap import precision
+from appeals import precision
 from webmap.clusters import MERCATOR_HALF, STORED_LEVELS
 
 # The statuses with a column of their own (appeals.models.Status when this was written).
@@ -32,7 +32,7 @@ ALL_COUNTS = STATUS_COLUMNS + (OTHER,)
 _WORLD = repr(2 * MERCATOR_HALF)
 _LEVELS = f"ARRAY{list(STORED_LEVELS)}"
 _WEEK = "date_trunc('week', {t} AT TIME ZONE 'Europe/Kyiv')::date"
-# The public position (webmap.precision decides) in EPSG:3857, of an appeal row with building b, street s.
+# The public position (appeals.precision decides) in EPSG:3857, of an appeal row with building b, street s.
 def _pos(pin: str) -> str:
     return f"ST_Transform({precision.position_sql(b='b', street_geom='s.geom', pin=pin)}, 3857)"
 
@@ -96,7 +96,7 @@ def upsert_sql(rows: str) -> str:
 
 
 def rebuild_sql() -> str:
-    """SQL: empty the cells and fill them again from every appeal (positions by webmap.precision now)."""
+    """SQL: empty the cells and fill them again from every appeal (positions by appeals.precision now)."""
     return f"""
 SET LOCAL work_mem = '256MB';
 TRUNCATE webmap_appealcell;

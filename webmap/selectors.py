@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from appeals import precision
 from appeals.models import OPEN_STATUSES, Status
-from webmap import cells, precision
+from webmap import cells
 from webmap import clusters as cl
 
 # Appeals older than this many days fade out of the public map (settings.PUBLIC_MAP_WINDOW_DAYS).
@@ -159,7 +160,7 @@ def candidates_sql(envelope: str, *, public: bool = True) -> str:
     their position ``pos``: at buildings inside it (buildings' GiST index, then appeals by building and
     date), and with no building whose pin lies near it (a partial GiST index).
 
-    ``public``: positions by webmap.precision (street level for private houses and small buildings,
+    ``public``: positions by appeals.precision (street level for private houses and small buildings,
     looked up in a box widened by the largest shift that can bring them inside); else the building's
     point. Pins are always on the 100 m grid. Columns: id, number, status, category_id, created_at,
     deadline, resolved_at, pos. Callers keep the rows whose ``pos`` falls in their box.
@@ -199,7 +200,7 @@ _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
 # Compact on purpose (thousands of features per viewport): the card (/api/v1/public/appeals/<number>)
 # carries the rest. Coordinates are built directly, not through ST_AsGeoJSON, which costs more per row.
 @lru_cache(maxsize=4)
-def _appeals_geojson_sql(min_flats: int) -> str:  # built per threshold (webmap.precision reads the setting)
+def _appeals_geojson_sql(min_flats: int) -> str:  # built per threshold (appeals.precision reads the setting)
     return f"""
 SELECT count(*), coalesce(json_agg(json_build_object(
     'type', 'Feature',
@@ -273,7 +274,7 @@ WHERE a.number = %(number)s AND a.created_at >= %(t0)s AND a.created_at < %(t1)s
 
 def public_card(*, number: str) -> dict | None:
     """The public card of an appeal the public map shows (a public category, filed within the public
-    window): what a resident may see, at webmap.precision's precision; else None. Older numbers are not
+    window): what a resident may see, at appeals.precision's precision; else None. Older numbers are not
     answered, so sequential numbers cannot walk the archive."""
     t0, t1 = _day_bounds(public_filter())
     with connection.cursor() as cur:

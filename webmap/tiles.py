@@ -20,7 +20,8 @@ from functools import lru_cache
 from django.core.cache import cache
 from django.db import connection
 
-from webmap import cells, precision, selectors
+from appeals import precision
+from webmap import cells, selectors
 from webmap import clusters as cl
 from webmap.selectors import AppealFilter
 
@@ -102,7 +103,7 @@ WHERE q.count > 0
 
 @lru_cache(maxsize=8)
 def _point_tile_sql(*, public: bool, min_flats: int) -> str:
-    """Appeals one by one at street zooms; public positions by webmap.precision, staff at the building."""
+    """Appeals one by one at street zooms; public positions by appeals.precision, staff at the building."""
     return f"""
 SELECT {_mvt_geom("a.pos")} AS geom, a.number, a.status, c.code AS category,
        to_char(a.created_at AT TIME ZONE 'Europe/Kyiv', 'YYYY-MM-DD') AS created,

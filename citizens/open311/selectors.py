@@ -3,9 +3,10 @@
 Every function returns plain dicts in GeoReport v2 field order, the same for JSON and XML (formats.py
 renders them). Public output only, as on the public map: public categories, the appeal number, status,
 dates, the provider responsible, the building's address and point. Never a name, phone, e-mail, flat or
-the resident's own text (address_text and description may hold them). Private houses and buildings with
-fewer than OPEN311_PRIVATE_MAX_FLATS flats are shown at street level (street name, point on a 100 m
-grid), as are appeals with no building.
+the resident's own text (address_text and description may hold them). Position and address follow the
+public map's one rule (appeals.precision): private houses and buildings with fewer than
+PUBLIC_EXACT_MIN_FLATS flats at street level (the street's name, a point on its axis), pins on a 100 m
+grid.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from pyproj import Transformer
 
+from appeals import precision
 from appeals.models import OPEN_STATUSES, Status
-from gis.srid import METRIC_SRID, STORAGE_SRID
 
 KYIV = ZoneInfo("Europe/Kyiv")
 MAX_SPAN = dt.timedelta(days=90)  # the spec's longest start_date..end_date
@@ -170,9 +169,9 @@ WITH page AS (
     LIMIT %(limit)s OFFSET %(offset)s
 )
 SELECT a.number, a.status, c.code, c.name_uk, {_w3c("a.created_at")}, {_w3c("a.updated_at")}, {_w3c("a.deadline")}, b.id,
-       (b.id IS NULL OR b.kind = 'house' OR coalesce(b.flats, 1000000) < %(private_flats)s) AS private,
+       (b.id IS NULL OR NOT {precision.exact_sql("b")}) AS private,
        coalesce(s.street_type || ' ' || s.name, ''), coalesce(b.housenumber, ''),
-       ST_X(coalesce(b.point, a.point)), ST_Y(coalesce(b.point, a.point)),
+       ST_X(p.pos), ST_Y(p.pos),
        ARRAY(SELECT r.provider_id FROM appeals_appealroute AS r
              WHERE r.appeal_id = a.id AND r.active AND r.provider_id IS NOT NULL)
 FROM page
@@ -180,6 +179,7 @@ JOIN appeals_appeal AS a ON a.id = page.id
 JOIN layers_category AS c ON c.id = a.category_id
 LEFT JOIN layers_building AS b ON b.id = a.building_id
 LEFT JOIN layers_street AS s ON s.id = b.street_id
+CROSS JOIN LATERAL (SELECT {precision.position_sql(b="b", street_geom="s.geom", pin="a.point")} AS pos) AS p
 ORDER BY page.created_at DESC, page.id DESC
 """
 
@@ -190,22 +190,9 @@ def _released_sql() -> str:
     return "NOT (a.needs_review AND c.online_review_required)"
 
 
-_GRID_M = 100.0  # the public map's grid for pins and private places
-_to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
-_to_storage = Transformer.from_crs(METRIC_SRID, STORAGE_SRID, always_xy=True)
-
-
 def _positions(rows: list[tuple]) -> list[tuple[float, float]]:
-    """(lon, lat) per row, to 6 decimals: the building's point, or for a private place or a pin the centre of
-    its 100 m cell in EPSG:32637 (measured in metres, never degrees)."""
-    out = [(round(r[11], 6), round(r[12], 6)) for r in rows]
-    private = [i for i, r in enumerate(rows) if r[8]]
-    if private:
-        x, y = _to_metric.transform(np.array([rows[i][11] for i in private]), np.array([rows[i][12] for i in private]))
-        lon, lat = _to_storage.transform(np.round(x / _GRID_M) * _GRID_M, np.round(y / _GRID_M) * _GRID_M)
-        for i, lo, la in zip(private, lon.tolist(), lat.tolist(), strict=True):
-            out[i] = (round(lo, 6), round(la, 6))
-    return out
+    """(lon, lat) per row, to 6 decimals, as appeals.precision placed it (in the query)."""
+    return [(round(r[11], 6), round(r[12], 6)) for r in rows]
 
 
 def _agencies(rows: list[tuple]) -> list[str | None]:
@@ -250,7 +237,7 @@ def _request_rows(rows: list[tuple]) -> list[dict]:
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    params = {"private_flats": settings.OPEN311_PRIVATE_MAX_FLATS, "limit": MAX_ROWS, "offset": 0, **params}
+    params = {"limit": MAX_ROWS, "offset": 0, **params}
     with transaction.atomic(), connection.cursor() as cur:
         # Small indexed queries: starting parallel workers costs more than they save here.
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")

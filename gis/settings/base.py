@@ -284,7 +284,7 @@ BASEMAP_TILE_URL = os.environ.get("BASEMAP_TILE_URL", "")
 # The public map shows appeals of at most this many days (they fade with age and then drop off).
 PUBLIC_MAP_WINDOW_DAYS = int(os.environ.get("PUBLIC_MAP_WINDOW_DAYS", "90"))
 # Buildings with fewer flats (and every private house) are shown to the public at street level, never
-# the house (webmap.precision). After a change run `manage.py migrate` (or rebuild_map_cells).
+# the house (appeals.precision). After a change run `manage.py migrate` (or rebuild_map_cells).
 # Personal data of appeals closed more than this many years ago is erased nightly (appeals.retention;
 # README "Retention of personal data" gives the legal basis).
 APPEALS_PERSONAL_DATA_YEARS = float(os.environ.get("APPEALS_PERSONAL_DATA_YEARS", "3"))
@@ -324,8 +324,7 @@ OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "kramatorsk.
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "Єдиний контакт-центр 1505, м. Краматорськ, тел. 1505")
 OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "Ключ видає адміністратор E-City (manage.py open311_keys add NAME)")
 OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUTE", "60"))
-# Buildings with fewer flats than this (and private houses) are shown at street level, never the house.
-OPEN311_PRIVATE_MAX_FLATS = int(os.environ.get("OPEN311_PRIVATE_MAX_FLATS", "4"))
+# Open311 places appeals by the public map's one rule: PUBLIC_EXACT_MIN_FLATS (appeals.precision).
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""Public precision (webmap.precision): a private house or a small block is never pointed at in public.
+"""Public precision (appeals.precision): a private house or a small block is never pointed at in public.
 
 The card, the viewport GeoJSON, the point tiles and the city-zoom clusters all place an appeal at a
 private house at street level (on its street's axis, a 250 m grid cell away at most) with the street's
@@ -9,10 +9,11 @@ import mapbox_vector_tile
 import pytest
 from django.contrib.gis.geos import LineString, MultiLineString, Point
 
+from appeals import precision
 from gis.srid import METRIC_SRID, STORAGE_SRID
 from tests import factories
 from tests.integration.map_data import appeal
-from webmap import cells, precision
+from webmap import cells
 from webmap import clusters as cl
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
-"""Public precision (webmap.precision) in the cells: private houses and small buildings at street level.
+"""Public precision (appeals.precision) in the cells: private houses and small buildings at street level.
 
-Re-creates the cell trigger functions with the positions of webmap.precision (and the threshold marker
+Re-creates the cell trigger functions with the positions of appeals.precision (and the threshold marker
 webmap_public_exact_min_flats()), then rebuilds every cell so no cluster centre keeps a house's point.
 """
 

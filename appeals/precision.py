@@ -1,8 +1,9 @@
 """Public precision: THE one place that decides where, and under which address, the public sees an appeal.
 
 Every public output uses these SQL expressions: the card (webmap.selectors.public_card), the viewport
-GeoJSON and the point tiles (selectors.candidates_sql), and the cluster cells the city zooms read
-(webmap.cells, kept by triggers). Staff layers keep the building's own point.
+GeoJSON and the point tiles (webmap.selectors.candidates_sql), the cluster cells the city zooms read
+(webmap.cells, kept by triggers) and Open311's requests (citizens.open311.selectors). It lives in
+appeals/ so that both top-row apps (webmap, citizens) can use it. Staff layers keep the building's point.
 
 * an appeal at a building the public may point at (a public building, or one that is not a private
   house and has at least ``PUBLIC_EXACT_MIN_FLATS`` flats): the building's point and full address;

@@ -47,6 +47,24 @@ def exact_sql(b: str) -> str:
     return f"({b}.kind = 'public' OR ({b}.kind <> 'house' AND coalesce({b}.flats, 0) >= {min_flats():d}))"
 
 
+def is_exact(*, kind: str, flats: int | None) -> bool:
+    """The same rule as exact_sql, for rows already in Python (tests check that the two agree).
+
+    >>> is_exact(kind="apartment", flats=60), is_exact(kind="house", flats=1), is_exact(kind="apartment", flats=None)
+    (True, False, False)
+    """
+    return kind == "public" or (kind != "house" and (flats or 0) >= min_flats())
+
+
+def public_address(building) -> str:
+    """A building's public address: with the house number when exact, else the street alone ('' with none)."""
+    if building is None:
+        return ""
+    if is_exact(kind=building.kind, flats=building.flats):
+        return building.address
+    return building.street.full_name if building.street_id else ""
+
+
 def pin_position_sql(pin: str) -> str:
     """SQL: a pin (4326) snapped to the PIN_GRID_M metric grid."""
     return (f"ST_Transform(ST_SnapToGrid(ST_Transform({pin}, {METRIC_SRID}), {PIN_GRID_M}), {STORAGE_SRID})")

@@ -17,6 +17,7 @@ from django.contrib.gis.measure import D
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from appeals import precision
 from appeals.models import OPEN_STATUSES, Appeal
 from gis.srid import METRIC_SRID, STORAGE_SRID
 from layers.models import Boundary, Building, Category, Neighbourhood
@@ -50,7 +51,7 @@ class NearbyAppeal:
     status_name: str
     category: str
     created_at: datetime
-    address: str  # the building's address (never the typed text, which may carry a flat)
+    address: str  # the public address (appeals.precision; never the typed text, which may carry a flat)
     distance_m: float
 
 
@@ -78,7 +79,7 @@ def nearby_open_appeals(*, category: Category, building: Building | None = None,
     for a in qs[:limit]:
         out.append(NearbyAppeal(number=a.number, status=a.status, status_name=a.get_status_display(),
                                 category=a.category.name_uk, created_at=a.created_at,
-                                address=a.building.address if a.building_id else "",
+                                address=precision.public_address(a.building) if a.building_id else "",
                                 distance_m=round(a.d.m, 1)))
     return out
 

@@ -129,3 +129,22 @@ def test_the_public_card_answers_only_within_the_public_window(client, town, set
     assert client.get("/api/v1/public/appeals/26-300011").status_code == 200
     appeal("26-300012", building=town.buildings["parkova:12"], age_days=5, category="consultation")
     assert client.get("/api/v1/public/appeals/26-300012").status_code == 404
+
+
+def test_the_python_rule_and_the_sql_rule_agree(db):
+    from django.db import connection
+
+    cases = [(k, f) for k in ("apartment", "house", "public", "other") for f in (None, 0, 1, 19, 20, 60)]
+    with connection.cursor() as cur:
+        for kind, flats in cases:
+            cur.execute(f"SELECT {precision.exact_sql('b')} FROM (SELECT %s::text AS kind, %s::int AS flats) AS b",
+                        [kind, flats])
+            assert cur.fetchone()[0] is precision.is_exact(kind=kind, flats=flats), (kind, flats)
+
+
+def test_open_appeals_offered_to_a_resident_filing_online_name_a_private_house_by_its_street_only(town):
+    from citizens.selectors import nearby_open_appeals
+    from layers.models import Category
+
+    near = nearby_open_appeals(category=Category.objects.get(code="no_cold_water"), building=town.house)
+    assert [(a.number, a.address) for a in near] == [("26-300001", "вулиця Шкільна")]

@@ -37,11 +37,31 @@ _LAYER_SQL = {
           AND (%(kind)s::text IS NULL OR EXISTS (SELECT 1 FROM layers_servicearea_service_kinds AS k
                                                 WHERE k.servicearea_id = t.id AND k.servicekind_id = %(kind)s))"""),
 }
-LAYERS = tuple(_LAYER_SQL)
+LAYERS = tuple(_LAYER_SQL)  # public: the public API and the OGC API show them to anyone
+
+# Staff only (webmap/ogc.py checks the role): appeals at building precision (or their point snapped to a 100 m
+# grid, in metres), with no name, phone, e-mail, flat, address text, description or resolution; %(scope_*)s
+# apply appeals.roles.scope_of in the query.
+_STAFF_SQL = {
+    "appeals": ("Звернення (без персональних даних)", """
+        SELECT a.id, json_build_object('number', a.number, 'category', c.code, 'category_name', c.name_uk,
+               'status', a.status, 'channel', a.channel, 'control_level', a.control_level,
+               'created_at', a.created_at, 'deadline', a.deadline, 'resolved_at', a.resolved_at,
+               'building_id', a.building_id) AS props,
+               coalesce(b.point, ST_Transform(ST_SnapToGrid(ST_Transform(a.point, 32637), 100), 4326)) AS geom
+        FROM appeals_appeal AS a JOIN layers_category AS c ON c.id = a.category_id
+        LEFT JOIN layers_building AS b ON b.id = a.building_id
+        WHERE (%(scope_provider)s::bigint IS NULL OR EXISTS (
+                   SELECT 1 FROM appeals_appealroute AS r WHERE r.appeal_id = a.id AND r.provider_id = %(scope_provider)s))
+          AND (%(scope_kinds)s::text[] IS NULL OR EXISTS (
+                   SELECT 1 FROM appeals_appealroute AS r JOIN layers_provider AS p ON p.id = r.provider_id
+                   WHERE r.appeal_id = a.id AND p.kind = ANY(%(scope_kinds)s)))"""),
+}
+STAFF_LAYERS = tuple(_STAFF_SQL)
 
 
 def layer_title(layer: str) -> str:
-    return _LAYER_SQL[layer][0]
+    return {**_LAYER_SQL, **_STAFF_SQL}[layer][0]
 
 
 # What each layer's items may be filtered on (OGC API – Features queryables): property → JSON Schema type.
@@ -51,9 +71,12 @@ QUERYABLES: dict[str, dict[str, str]] = {
     "streets": {"name": "string", "street_type": "string"},
     "buildings": {"housenumber": "string", "kind": "string", "floors": "integer", "street": "string"},
     "service_areas": {"name": "string", "provider": "string", "provider_id": "integer", "provider_kind": "string"},
+    "appeals": {"number": "string", "category": "string", "status": "string", "channel": "string",
+                "control_level": "integer", "building_id": "integer"},
 }
 # Layers with a time: (start property, end property) of each feature's validity, dates.
-TEMPORAL: dict[str, tuple[str, str]] = {"service_areas": ("valid_from", "valid_to")}
+TEMPORAL: dict[str, tuple[str, str]] = {"service_areas": ("valid_from", "valid_to"),
+                                        "appeals": ("created_at", "created_at")}
 # Output CRS (EPSG code; 4326 in CRS84 order lon, lat) → decimals kept.
 OUTPUT_DIGITS = {4326: 6, 32637: 2, 3857: 2}
 
@@ -63,7 +86,8 @@ def layer_geojson(*, layer: str, bbox: tuple[float, float, float, float] | None 
                   bbox_srid: int = 4326, srid: int = 4326, lat_lon: bool = False,
                   equals: dict[str, str] | None = None, period: tuple[str | None, str | None] | None = None,
                   max_limit: int = MAX_FEATURES, after: int | None = None, count: bool = True,
-                  raw: bool = False) -> dict:
+                  raw: bool = False, scope_provider: int | None = None,
+                  scope_kinds: tuple[str, ...] | None = None) -> dict:
     """A FeatureCollection of ``layer`` within ``bbox``, ordered by id, at most ``max_limit`` features.
 
     ``bbox`` is in ``bbox_srid`` (4326: lon, lat); geometries come out in ``srid`` (``lat_lon``: EPSG:4326's
@@ -75,13 +99,14 @@ def layer_geojson(*, layer: str, bbox: tuple[float, float, float, float] | None 
     10,000 buildings is then not decoded and encoded again).
     """
     limit = max(0, min(int(limit), max_limit))
-    inner = _LAYER_SQL[layer][1]
+    inner = {**_LAYER_SQL, **_STAFF_SQL}[layer][1]
     west, south, east, north = bbox or (-180.0, -90.0, 180.0, 90.0)
     if bbox is None:
         bbox_srid = 4326
     params = {"w": west, "s": south, "e": east, "n": north, "limit": limit, "offset": max(0, int(offset)),
               "kind": service_kind, "fid": feature_id, "bbox_srid": int(bbox_srid), "srid": int(srid),
-              "digits": OUTPUT_DIGITS.get(int(srid), 6), "after": after}
+              "digits": OUTPUT_DIGITS.get(int(srid), 6), "after": after, "scope_provider": scope_provider,
+              "scope_kinds": list(scope_kinds) if scope_kinds else None}
     # Filters: the property names come from QUERYABLES (never from the request); the values are parameters.
     where = ""
     for i, (name, value) in enumerate(sorted((equals or {}).items())):

@@ -8,6 +8,10 @@ or the same as CQL2 text: ``filter=street='вулиця Паркова' AND floo
 reads the page size from there) · /ogc/conformance · /ogc/collections · /ogc/collections/{id} ·
 /ogc/collections/{id}/queryables · /ogc/collections/{id}/items?bbox=&bbox-crs=&crs=&datetime=&limit=&offset=
 · /ogc/collections/{id}/items/{featureId}. Every document is JSON, or HTML for a browser (``f=html``).
+
+The ``appeals`` collection is for staff (analysts first): signed in or ``Authorization: Token …``, each role
+within its scope (appeals.roles.scope_of: an operator sees the appeals routed to their provider), with no
+personal data (no name, phone, e-mail, flat, address text, description), at building precision.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from appeals import roles
 from webmap import geojson
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -44,6 +49,62 @@ _ITEM_PARAMS = {"bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "after
                 "filter-crs"}
 _CQL2_EQUALS = re.compile(r"""^\s*"?(?P<name>[A-Za-z_]\w*)"?\s*=\s*(?:'(?P<text>(?:[^']|'')*)'|(?P<number>-?\d+(?:\.\d+)?))\s*$""")
 _CQL2_AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
+
+
+class Denied(Exception):
+    def __init__(self, response: HttpResponse):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _scope(request, collection: str) -> dict:
+    """Who may read a collection: the registry layers anyone; appeals a signed-in member of staff (session or
+    token), each within their own scope (appeals.roles.scope_of). Raises Http404 or Denied."""
+    if collection in geojson.LAYERS:
+        return {}
+    if collection not in geojson.STAFF_LAYERS:
+        raise Http404("no such collection")
+    user = request.user if request.user.is_authenticated else None
+    if user is None:
+        from rest_framework.authentication import TokenAuthentication
+        from rest_framework.exceptions import AuthenticationFailed
+
+        try:
+            found = TokenAuthentication().authenticate(request)
+        except AuthenticationFailed:
+            found = None
+        user = found[0] if found else None
+    if user is None:
+        response = _error(_("Увійдіть або передайте токен (Authorization: Token …)."), "not_authenticated", 401)
+        response["WWW-Authenticate"] = "Token"
+        raise Denied(response)
+    scope = roles.scope_of(user)
+    if roles.role_of(user) is None or scope.nothing:
+        raise Denied(_error(_("Ця колекція — лише для працівників контакт-центру та виконавців."), "permission_denied",
+                            403))
+    return {"scope_provider": scope.provider_id, "scope_kinds": scope.provider_kinds or None}
+
+
+def _error(detail: str, code: str, status: int) -> HttpResponse:
+    body = json.dumps({"detail": detail, "code": code}, ensure_ascii=False)
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["Vary"] = "Cookie, Authorization"
+    return response
+
+
+def _visible(request) -> list[str]:
+    out = list(geojson.LAYERS)
+    for layer in geojson.STAFF_LAYERS:
+        try:
+            _scope(request, layer)
+        except Denied:
+            continue
+        out.append(layer)
+    return out
 
 
 class BadRequest(ValueError):
@@ -144,7 +205,8 @@ def openapi_document(server_url: str) -> dict:
     json_ok = {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}},
                                                    "text/html": {"schema": {"type": "string"}}}}
     f = _parameter("f", {"type": "string", "enum": ["json", "html"]}, "json (default) or html for people")
-    collection_id = _parameter("collectionId", {"type": "string", "enum": list(geojson.LAYERS)}, "collection",
+    collection_id = _parameter("collectionId", {"type": "string", "enum": [*geojson.LAYERS, *geojson.STAFF_LAYERS]},
+                               "collection (appeals: staff only, session or Authorization: Token …)",
                                where="path")
     return {
         "openapi": "3.0.3",
@@ -218,9 +280,10 @@ _TABLES = {"boundary": "layers_boundary", "neighbourhoods": "layers_neighbourhoo
 
 
 def _extent(layer: str) -> list[float] | None:
+    table, column = (_TABLES[layer], "geom") if layer in _TABLES else ("appeals_appeal", "point")
     with connection.cursor() as cur:
-        # the table comes from the fixed mapping above, never from the request
-        cur.execute(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {_TABLES[layer]}) q")
+        # table and column come from the fixed mapping above, never from the request
+        cur.execute(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent({column}) AS e FROM {table}) q")
         row = cur.fetchone()
     return [round(v, 6) for v in row] if row and row[0] is not None else None
 
@@ -229,7 +292,10 @@ def _temporal(layer: str) -> list | None:
     if layer not in geojson.TEMPORAL:
         return None
     with connection.cursor() as cur:
-        cur.execute("SELECT min(valid_from), max(valid_to), bool_or(valid_to IS NULL) FROM layers_servicearea")
+        if layer == "appeals":
+            cur.execute("SELECT min(created_at)::date, max(created_at)::date, false FROM appeals_appeal")
+        else:
+            cur.execute("SELECT min(valid_from), max(valid_to), bool_or(valid_to IS NULL) FROM layers_servicearea")
         start, end, open_end = cur.fetchone()
     return [start.isoformat() if start else None, None if open_end or end is None else end.isoformat()]
 
@@ -257,31 +323,37 @@ def _collection(request, layer: str) -> dict:
 
 @require_GET
 def collections(request):
-    docs = [_collection(request, layer) for layer in geojson.LAYERS]
+    docs = [_collection(request, layer) for layer in _visible(request)]
     links = _alternates(request)
     if _wants_html(request):
         return _page(request, title=_("Колекції"), links=links + [
             {"href": d["links"][1]["href"], "rel": "item", "title": d["title"]} for d in docs])
-    return _json({"links": links, "collections": docs})
+    response = _json({"links": links, "collections": docs})
+    response["Vary"] = "Cookie, Authorization"  # staff also see the appeals collection
+    return _private(response) if len(docs) > len(geojson.LAYERS) else response
 
 
 @require_GET
 def collection(request, collection: str):
-    if collection not in geojson.LAYERS:
-        raise Http404("no such collection")
+    try:
+        _scope(request, collection)
+    except Denied as exc:
+        return exc.response
     doc = _collection(request, collection)
     if _wants_html(request):
         base = f"{_base(request)}/collections/{collection}"
         return _page(request, title=doc["title"], doc=doc, links=[
             {"href": f"{base}/items?f=html&limit=100", "rel": "items", "title": _("Об’єкти")},
             {"href": f"{base}/queryables?f=html", "rel": "queryables", "title": _("Поля для фільтрів")}])
-    return _json(doc)
+    return _private(_json(doc)) if collection in geojson.STAFF_LAYERS else _json(doc)
 
 
 @require_GET
 def queryables(request, collection: str):
-    if collection not in geojson.LAYERS:
-        raise Http404("no such collection")
+    try:
+        _scope(request, collection)
+    except Denied as exc:
+        return exc.response
     url = f"{_base(request)}/collections/{collection}/queryables"
     doc = {"$schema": "https://json-schema.org/draft/2019-09/schema", "$id": url, "type": "object",
            "title": geojson.layer_title(collection),
@@ -375,8 +447,10 @@ def _int(request, name: str, default: int, low: int, high: int | None = None) ->
 
 @require_GET
 def items(request, collection: str):
-    if collection not in geojson.LAYERS:
-        raise Http404("no such collection")
+    try:
+        scope = _scope(request, collection)
+    except Denied as exc:
+        return exc.response
     try:
         limit = _int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         offset = _int(request, "offset", 0, 0)
@@ -391,7 +465,7 @@ def items(request, collection: str):
     # A page reached through a next link (after=) does not count the collection again: the first page did.
     page = geojson.layer_geojson(layer=collection, bbox=bbox, bbox_srid=bbox_srid, limit=limit, offset=offset,
                                  srid=srid, lat_lon=lat_lon, equals=equals, period=period, max_limit=MAX_LIMIT,
-                                 after=after, count=after is None, raw=not _wants_html(request))
+                                 after=after, count=after is None, raw=not _wants_html(request), **scope)
     links = [{"href": _with(request, limit=limit), "rel": "self", "type": "application/geo+json"},
              {"href": _with(request, limit=limit, f="html"), "rel": "alternate", "type": "text/html"},
              {"href": f"{_base(request)}/collections/{collection}", "rel": "collection", "type": "application/json"}]
@@ -420,18 +494,19 @@ def items(request, collection: str):
     response = HttpResponse(f'{head[:-1]}, "features": {features}}}', content_type="application/geo+json")
     response["Cache-Control"] = "public, max-age=300"
     response["Content-Crs"] = f"<{crs_uri}>"
-    return response
+    return _private(response) if scope else response
 
 
 @require_GET
 def item(request, collection: str, fid: int):
-    if collection not in geojson.LAYERS:
-        raise Http404("no such collection")
     try:
+        scope = _scope(request, collection)
         srid, lat_lon = _crs(request.GET.get("crs"), "crs")
+    except Denied as exc:
+        return exc.response
     except BadRequest as exc:
         return _bad(exc)
-    page = geojson.layer_geojson(layer=collection, feature_id=fid, srid=srid, lat_lon=lat_lon)
+    page = geojson.layer_geojson(layer=collection, feature_id=fid, srid=srid, lat_lon=lat_lon, **scope)
     if not page["features"]:
         raise Http404("no such feature")
     feature = page["features"][0]
@@ -442,4 +517,5 @@ def item(request, collection: str, fid: int):
         return _page(request, title=f"{geojson.layer_title(collection)} {fid}", links=feature["links"],
                      rows=[{"property": k, "value": v} for k, v in feature["properties"].items()])
     crs_uri = next(uri for uri, v in CRS.items() if v == (srid, lat_lon))
-    return _json(feature, "application/geo+json", {"Content-Crs": f"<{crs_uri}>"})
+    response = _json(feature, "application/geo+json", {"Content-Crs": f"<{crs_uri}>"})
+    return _private(response) if scope else response

@@ -112,3 +112,65 @@ def test_a_browser_gets_html_pages_and_a_client_json(client, registry):
     for url in ("/ogc/", "/ogc/collections", "/ogc/collections/buildings", "/ogc/conformance",
                 "/ogc/collections/buildings/queryables"):
         assert client.get(url, {"f": "html"})["Content-Type"].startswith("text/html"), url
+
+
+# -- the appeals collection: staff only, scoped, no personal data -----------------------------------------------
+
+@pytest.fixture
+def appeals_world(registry):
+    from appeals import services
+    from tests import factories
+
+    c = registry
+    factories.category("t_leak", service_kinds=("in_house",), hours=72)
+    factories.category("t_no_water", service_kinds=("water",), hours=24, is_emergency=True)
+    c.dispatcher = factories.staff("disp", "dispatcher")
+    c.analyst = factories.staff("analyst", "analyst")
+    c.op_water = factories.staff("op_water", "provider_operator", provider=c.providers["water"])
+    c.nobody = factories.staff("nobody", "no_such_role")
+    b = c.buildings["druzhby:3"]
+    for code in ("t_leak", "t_no_water"):
+        services.register_intake(dispatcher=c.dispatcher, category=code, building=b, phone="050 765 43 21",
+                                 applicant_name="Коваленко Ірина", flat="47", description="тече з даху, Коваленко")
+    return c
+
+
+def _token(client, user):
+    from rest_framework.authtoken.models import Token
+
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+
+APPEALS = "/ogc/collections/appeals/items"
+
+
+def test_the_appeals_collection_asks_anonymous_clients_to_sign_in_and_is_not_listed_for_them(client, appeals_world):
+    r = client.get(APPEALS)
+    assert r.status_code == 401 and r["WWW-Authenticate"] == "Token" and r.json()["code"] == "not_authenticated"
+    assert "appeals" not in {c["id"] for c in client.get("/ogc/collections").json()["collections"]}
+    assert client.get(APPEALS, **_token(client, appeals_world.nobody)).status_code == 403
+
+
+def test_an_analyst_by_session_and_a_dispatcher_by_token_read_appeals_without_personal_data(client, appeals_world):
+    from appeals.models import Appeal
+
+    client.force_login(appeals_world.analyst)
+    page = client.get(APPEALS).json()
+    assert page["numberMatched"] == Appeal.objects.count() == 2
+    assert "appeals" in {c["id"] for c in client.get("/ogc/collections").json()["collections"]}
+    client.logout()
+    r = client.get(APPEALS, **_token(client, appeals_world.dispatcher))
+    assert r.status_code == 200 and r["Cache-Control"] == "private, no-store"
+    text = r.content.decode()
+    for personal in ("Коваленко", "765", "тече"):
+        assert personal not in text, personal
+    props = r.json()["features"][0]["properties"]
+    assert set(props) == {"number", "category", "category_name", "status", "channel", "control_level",
+                          "created_at", "deadline", "resolved_at", "building_id"}
+
+
+def test_a_provider_operator_sees_only_the_appeals_routed_to_their_provider(client, appeals_world):
+    page = client.get(APPEALS, **_token(client, appeals_world.op_water)).json()
+    assert [f["properties"]["category"] for f in page["features"]] == ["t_no_water"]
+    assert client.get(APPEALS, {"category": "t_leak"}, **_token(client, appeals_world.op_water)).json()[
+        "numberMatched"] == 0

@@ -182,15 +182,15 @@ def _iso(value: datetime | None) -> str:
 # an assignment valid today beats areas (two assignments for a kind: an overlap, no provider);
 # else the areas of the kind valid today whose subdivided parts cover the building's point, the
 # highest priority winning when it is unique (a tie: an overlap, no provider). A building is affected
-# when its footprint meets the area's interior (a footprint that only touches the edge is not) and,
-# if the outage names a provider, that provider is routed for one of the outage's kinds.
+# when its footprint intersects the area and, if the outage names a provider, that provider is routed
+# for one of the outage's kinds. (A building-list outage takes exactly its buildings: _DECLARED_SQL.)
 _AFFECTED_SQL = """
 WITH o AS (SELECT id, area, provider_id FROM outages_outage WHERE id = %(outage)s),
 kinds AS (SELECT servicekind_id AS kind FROM outages_outage_service_kinds WHERE outage_id = %(outage)s),
 cand AS (
     SELECT b.id, b.point, coalesce(b.flats, 0) AS flats, coalesce(b.residents, 0) AS residents
     FROM layers_building b, o
-    WHERE ST_Intersects(b.geom, o.area) AND NOT ST_Touches(b.geom, o.area)
+    WHERE ST_Intersects(b.geom, o.area)
 ),
 asg AS (
     SELECT a.building_id, sk.servicekind_id AS kind, count(*) AS n, min(a.provider_id) AS provider_id

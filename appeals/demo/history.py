@@ -1271,7 +1271,9 @@ def has_generated() -> bool:
 def _appeal_models() -> tuple:
     from appeals import models as m
 
-    return (m.AppealEvent, m.AppealRoute, m.Call, m.ShiftReport, m.Appeal, m.AppealNumberCounter)
+    # Every table with a foreign key to a call or an appeal is emptied with them (TRUNCATE refuses otherwise).
+    return (m.AppealEvent, m.AppealRoute, m.OutageSubscription, m.Notification, m.AppealPhoto, m.Call, m.ShiftReport,
+            m.Appeal, m.AppealNumberCounter)
 
 
 def clear_appeal_tables() -> None:

@@ -23,7 +23,7 @@ def _geojson(mp) -> dict:
 def _independent_count(*, area_wkt: str, provider_id: int | None, kind: str) -> tuple[int, int]:
     """Buildings and residents, counted here in plain SQL without the service's query.
 
-    A building counts when its footprint meets the area's interior and, with a provider, when that
+    A building counts when its footprint intersects the area and, with a provider, when that
     provider serves it for the kind: by a valid assignment, or (with no assignment of the kind) by
     the one area of the kind covering its point.
     """
@@ -33,7 +33,6 @@ def _independent_count(*, area_wkt: str, provider_id: int | None, kind: str) -> 
             SELECT count(*), coalesce(sum(coalesce(b.residents, 0)), 0)
             FROM layers_building b
             WHERE ST_Intersects(b.geom, ST_GeomFromText(%(wkt)s, 4326))
-              AND NOT ST_Touches(b.geom, ST_GeomFromText(%(wkt)s, 4326))
               AND (%(provider)s::bigint IS NULL OR (
                     EXISTS (SELECT 1 FROM layers_buildingassignment a
                             JOIN layers_buildingassignment_service_kinds k ON k.buildingassignment_id = a.id

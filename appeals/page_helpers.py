@@ -235,7 +235,7 @@ def building_panel(*, building: Building, now: datetime | None = None) -> dict:
         },
         "services": [decision_dict(d, names) for d in decisions],
         # Shown before anything else: active outages covering this building (any category).
-        "outages": [outage_brief(o) for o in outage_selectors.active_outages_at(building_id=building.pk, now=now)],
+        "outages": [outage_brief(o) for o in outage_selectors.active_outages_brief_at(building_id=building.pk, now=now)],
         "open_appeals": [appeal_brief(a, now=now) for a in open_here],
         "nearby": [appeal_brief(a, now=now, distance_m=_metres(origin, a.point)) for a in nearby],
     }
@@ -246,7 +246,7 @@ def outage_brief(o) -> dict:
     from appeals.outage_services import outage_notice
 
     return {"id": o.pk, "notice": outage_notice(o), "kind": o.kind, "status": o.status,
-            "service_kinds": sorted(k.code for k in o.service_kinds.all()),
+            "service_kinds": list(getattr(o, "kind_codes", None) or sorted(k.code for k in o.service_kinds.all())),
             "provider": str(o.provider) if o.provider_id else "",
             "public_note": o.public_note, "affected_buildings": o.affected_buildings}
 

@@ -30,6 +30,24 @@ def _active(qs: QuerySet[Outage], now: datetime) -> QuerySet[Outage]:
         Q(ended_at__isnull=True) | Q(ended_at__gt=now))
 
 
+def active_outages_brief_at(*, building_id: int, now: datetime | None = None) -> list[Outage]:
+    """The intake check: active outages at a building in ONE indexed query, without their areas.
+
+    Each outage carries `kind_codes` (its service kinds, sorted) and its provider; `service_kinds` is not
+    prefetched (use kind_codes with layers.routing.service_kind_names()).
+    """
+    from django.contrib.postgres.aggregates import ArrayAgg
+    from django.db.models import OuterRef, Subquery
+
+    now = now or timezone.now()
+    through = Outage.service_kinds.through
+    codes = Subquery(through.objects.filter(outage_id=OuterRef("pk")).values("outage_id")
+                     .annotate(codes=ArrayAgg("servicekind_id", order_by="servicekind_id")).values("codes"))
+    qs = (_active(Outage.objects.filter(buildings__building_id=building_id), now).select_related("provider")
+          .defer("area", "declared_buildings").annotate(kind_codes=codes).order_by("-started_at", "-id"))
+    return list(qs)
+
+
 def active_outages_at(*, building_id: int | None = None, lon: float | None = None, lat: float | None = None,
                       service_kinds: Sequence[str] | None = None, now: datetime | None = None) -> list[Outage]:
     """Active outages covering a building (its OutageBuilding rows) or a point (the area), newest first."""
@@ -71,7 +89,17 @@ def get_outage(*, outage_id: int) -> Outage:
 
 
 def service_kind_label(outage: Outage) -> str:
-    """The service kinds' Ukrainian names joined ("водопостачання, опалення")."""
+    """The service kinds' Ukrainian names joined ("водопостачання, опалення").
+
+    An outage from active_outages_brief_at carries kind_codes and is named from the routing registry's
+    names (no query).
+    """
+    codes = getattr(outage, "kind_codes", None)
+    if codes is not None:
+        from layers.routing import service_kind_names
+
+        names = service_kind_names()
+        return ", ".join(names.get(c, c) for c in codes)
     return ", ".join(k.name_uk for k in sorted(outage.service_kinds.all(), key=lambda k: k.code))
 
 

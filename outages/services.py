@@ -409,7 +409,7 @@ def propose_suspected(*, category: Category, hull: MultiPolygon, buildings: int,
         existing = (Outage.objects.select_for_update().filter(pk__in=candidates)
                     .order_by("status", "-started_at", "-id").first())
         if existing is not None:
-            if existing.status == OutageStatus.SUSPECTED:
+            if existing.status == OutageStatus.SUSPECTED and not existing.area.covers(hull):
                 grown = existing.area.union(hull)
                 if grown.geom_type == "Polygon":
                     grown = MultiPolygon(grown, srid=STORAGE_SRID)
@@ -419,6 +419,12 @@ def propose_suspected(*, category: Category, hull: MultiPolygon, buildings: int,
                 existing.updated_at = now
                 existing.save(update_fields=["area", "detected_buildings", "detected_appeals", "updated_at"])
                 recompute_affected(outage=existing)
+            elif existing.status == OutageStatus.SUSPECTED and (buildings > existing.detected_buildings
+                                                                or appeals > existing.detected_appeals):
+                # The same area, more calls: only the counts change (no geometry work).
+                Outage.objects.filter(pk=existing.pk).update(
+                    detected_buildings=max(existing.detected_buildings, buildings),
+                    detected_appeals=max(existing.detected_appeals, appeals), updated_at=now)
             return Proposal(outage=existing, created=False)
         cause = f"виявлено автоматично: «{category.name_uk}» з {buildings} будинків ({appeals} звернень)"
         result = declare_outage(service_kinds=kinds, area_geojson=json.loads(hull.json), status=OutageStatus.SUSPECTED,

@@ -20,7 +20,6 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from appeals import deadlines
 from appeals.errors import AppealError
@@ -46,21 +45,28 @@ def _user(user):
     return user if getattr(user, "pk", None) else None
 
 
-def _local(at: datetime | None, fmt: str = "H:i") -> str:
+def _local(at: datetime | None, fmt: str = "%H:%M") -> str:
+    """Kyiv time; a time on another day than today carries its date."""
     if at is None:
         return ""
     local = timezone.localtime(at, deadlines.KYIV)
     today = timezone.localtime(timezone.now(), deadlines.KYIV).date()
-    return date_format(local, fmt if local.date() == today else "d.m H:i")
+    return local.strftime(fmt if local.date() == today or "%d" in fmt else "%d.%m %H:%M")
 
 
-def outage_notice(outage: Outage) -> str:
-    """What the dispatcher reads first: "Відоме відключення: водопостачання, з 06:40, очікуване відновлення 14:00, Водоканал"."""
+def outage_notice(outage) -> str:
+    """What the dispatcher reads first: "Відоме відключення: водопостачання, з 06:40, очікуване відновлення 14:00, Водоканал".
+
+    Takes an Outage or an outages.selectors.OutageBrief.
+    """
     parts = [outage_selectors.service_kind_label(outage), f"з {_local(outage.started_at)}"]
     if outage.expected_end:
         parts.append(f"очікуване відновлення {_local(outage.expected_end)}")
-    if outage.provider_id:
-        parts.append(str(outage.provider))
+    provider = getattr(outage, "provider_name", None)
+    if provider is None and outage.provider_id:
+        provider = str(outage.provider)
+    if provider:
+        parts.append(provider)
     head = "Планові роботи" if outage.kind == "planned" else "Відоме відключення"
     return f"{head}: " + ", ".join(parts)
 
@@ -255,7 +261,7 @@ def resolve_outage(*, outage: Outage | int, actor=None, note: str = "", ended_at
             for pk, status in linked])
         subs = list(OutageSubscription.objects.filter(outage=o, ended_notified_at__isnull=True))
         kinds = outage_selectors.service_kind_label(o)
-        body = (f"{kinds.capitalize()} відновлено ({_local(o.ended_at, 'd.m.Y H:i')}). "
+        body = (f"{kinds.capitalize()} відновлено ({_local(o.ended_at, '%d.%m.%Y %H:%M')}). "
                 + (f"{o.public_note} " if o.public_note else "") + "Контакт-центр 1505, Краматорськ.")
         notified = _notify(subs=subs, subject=f"Відновлено: {kinds}", body=body, dedupe="end")
         OutageSubscription.objects.filter(pk__in=[s.pk for s in subs]).update(ended_notified_at=now)
@@ -271,7 +277,7 @@ def change_outage(*, outage: Outage | int, actor=None, now: datetime | None = No
         if result.expected_end_moved and o.status == OutageStatus.CONFIRMED:
             subs = list(OutageSubscription.objects.filter(outage=o, ended_notified_at__isnull=True))
             kinds = outage_selectors.service_kind_label(o)
-            when = _local(o.expected_end, "d.m.Y H:i") if o.expected_end else "невідомо"
+            when = _local(o.expected_end, "%d.%m.%Y %H:%M") if o.expected_end else "невідомо"
             _notify(subs=subs, subject=f"Змінено час відновлення: {kinds}",
                     body=f"Очікуване відновлення ({kinds}): {when}. Контакт-центр 1505, Краматорськ.",
                     dedupe=f"end-moved:{o.expected_end.isoformat() if o.expected_end else 'none'}")

@@ -241,13 +241,12 @@ def building_panel(*, building: Building, now: datetime | None = None) -> dict:
     }
 
 
-def outage_brief(o) -> dict:
+def outage_brief(o: outage_selectors.OutageBrief) -> dict:
     """An outage for the dispatcher's notice: the sentence read to the caller, and what links the call."""
     from appeals.outage_services import outage_notice
 
-    return {"id": o.pk, "notice": outage_notice(o), "kind": o.kind, "status": o.status,
-            "service_kinds": list(getattr(o, "kind_codes", None) or sorted(k.code for k in o.service_kinds.all())),
-            "provider": str(o.provider) if o.provider_id else "",
+    return {"id": o.id, "notice": outage_notice(o), "kind": o.kind, "status": o.status,
+            "service_kinds": list(o.kind_codes), "provider": o.provider_name,
             "public_note": o.public_note, "affected_buildings": o.affected_buildings}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
@@ -30,22 +31,56 @@ def _active(qs: QuerySet[Outage], now: datetime) -> QuerySet[Outage]:
         Q(ended_at__isnull=True) | Q(ended_at__gt=now))
 
 
-def active_outages_brief_at(*, building_id: int, now: datetime | None = None) -> list[Outage]:
-    """The intake check: active outages at a building in ONE indexed query, without their areas.
+@dataclass(frozen=True)
+class OutageBrief:
+    """What the intake check needs of an active outage (no area, no personal data)."""
 
-    Each outage carries `kind_codes` (its service kinds, sorted) and its provider; `service_kinds` is not
-    prefetched (use kind_codes with layers.routing.service_kind_names()).
-    """
-    from django.contrib.postgres.aggregates import ArrayAgg
-    from django.db.models import OuterRef, Subquery
+    id: int
+    kind: str
+    status: str
+    started_at: datetime
+    expected_end: datetime | None
+    public_note: str
+    provider_name: str
+    kind_codes: tuple[str, ...]
+    affected_buildings: int
 
-    now = now or timezone.now()
-    through = Outage.service_kinds.through
-    codes = Subquery(through.objects.filter(outage_id=OuterRef("pk")).values("outage_id")
-                     .annotate(codes=ArrayAgg("servicekind_id", order_by="servicekind_id")).values("codes"))
-    qs = (_active(Outage.objects.filter(buildings__building_id=building_id), now).select_related("provider")
-          .defer("area", "declared_buildings").annotate(kind_codes=codes).order_by("-started_at", "-id"))
-    return list(qs)
+
+# One prepared statement: the building's OutageBuilding rows (index outagebuilding_building), their
+# active outages, the provider's name and the service kinds; no geometry is read.
+_BRIEF_SQL = """
+SELECT o.id, o.kind, o.status, o.started_at, o.expected_end, o.public_note,
+       coalesce(nullif(p.short_name, ''), p.name, ''),
+       ARRAY(SELECT k.servicekind_id FROM outages_outage_service_kinds k WHERE k.outage_id = o.id
+             ORDER BY k.servicekind_id),
+       o.affected_buildings
+FROM outages_outagebuilding ob
+JOIN outages_outage o ON o.id = ob.outage_id
+LEFT JOIN layers_provider p ON p.id = o.provider_id
+WHERE ob.building_id = %(building)s AND o.status = 'confirmed' AND o.started_at <= %(now)s
+  AND (o.ended_at IS NULL OR o.ended_at > %(now)s)
+ORDER BY o.started_at DESC, o.id DESC
+"""
+
+
+def active_outages_brief_at(*, building_id: int, now: datetime | None = None) -> list[OutageBrief]:
+    """The intake check: active outages at a building, in one prepared, indexed statement."""
+    import psycopg
+    from django.db import connection
+
+    params = {"building": int(building_id), "now": now or timezone.now()}
+    connection.ensure_connection()
+    raw = connection.connection
+    if isinstance(raw, psycopg.Connection):
+        with psycopg.Cursor(raw) as cur:
+            cur.execute(_BRIEF_SQL, params, prepare=True)
+            rows = cur.fetchall()
+    else:  # another driver: plain execution
+        with connection.cursor() as cur:
+            cur.execute(_BRIEF_SQL, params)
+            rows = cur.fetchall()
+    return [OutageBrief(id=r[0], kind=r[1], status=r[2], started_at=r[3], expected_end=r[4], public_note=r[5],
+                        provider_name=r[6], kind_codes=tuple(r[7]), affected_buildings=r[8]) for r in rows]
 
 
 def active_outages_at(*, building_id: int | None = None, lon: float | None = None, lat: float | None = None,
@@ -91,11 +126,10 @@ def get_outage(*, outage_id: int) -> Outage:
 def service_kind_label(outage: Outage) -> str:
     """The service kinds' Ukrainian names joined ("водопостачання, опалення").
 
-    An outage from active_outages_brief_at carries kind_codes and is named from the routing registry's
-    names (no query).
+    An OutageBrief (active_outages_brief_at) carries kind_codes, named from the routing registry's names.
     """
     codes = getattr(outage, "kind_codes", None)
-    if codes is not None:
+    if codes is not None:  # an OutageBrief
         from layers.routing import service_kind_names
 
         names = service_kind_names()

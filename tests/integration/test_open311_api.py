@@ -261,3 +261,17 @@ def test_the_openapi_schema_documents_every_open311_path_in_both_formats(client,
     post = schema["paths"]["/open311/v2/requests.json"]["post"]
     assert set(post["responses"]) == {"201", "400", "403", "404", "429"}
     assert "application/x-www-form-urlencoded" in post["requestBody"]["content"]
+
+
+def test_media_url_is_given_only_for_a_photo_a_dispatcher_approved(client, city):
+    from appeals.models import AppealPhoto
+
+    now = timezone.now()
+    AppealPhoto.objects.create(appeal=city["block"], file="appeals/photos/ab/abcd.jpg", sha256="ab" * 32,
+                               approved=True, created_at=now)
+    AppealPhoto.objects.create(appeal=city["house"], file="appeals/photos/cd/cdef.jpg", sha256="cd" * 32,
+                               approved=False, created_at=now)
+    rows = {r["service_request_id"]: r for r in _json(client, "/open311/v2/requests.json")}
+    assert rows["26-200001"]["media_url"].endswith("/media/appeals/photos/ab/abcd.jpg")
+    assert rows["26-200002"]["media_url"] is None
+    assert _json(client, "/open311/v2/requests/26-200002.json")[0]["media_url"] is None

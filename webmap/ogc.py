@@ -200,6 +200,8 @@ def openapi_document(server_url: str) -> dict:
     crs_enum = list(CRS)
     error = {"description": "Неправильний запит", "content": {"application/json": {"schema": {
         "$ref": "#/components/schemas/OgcError"}}}}
+    denied = {"description": "appeals only: not signed in (401) or no role (403)", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/OgcError"}}}}
     geojson_ok = {"description": "GeoJSON", "content": {"application/geo+json": {"schema": {"type": "object"}},
                                                          "text/html": {"schema": {"type": "string"}}}}
     json_ok = {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}},
@@ -254,17 +256,33 @@ def openapi_document(server_url: str) -> dict:
                                "language of filter"),
                     f,
                 ],
-                "responses": {"200": geojson_ok, "400": error, "404": {"description": "no such collection"}}}},
+                "responses": {"200": geojson_ok, "400": error, "401": denied, "403": denied,
+                              "404": {"description": "no such collection"}}}},
             "/collections/{collectionId}/items/{featureId}": {"get": {
                 "operationId": "ogcItem",
                 "parameters": [collection_id, _parameter("featureId", {"type": "integer"}, "feature id", where="path"),
                                _parameter("crs", {"type": "string", "format": "uri", "enum": crs_enum,
                                                   "default": CRS84}, "CRS of the geometry"), f],
-                "responses": {"200": geojson_ok, "400": error, "404": {"description": "no such feature"}}}},
+                "responses": {"200": geojson_ok, "400": error, "401": denied, "403": denied,
+                              "404": {"description": "no such feature"}}}},
         },
         "components": {"schemas": {"OgcError": {"type": "object", "required": ["detail", "code"], "properties": {
             "detail": {"type": "string"}, "code": {"type": "string"}}}}},
     }
+
+
+def add_schema_paths(result: dict, generator, request, public) -> dict:
+    """drf-spectacular POSTPROCESSING_HOOKS entry: the /ogc paths in /api/v1/schema too, tagged "ogc"."""
+    doc = openapi_document("")
+    for path, item in doc["paths"].items():
+        for op in item.values():
+            op["tags"] = ["ogc"]
+        result.setdefault("paths", {})[f"/ogc{path}"] = item
+    result.setdefault("components", {}).setdefault("schemas", {}).update(doc["components"]["schemas"])
+    tags = result.setdefault("tags", [])
+    if not any(t.get("name") == "ogc" for t in tags):
+        tags.append({"name": "ogc", "description": "OGC API – Features (its own definition: /ogc/api)"})
+    return result
 
 
 @require_GET

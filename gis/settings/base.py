@@ -249,7 +249,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Geocoding, routing, appeals and maps of the Kramatorsk 1505 contact centre.",
     "VERSION": "1.0.0",
     # The Open311 paths are plain Django views: their description is added by a hook (citizens/open311/schema.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "citizens.open311.schema.add_paths"],
+    # So are the OGC API – Features paths (webmap/ogc.py, which also serves them alone at /ogc/api).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "citizens.open311.schema.add_paths",
+                             "webmap.ogc.add_schema_paths"],
 }
 
 

@@ -174,3 +174,12 @@ def test_a_provider_operator_sees_only_the_appeals_routed_to_their_provider(clie
     assert [f["properties"]["category"] for f in page["features"]] == ["t_no_water"]
     assert client.get(APPEALS, {"category": "t_leak"}, **_token(client, appeals_world.op_water)).json()[
         "numberMatched"] == 0
+
+
+def test_the_one_api_schema_describes_the_ogc_paths_with_their_limit_and_error_bodies(client, registry):
+    doc = client.get("/api/v1/schema", {"format": "json"}).json()
+    items = doc["paths"]["/ogc/collections/{collectionId}/items"]["get"]
+    limit = next(p for p in items["parameters"] if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 10_000 and limit["schema"]["default"] == 1000
+    assert items["responses"]["400"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/OgcError"
+    assert "OgcError" in doc["components"]["schemas"]

@@ -19,7 +19,7 @@ from datetime import datetime
 import shapely
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from shapely.geometry import shape
 
@@ -200,14 +200,19 @@ asg AS (
       AND (a.valid_from IS NULL OR a.valid_from <= %(today)s) AND (a.valid_to IS NULL OR a.valid_to >= %(today)s)
     GROUP BY 1, 2
 ),
-covering AS (
-    SELECT DISTINCT c.id AS building_id, ssk.servicekind_id AS kind, sa.id AS area_id, sa.priority, sa.provider_id
-    FROM cand c
-    JOIN layers_serviceareapart p ON ST_Covers(p.geom, c.point)
-    JOIN layers_servicearea sa ON sa.id = p.area_id
-    JOIN layers_servicearea_service_kinds ssk ON ssk.servicearea_id = sa.id
+areas_k AS (
+    SELECT sa.id, sa.priority, sa.provider_id, ssk.servicekind_id AS kind
+    FROM layers_servicearea sa JOIN layers_servicearea_service_kinds ssk ON ssk.servicearea_id = sa.id
     WHERE ssk.servicekind_id IN (SELECT kind FROM kinds)
       AND (sa.valid_from IS NULL OR sa.valid_from <= %(today)s) AND (sa.valid_to IS NULL OR sa.valid_to >= %(today)s)
+),
+covering AS (
+    -- Only the parts of areas of the outage's kinds are tested (the cheap id test before ST_Covers).
+    SELECT DISTINCT c.id AS building_id, ak.kind, ak.id AS area_id, ak.priority, ak.provider_id
+    FROM cand c
+    JOIN layers_serviceareapart p
+      ON p.area_id = ANY(ARRAY(SELECT id FROM areas_k)) AND ST_Covers(p.geom, c.point)
+    JOIN areas_k ak ON ak.id = p.area_id
 ),
 ranked AS (
     SELECT building_id, kind, provider_id,
@@ -250,8 +255,9 @@ def recompute_affected(*, outage: Outage) -> Outage:
                 cur.execute(_DECLARED_SQL, {"outage": outage.pk, "ids": [int(i) for i in outage.declared_buildings]})
             else:
                 cur.execute(_AFFECTED_SQL, {"outage": outage.pk, "today": timezone.localdate()})
-        sums = OutageBuilding.objects.filter(outage=outage).aggregate(flats=Sum("flats"), residents=Sum("residents"))
-        outage.affected_buildings = OutageBuilding.objects.filter(outage=outage).count()
+        sums = OutageBuilding.objects.filter(outage=outage).aggregate(n=Count("id"), flats=Sum("flats"),
+                                                                     residents=Sum("residents"))
+        outage.affected_buildings = sums["n"]
         outage.affected_flats = sums["flats"] or 0
         outage.affected_residents = sums["residents"] or 0
         Outage.objects.filter(pk=outage.pk).update(affected_buildings=outage.affected_buildings,

@@ -132,6 +132,9 @@ class Appeal(models.Model):
     confirmation = models.CharField(_("підтвердження заявником"), max_length=16, choices=ConfirmationOutcome.choices,
                                     blank=True, default="")
     confirmed_at = models.DateTimeField(_("підтверджено"), null=True, blank=True)
+    # The callback after a fix: attempts made, and when the next one is due (appeals.confirmation).
+    callback_attempts = models.PositiveSmallIntegerField(_("спроб передзвонити"), default=0)
+    callback_due_at = models.DateTimeField(_("передзвонити після"), null=True, blank=True)
     # The applicant asked for messages on status changes (e-mail, else SMS; appeals.notifications).
     notify_applicant = models.BooleanField(_("сповіщати заявника"), default=False)
     # Online and Open311 appeals wait in the dispatcher's "online — to check" queue until checked.
@@ -206,6 +209,9 @@ class Appeal(models.Model):
                          condition=Q(control_level=2)),
             models.Index(fields=["outage"], name="appeal_outage", condition=Q(outage__isnull=False)),
             models.Index(fields=["created_at"], name="appeal_needs_review", condition=Q(needs_review=True)),
+            # The callback worklist: resolved, not yet confirmed, oldest first.
+            models.Index(fields=["resolved_at"], name="appeal_awaits_confirmation",
+                         condition=Q(status="resolved", confirmation="")),
         ]
         constraints = [
             # Plain unique indexes (no varchar_pattern_ops twin): numbers are matched exactly.

@@ -169,10 +169,16 @@ def resolve_place(*, address_text: str = "", building: Building | int | None = N
 
 def _event(*, appeal_id: int, at: datetime, actor, action: str, from_status: str = "", to_status: str = "",
            note: str = "", data: dict | None = None) -> AppealEvent:
-    return AppealEvent.objects.create(
+    event = AppealEvent.objects.create(
         appeal_id=appeal_id, at=at, actor=actor if getattr(actor, "pk", None) else None, action=action,
         from_status=from_status, to_status=to_status, note=note, data=data or {},
     )
+    if action == EventAction.STATUS:
+        # The applicant who opted in hears of it (the outbox row commits with this event).
+        from appeals.applicant_messages import on_status_event
+
+        on_status_event(appeal_id=appeal_id, event_id=event.pk, to_status=to_status, note=note)
+    return event
 
 
 def _route_rows(*, appeal: Appeal, decisions: Iterable[routing.Decision], at: datetime) -> list[AppealRoute]:

@@ -28,9 +28,3 @@ def _render(name: str, context: dict) -> Text:
 
 def filed(*, appeal: Appeal, code: str) -> Text:
     return _render("filed", {"appeal": appeal, "code": code, "category": appeal.category.name_uk})
-
-
-def status_changed(*, appeal: Appeal, status_name: str, note: str = "") -> Text:
-    return _render("status", {"appeal": appeal, "status_name": status_name, "note": note,
-                              "category": appeal.category.name_uk,
-                              "awaits_confirmation": appeal.status == "resolved"})

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("layers.urls")),
     path("", include("geocoding.urls")),
     path("", include("appeals.urls")),
+    path("", include("citizens.urls")),
     path("", include("webmap.urls")),
     path("", include("reports.urls")),
     path("open311/", include("citizens.open311.urls")),

@@ -319,6 +319,12 @@ SMS_SENDER = os.environ.get("SMS_SENDER", "1505")
 SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
 # A message that failed this many times is marked failed and left for a person.
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "5"))
+# Confirmation after a fix: an unanswered callback is tried again up to CALLBACK_MAX_ATTEMPTS times in all,
+# spread over CALLBACK_RETRY_DAYS days; then the appeal is closed as "не вдалося підтвердити".
+CALLBACK_MAX_ATTEMPTS = int(os.environ.get("CALLBACK_MAX_ATTEMPTS", "3"))
+CALLBACK_RETRY_DAYS = float(os.environ.get("CALLBACK_RETRY_DAYS", "3"))
+# The PBX auto-dialler's token for /api/v1/callbacks/ (empty: the API is off).
+PBX_API_TOKEN = os.environ.get("PBX_API_TOKEN", "")
 # The public address of the site, for links in messages.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000")
 # Open311 GeoReport v2 (citizens/open311): one jurisdiction; requests/min per key unless the key sets its own.

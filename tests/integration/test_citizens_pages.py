@@ -1,0 +1,253 @@
+"""Residents' pages through Django's test client: /report/, /track/, confirmation, the staff queue and
+callback worklist, the PBX queue API (real PostGIS, SMTP)."""
+
+import json
+import re
+import urllib.request
+from io import BytesIO
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from appeals import notifications, services
+from appeals.models import Appeal, AppealPhoto, ConfirmationOutcome, Status
+from tests import factories
+
+
+@pytest.fixture
+def world(registry, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CITIZENS_MAX_FILINGS_PER_IP_HOUR = 1000
+    c = registry
+    c.cat = factories.category("t_leak", service_kinds=("in_house",), hours=72, name="Протікання")
+    c.cat.hint = "вода з даху чи стелі"
+    c.cat.save()
+    c.dispatcher = factories.staff("disp", "dispatcher")
+    c.operator = factories.staff("op", "provider_operator", provider=c.providers["zhek1"])
+    return c
+
+
+def post_report(client, w, **kw):
+    data = {"category": w.cat.pk, "building": w.buildings["druzhby:3"].pk, "description": "Тече дах над під'їздом",
+            "name": "Оксана Петренко", "phone": "0501234567", "email": "oksana@example.org", "consent": "on",
+            "notify": "on", "idempotency_key": kw.pop("key", "")}
+    data.update(kw)
+    return client.post("/report/", data)
+
+
+def png() -> BytesIO:
+    buf = BytesIO()
+    Image.new("RGB", (50, 40), "blue").save(buf, "PNG")
+    buf.seek(0)
+    buf.name = "photo.png"
+    return buf
+
+
+def filed(response) -> tuple[str, str]:
+    html = response.content.decode()
+    number = re.search(r'id="appeal-number">([^<]+)<', html).group(1)
+    code = re.search(r'id="tracking-code" class="code">([^<]+)<', html).group(1)
+    return number, code
+
+
+def test_the_report_page_lists_public_categories_with_their_hints(world):
+    html = Client().get("/report/").content.decode()
+    assert "Протікання" in html and "вода з даху чи стелі" in html and 'name="website"' in html
+
+
+def test_filing_on_the_page_shows_number_and_code_and_mails_them(world, smtp_server, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_report(Client(), world, photos=png())
+    assert response.status_code == 200
+    number, code = filed(response)
+    appeal = Appeal.objects.get(number=number)
+    assert appeal.photos.count() == 1 and appeal.notify_applicant
+    notifications.send_pending()
+    [msg] = smtp_server.wait_for(1)
+    assert code in msg.get_body(("plain",)).get_content()
+
+
+def test_a_bad_submit_shows_ukrainian_messages_at_the_fields_and_saves_nothing(world):
+    response = post_report(Client(), world, description="", consent="", building="")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "опишіть проблему" in html and "без згоди на обробку" in html and "вкажіть адресу" in html
+    assert not Appeal.objects.exists()
+
+
+def test_the_honeypot_filled_in_saves_nothing(world):
+    response = post_report(Client(), world, website="http://spam.example")
+    assert response.status_code == 400 and not Appeal.objects.exists()
+
+
+def test_nearby_offers_the_open_appeal_at_the_building_and_joining_it_files_nothing_new(world):
+    client = Client()
+    number, _ = filed(post_report(client, world))
+    data = client.get("/report/nearby.json", {"category": world.cat.pk,
+                                              "building": world.buildings["druzhby:3"].pk}).json()
+    assert [a["number"] for a in data["appeals"]] == [number] and data["inside"]
+    assert "Оксана" not in json.dumps(data, ensure_ascii=False)
+    response = post_report(client, world, join=number, phone="0670001122", name="Іван", email="")
+    assert "Ви приєдналися" in response.content.decode()
+    assert Appeal.objects.count() == 1 and Appeal.objects.get().calls.count() == 1
+
+
+def test_tracking_with_the_code_shows_the_story_masked_and_without_it_only_the_public_card(world):
+    client = Client()
+    number, code = filed(post_report(client, world))
+    private = client.get("/track/", {"number": number, "code": code}).content.decode()
+    assert "ЖЕК-1" in private or world.providers["zhek1"].name in private
+    assert "+380 ** *** ** 67" in private and "0501234567" not in private and "+380501234567" not in private
+    assert "Тече дах" in private
+    public = client.get("/track/", {"number": number}).content.decode()
+    assert number in public and "Тече дах" not in public and "** 67" not in public and "Оксана" not in public
+    wrong = client.get("/track/", {"number": number, "code": "00000-00000"}).content.decode()
+    assert "Тече дах" not in wrong
+
+
+def _resolve(w, number):
+    appeal = Appeal.objects.get(number=number)
+    appeal = services.change_status(appeal=appeal, actor=w.operator, to_status=Status.ACCEPTED, version=appeal.version)
+    return services.change_status(appeal=appeal, actor=w.operator, to_status=Status.RESOLVED, version=appeal.version,
+                                  resolution="Дах залатано")
+
+
+def test_the_resident_confirms_on_the_tracking_page_with_a_rating_and_the_appeal_closes(
+        world, smtp_server, django_capture_on_commit_callbacks):
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        number, code = filed(post_report(client, world))
+        _resolve(world, number)
+    page = client.get("/track/", {"number": number, "code": code}).content.decode()
+    assert 'id="confirm-form"' in page and "Дах залатано" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/track/confirm", {"number": number, "code": code, "outcome": "confirmed",
+                                                  "rating": "5", "comment": "дякую"})
+    assert response.status_code == 302
+    appeal = Appeal.objects.get(number=number)
+    assert (appeal.status, appeal.confirmation, appeal.rating) == (Status.CLOSED, ConfirmationOutcome.CONFIRMED, 5)
+    notifications.send_pending()
+    subjects = [str(m["Subject"]) for m in smtp_server.wait_for(4)]
+    assert any("виконано" in s for s in subjects) and any("закрито" in s for s in subjects)
+
+
+def test_a_dispute_reopens_to_the_same_provider_with_a_new_deadline(world):
+    client = Client()
+    number, code = filed(post_report(client, world))
+    resolved = _resolve(world, number)
+    client.post("/track/confirm", {"number": number, "code": code, "outcome": "disputed", "comment": "досі тече"})
+    appeal = Appeal.objects.get(number=number)
+    assert appeal.status == Status.REOPENED and appeal.reopen_count == 1
+    from appeals.deadlines import compute_deadline
+
+    reopened_at = appeal.events.get(to_status=Status.REOPENED).at
+    assert appeal.confirmation == ConfirmationOutcome.DISPUTED and appeal.deadline >= resolved.deadline
+    assert appeal.deadline == compute_deadline(registered_at=reopened_at, hours=72, is_emergency=False)
+    assert appeal.routes.filter(active=True, provider=world.providers["zhek1"]).exists()
+
+
+def test_the_callback_worklist_shows_the_phone_and_no_answer_three_times_closes_as_unconfirmed(world, settings):
+    settings.CALLBACK_MAX_ATTEMPTS = 3
+    settings.CALLBACK_RETRY_DAYS = 0
+    client = Client()
+    number, _ = filed(post_report(client, world))
+    _resolve(world, number)
+    staff = Client()
+    staff.force_login(world.dispatcher)
+    page = staff.get("/dispatch/callbacks/").content.decode()
+    assert number in page and "+380501234567" in page and "Контакт-центр 1505" in page
+    for _ in range(3):
+        appeal = Appeal.objects.get(number=number)
+        staff.post("/dispatch/callbacks/", {"number": number, "version": appeal.version, "outcome": "no_answer"})
+    appeal = Appeal.objects.get(number=number)
+    assert (appeal.status, appeal.confirmation, appeal.callback_attempts) == (
+        Status.CLOSED, ConfirmationOutcome.UNREACHABLE, 3)
+
+
+def test_a_dispatcher_records_not_fixed_from_the_worklist_and_it_is_reopened(world):
+    client = Client()
+    number, _ = filed(post_report(client, world))
+    _resolve(world, number)
+    staff = Client()
+    staff.force_login(world.dispatcher)
+    appeal = Appeal.objects.get(number=number)
+    staff.post("/dispatch/callbacks/", {"number": number, "version": appeal.version, "outcome": "disputed",
+                                        "comment": "мешканка каже: тече"})
+    assert Appeal.objects.get(number=number).status == Status.REOPENED
+
+
+def test_the_online_queue_approves_a_photo_and_the_photo_becomes_public(world):
+    client = Client()
+    number, code = filed(post_report(client, world, photos=png()))
+    photo = AppealPhoto.objects.get()
+    assert client.get(f"/photos/{photo.pk}.jpg").status_code == 404  # not approved yet
+    staff = Client()
+    staff.force_login(world.dispatcher)
+    assert number in staff.get("/dispatch/online/").content.decode()
+    appeal = Appeal.objects.get(number=number)
+    staff.post("/dispatch/online/", {"number": number, "version": appeal.version, "action": "ok",
+                                     "approve": photo.pk, "category": world.cat.pk})
+    photo.refresh_from_db()
+    assert photo.approved and not Appeal.objects.get(number=number).needs_review
+
+
+def test_the_online_queue_rejects_spam_with_a_reason(world):
+    number, _ = filed(post_report(Client(), world))
+    staff = Client()
+    staff.force_login(world.dispatcher)
+    appeal = Appeal.objects.get(number=number)
+    staff.post("/dispatch/online/", {"number": number, "version": appeal.version, "action": "spam", "reason": "реклама"})
+    appeal = Appeal.objects.get(number=number)
+    assert appeal.status == Status.CANCELLED and "реклама" in appeal.events.last().note
+
+
+def test_staff_pages_are_closed_to_residents(world):
+    assert Client().get("/dispatch/callbacks/").status_code == 302
+    assert Client().get("/dispatch/online/").status_code == 302
+
+
+class PbxClient:
+    """The small client an auto-dialler would run: pull the queue, report each call's result."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base, self.token = base, token
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        req = urllib.request.Request(self.base + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Authorization": f"Bearer {self.token}",
+                                              "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def queue(self) -> list[dict]:
+        status, data = self._call("GET", "/api/v1/callbacks/queue?limit=10")
+        assert status == 200, data
+        return data["results"]
+
+    def report(self, number: str, **result) -> tuple[int, dict]:
+        return self._call("POST", f"/api/v1/callbacks/{number}/result", result)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pbx_client_pulls_the_queue_and_reports_a_confirmation(live_server, settings, tmp_path):
+    settings.PBX_API_TOKEN = "pbx-secret"
+    settings.MEDIA_ROOT = tmp_path
+    w = factories.tiny_city()
+    w.cat = factories.category("t_leak", service_kinds=("in_house",), hours=72, name="Протікання")
+    w.operator = factories.staff("op", "provider_operator", provider=w.providers["zhek1"])
+    number, _ = filed(post_report(Client(), w))
+    _resolve(w, number)
+    assert PbxClient(live_server.url, "wrong").report(number, outcome="confirmed")[0] == 403
+    pbx = PbxClient(live_server.url, "pbx-secret")
+    [item] = pbx.queue()
+    assert item["number"] == number and item["phone"] == "+380501234567" and "1505" in item["script"]
+    status, body = pbx.report(number, outcome="confirmed", rating=4, version=item["version"])
+    assert status == 200 and body["status"] == Status.CLOSED and body["confirmation"] == "confirmed"
+    assert pbx.queue() == []
+    status, body = pbx.report(number, outcome="no_answer")
+    assert status == 409 and body["code"] == "not_awaiting_confirmation"

@@ -9,12 +9,14 @@ applicant's own entries masked (phone's last digits only).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from appeals.models import Appeal, AppealEvent, AppealPhoto, AppealRoute, EventAction, Status
+from appeals.precision import public_address
 from citizens.services import code_matches
 
 
@@ -92,11 +94,15 @@ def story(*, number: str, code: str = "") -> Story | None:
     if appeal is None:
         return None
     private = bool(code) and code_matches(appeal=appeal, code=code)
-    if not private and not appeal.category.is_public:
-        return None
+    if not private:
+        window = timedelta(days=int(getattr(settings, "PUBLIC_MAP_WINDOW_DAYS", 90)))
+        if not appeal.category.is_public or appeal.created_at < timezone.now() - window:
+            return None
     base = dict(number=appeal.number, status=appeal.status, status_name=appeal.get_status_display(),
                 category=appeal.category.name_uk, created_at=appeal.created_at, deadline=appeal.deadline,
-                resolved_at=appeal.resolved_at, address=appeal.building.address if appeal.building_id else "",
+                resolved_at=appeal.resolved_at,
+                address=(appeal.building.address if private else public_address(appeal.building))
+                if appeal.building_id else "",
                 private=private, awaits_confirmation=appeal.status == Status.RESOLVED and not appeal.confirmation,
                 confirmation=appeal.get_confirmation_display() if appeal.confirmation else "")
     if not private:

@@ -236,6 +236,7 @@ class PbxClient:
 @pytest.mark.django_db(transaction=True)
 def test_a_pbx_client_pulls_the_queue_and_reports_a_confirmation(live_server, settings, tmp_path):
     settings.PBX_API_TOKEN = "pbx-secret"
+    settings.CITIZENS_MAX_FILINGS_PER_IP_HOUR = 1000
     settings.MEDIA_ROOT = tmp_path
     w = factories.tiny_city()
     w.cat = factories.category("t_leak", service_kinds=("in_house",), hours=72, name="Протікання")
@@ -251,3 +252,14 @@ def test_a_pbx_client_pulls_the_queue_and_reports_a_confirmation(live_server, se
     assert pbx.queue() == []
     status, body = pbx.report(number, outcome="no_answer")
     assert status == 409 and body["code"] == "not_awaiting_confirmation"
+
+
+def test_the_public_card_and_nearby_name_a_private_house_by_its_street_only(world):
+    house = world.buildings["shkilna_e:4"]  # a private house
+    world.cat.service_kinds.add(*world.cat.service_kinds.model.objects.filter(code="water"))
+    client = Client()
+    number, _ = filed(post_report(client, world, building=house.pk))
+    public = client.get("/track/", {"number": number}).content.decode()
+    assert house.street.full_name in public and house.address not in public
+    data = client.get("/report/nearby.json", {"category": world.cat.pk, "building": house.pk}).json()
+    assert data["appeals"][0]["address"] == house.street.full_name

@@ -263,3 +263,28 @@ def test_the_public_card_and_nearby_name_a_private_house_by_its_street_only(worl
     assert house.street.full_name in public and house.address not in public
     data = client.get("/report/nearby.json", {"category": world.cat.pk, "building": house.pk}).json()
     assert data["appeals"][0]["address"] == house.street.full_name
+
+
+def test_privacy_crawl_no_new_public_page_or_api_carries_personal_data_or_free_text(world):
+    client = Client()
+    number, _ = filed(post_report(client, world, description="Секретний опис Петренко", phone="0509998877",
+                                  email="private.person@example.org", name="Оксана Петренко", photos=png()))
+    _resolve(world, number)
+    photo = AppealPhoto.objects.get()
+    b = world.buildings["druzhby:3"]
+    pages = [
+        "/", "/report/", f"/report/?building={b.pk}", "/track/", f"/track/?number={number}",
+        f"/track/?number={number}&code=00000-00000",
+        f"/report/nearby.json?category={world.cat.pk}&building={b.pk}",
+        f"/report/nearby.json?category={world.cat.pk}&lon={b.point.x}&lat={b.point.y}",
+        "/api/v1/callbacks/queue", f"/photos/{photo.pk}.jpg",
+        f"/api/v1/public/appeals/{number}",
+    ]
+    forbidden = ["Петренко", "Оксана", "0509998877", "+380509998877", "98 77", "private.person", "Секретний",
+                 "Дах залатано"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code in (200, 302, 400, 403, 404), url
+        body = response.content.decode("utf-8", "replace")
+        for word in forbidden:
+            assert word not in body, (url, word)

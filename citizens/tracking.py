@@ -51,14 +51,18 @@ class Story:
 
 
 def mask_phone(phone: str) -> str:
-    """>>> mask_phone("+380501234567")
+    """The last two digits only.
+
+    >>> mask_phone("+380501234567")
     '+380 ** *** ** 67'
     """
     return f"+380 ** *** ** {phone[-2:]}" if len(phone) >= 4 else ""
 
 
 def mask_email(email: str) -> str:
-    """>>> mask_email("oksana@example.org")
+    """The first letter and the domain.
+
+    >>> mask_email("oksana@example.org")
     'o***@example.org'
     """
     if "@" not in email:
@@ -68,7 +72,9 @@ def mask_email(email: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """>>> mask_name("Оксана Петренко")
+    """Initials.
+
+    >>> mask_name("Оксана Петренко")
     'О. П.'
     """
     return " ".join(f"{w[0]}." for w in name.split() if w)

@@ -6,7 +6,7 @@ import csv
 import random
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.dispatch import receiver
 
 from layers import routing, services
@@ -150,3 +150,38 @@ def test_registry_health_command_prints_the_summary(registry, capsys):
     call_command("registry_health")
     out = capsys.readouterr().out
     assert "gaps" in out and "in_house: 1" in out and "areas covering no building: 0" in out
+
+
+def test_route_points_reads_and_writes_parquet_geoparquet_geopackage_and_geojson_in_chunks(registry, tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+    import pyarrow.parquet as pq
+    import pyogrio
+    from shapely.geometry import Point
+
+    p = registry.buildings["parkova:12"].point
+    points = [(p.x, p.y), (LON0 + 0.5, LAT0)] * 1500  # 3,000 points in chunks of 1,000
+    frame = pd.DataFrame(points, columns=["lon", "lat"])
+    frame.to_parquet(tmp_path / "in.parquet")
+    gdf = gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in points], crs=4326)
+    gdf.to_parquet(tmp_path / "in_geo.parquet")
+    gdf.to_crs(32637).to_file(tmp_path / "in.gpkg")  # metres: reprojected to lon/lat on reading
+    gdf.iloc[:10].to_file(tmp_path / "in.geojson")
+    gpd.GeoDataFrame(geometry=[Point(p.x, p.y)]).to_file(tmp_path / "no_crs.gpkg")
+    want = str(registry.providers["water"].pk)
+    for src, dst in (("in.parquet", "out.parquet"), ("in_geo.parquet", "out.csv"), ("in.gpkg", "out.gpkg"),
+                     ("in.geojson", "out2.csv")):
+        call_command("route_points", str(tmp_path / src), str(tmp_path / dst), "--chunk-rows", "1000", verbosity=0)
+        if dst.endswith(".parquet"):
+            out = pq.read_table(tmp_path / dst).to_pandas()
+        elif dst.endswith(".gpkg"):
+            out = pyogrio.read_dataframe(tmp_path / dst)
+        else:
+            out = pd.read_csv(tmp_path / dst, dtype=str)
+        assert len(out) == (10 if src == "in.geojson" else 3000), src
+        assert str(out["water_provider"].iloc[0]).removesuffix(".0") == want, src
+        assert list(out["water_outcome"].iloc[:2]) == ["assigned", "gap"], src
+    with pytest.raises(CommandError, match="системи координат"):
+        call_command("route_points", str(tmp_path / "no_crs.gpkg"), str(tmp_path / "x.csv"), verbosity=0)
+    with pytest.raises(CommandError, match="формат"):
+        call_command("route_points", str(tmp_path / "in.parquet"), str(tmp_path / "x.xlsx"), verbosity=0)

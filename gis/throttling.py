@@ -1,24 +1,26 @@
 """Rate limits on the anonymous APIs: 429 with Retry-After, counted per client address in Redis.
 
-DRF's SimpleRateThrottle does the counting (a sliding window of request times per key); this middleware
-applies it by URL, so DRF views and plain Django views (the public map's JSON, /api/v1/lookup) share one
-rule and one set of rates: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], set from the environment
-(API_RATE_GEOCODING, API_RATE_PUBLIC, API_RATE_LOOKUP). Signed-in staff are never throttled. The count
-lives in the "throttle" cache (Redis), so every gunicorn worker sees the same one.
+The rates are DRF's, in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] ("1200/min"), set from the environment
+(API_RATE_GEOCODING, API_RATE_PUBLIC, API_RATE_LOOKUP); this middleware applies them by URL, so DRF views
+and plain Django views (the public map's JSON, /api/v1/lookup, Open311) share one rule. Signed-in staff are
+never throttled. The count is a fixed window per scope and address in Redis, one round trip (INCR + EXPIRE
+in a pipeline) per request, shared by every gunicorn worker; DRF's own SimpleRateThrottle keeps a list of
+request times and needs a read and a write through the cache, which cost more than the lookup it guards.
+Without Redis the limit fails open (logged): refusing every resident would be worse.
 """
 
 from __future__ import annotations
 
 import logging
-import math
+import time
 
 import redis
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
+from gis.health import redis_client
 from gis.security import client_ip
 
 log = logging.getLogger(__name__)
@@ -45,20 +47,28 @@ def scope_of(path: str) -> str | None:
     return None
 
 
-class AnonymousThrottle(SimpleRateThrottle):
-    def __init__(self, scope: str) -> None:
-        self.scope = scope
-        self.cache = caches["throttle"]
-        super().__init__()
+def rate_of(scope: str) -> tuple[int, int]:
+    """(requests, seconds) for a scope, read at each request so a changed setting counts at once.
 
-    def get_rate(self) -> str:
-        # Read at each request (DRF reads its rates once at import), so a changed setting counts at once.
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+    >>> SimpleRateThrottle.parse_rate(None, "1200/min")
+    (1200, 60)
+    """
+    return SimpleRateThrottle.parse_rate(None, settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope])
 
-    def get_cache_key(self, request, view) -> str | None:
-        if request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+
+def over_limit(*, scope: str, ident: str, now: float | None = None) -> int:
+    """Count one request; 0 when it is within the rate, else the seconds until the window ends."""
+    limit, period = rate_of(scope)
+    now = time.time() if now is None else now
+    window = int(now // period)
+    key = f"ecity:throttle:{scope}:{ident}:{window}"
+    pipe = redis_client().pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, period + 1)
+    count, _ = pipe.execute()
+    if count <= limit:
+        return 0
+    return max(1, int((window + 1) * period - now + 0.999))
 
 
 class AnonymousAPIThrottleMiddleware:
@@ -67,16 +77,13 @@ class AnonymousAPIThrottleMiddleware:
 
     def __call__(self, request: HttpRequest):
         scope = scope_of(request.path)
-        if scope is not None:
-            throttle = AnonymousThrottle(scope)
+        if scope is not None and not request.user.is_authenticated:
             try:
-                allowed = throttle.allow_request(request, None)
+                wait = over_limit(scope=scope, ident=client_ip(request))
             except redis.RedisError:
-                # Without Redis the limit fails open (logged): refusing every resident would be worse.
                 log.warning("rate limit not counted: Redis unavailable")
-                allowed = True
-            if not allowed:
-                wait = max(1, math.ceil(throttle.wait() or 1))
+                wait = 0
+            if wait:
                 response = JsonResponse(
                     {"detail": _("Забагато запитів. Спробуйте знову через %(seconds)d с.") % {"seconds": wait},
                      "code": "throttled"}, status=429, json_dumps_params={"ensure_ascii": False})

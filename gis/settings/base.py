@@ -260,15 +260,6 @@ def _private_redis_url() -> str:
 
 
 REDIS_URL = os.environ.get("REDIS_URL") or _private_redis_url()
-# The default cache stays in process (tiles); rate-limit counts go to Redis, shared by every worker.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "throttle": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
-        "KEY_PREFIX": "ecity-throttle",
-    },
-}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE

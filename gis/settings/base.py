@@ -12,6 +12,12 @@ CSRF_TRUSTED_ORIGINS  comma-separated origins with scheme, e.g. https://ecity.ex
 CONN_MAX_AGE          seconds a database connection is kept (default 600; checked before reuse)
 STATIC_ROOT           where collectstatic puts the files WhiteNoise serves (default var/static)
 ECITY_ENV             "production" refuses to start on a missing secret or with DEBUG on
+HTTPS                 "1" behind an HTTPS proxy: HSTS (HSTS_SECONDS, HSTS_INCLUDE_SUBDOMAINS), secure cookies,
+                      redirect to HTTPS (SECURE_SSL_REDIRECT); TRUSTED_PROXIES whose X-Forwarded-For is believed
+SESSION_IDLE_MINUTES  staff sessions end after this long without a request (default 60)
+LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES   sign-in lockout (django-axes; default 10 failures, 30 min)
+API_RATE_GEOCODING, API_RATE_PUBLIC, API_RATE_LOOKUP   anonymous API rates per address ("1200/min")
+HEARTBEAT_SECONDS     how often Celery beat records the heartbeat /healthz reads (default 60)
 """
 
 import os

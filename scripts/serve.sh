@@ -6,15 +6,16 @@
 #   scripts/serve.sh status   which processes run
 #   scripts/serve.sh run      the supervisor itself, in the foreground (what `start` runs)
 # PORT (default 8000) or BIND (host:port) says where gunicorn listens; see gunicorn.conf.py for the rest.
+# SERVE_DIR (default var/serve) holds the pids and logs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-DIR=$ROOT/var/serve
+DIR=${SERVE_DIR:-$ROOT/var/serve}
 V=$ROOT/.venv/bin
 export PORT=${PORT:-8000}
 export BIND=${BIND:-127.0.0.1:$PORT}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-gis.settings}
-PROCS="web worker beat"
+PROCS=${SERVE_PROCS:-web worker beat}  # a test may supervise fewer
 
 log() { echo "$(date -u +%FT%TZ) $*"; }
 running() { [[ -f "$1" ]] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }

@@ -40,7 +40,7 @@ class IntakeForm(forms.Form):
                                       empty_label=_("— оберіть категорію —"))
     flat = forms.CharField(label=_("Квартира"), max_length=16, required=False)
     applicant_name = forms.CharField(label=_("Ім'я заявника"), max_length=200, required=False)
-    description = forms.CharField(label=_("Опис"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(label=_("Опис"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     outcome = forms.ChoiceField(label=_("Результат дзвінка"), choices=INTAKE_OUTCOMES, initial=CallOutcome.NEW_APPEAL,
                                 widget=forms.RadioSelect)
     link_to = forms.CharField(label=_("Номер звернення"), max_length=16, required=False)

@@ -6,6 +6,8 @@ Bad input is a 400 with {"detail": Ukrainian text, "code": English code, "errors
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -13,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geocoding import services
+from geocoding.normalize import parse_address
 from geocoding.services import MAX_QUERY_LENGTH, InvalidQuery, MatchKind
 from gis.api_errors import error_body, invalid_input_body
 
@@ -66,9 +69,39 @@ class SuggestionOut(serializers.Serializer):
     lat = serializers.FloatField()
 
 
+class TypedParts(serializers.Serializer):
+    """What the typed text says beyond the building, so a form never drops it: the flat goes to its field,
+    a range of houses or a dashed pair is asked about."""
+
+    flat = serializers.CharField(help_text="квартира, якщо її введено в адресі («Паркова 12 кв 45» → 45)")
+    house_range = serializers.ListField(child=serializers.IntegerField(), allow_null=True,
+                                        help_text="діапазон будинків «19-21» → [19, 21]: уточніть номер")
+    dash_pair = serializers.ListField(child=serializers.CharField(), allow_null=True,
+                                      help_text="«7-1» → [\"7\", \"1\"]: кутовий будинок 7/1 чи будинок 7, кв. 1?")
+
+
 class SuggestResponse(serializers.Serializer):
     query = serializers.CharField()
+    typed = TypedParts()
     results = SuggestionOut(many=True)
+
+
+_RANGE = re.compile(r"^(\d{1,4})\s*-\s*(\d{1,4})$")
+
+
+def typed_parts(query: str) -> dict:
+    """The flat, house range or dashed pair in what was typed.
+
+    >>> typed_parts("Паркова 12 кв 45")
+    {'flat': '45', 'house_range': None, 'dash_pair': None}
+    >>> typed_parts("Паркова 19-21")["house_range"], typed_parts("Дружби 7-1")["dash_pair"]
+    ([19, 21], ['7', '1'])
+    """
+    parsed = parse_address(query)
+    found = _RANGE.match(parsed.housenumber) if parsed.housenumber and not parsed.dash_pair else None
+    return {"flat": parsed.flat,
+            "house_range": [int(found[1]), int(found[2])] if found else None,
+            "dash_pair": [str(parsed.dash_pair[0]), parsed.dash_pair[1]] if parsed.dash_pair else None}
 
 
 class ReverseResultOut(SuggestionOut):
@@ -166,4 +199,4 @@ class SuggestView(APIView):
             results = services.suggest(prefix=q, limit=params.validated_data["limit"])
         except InvalidQuery as exc:
             return _bad(exc)
-        return Response({"query": q, "results": [r.as_dict() for r in results]})
+        return Response({"query": q, "typed": typed_parts(q), "results": [r.as_dict() for r in results]})

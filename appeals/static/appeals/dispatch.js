@@ -25,6 +25,9 @@
   var outageBox = document.getElementById("outage-notice");
   var outageField = document.getElementById("id_outage");
   var subscribeBox = document.getElementById("id_subscribe");
+  var flatField = document.getElementById("id_flat");
+  var askBox = document.getElementById("address-ask");
+  var typed = {flat: "", house_range: null, dash_pair: null};
 
   function debounce(fn, ms) {
     var t = null;
@@ -165,11 +168,80 @@
     if (i >= 0 && list.children[i]) list.children[i].scrollIntoView({block: "nearest"});
   }
 
+  // What was typed beyond the building is never dropped: the flat goes to its field; a range of houses
+  // or a dashed pair ("7-1": corner 7/1, or house 7 flat 1?) is asked about before a building is taken.
+  function ask(question, choices) {
+    clear(askBox);
+    askBox.appendChild(el("p", {className: "ask-question", text: question}));
+    choices.forEach(function (c, i) {
+      var b = el("button", {type: "button", className: "ask-choice", text: c.label});
+      b.addEventListener("click", function () { clear(askBox); c.run(); });
+      askBox.appendChild(b);
+      if (i === 0) setTimeout(function () { b.focus(); }, 0);
+    });
+  }
+
+  function retype(text) { address.value = text; address.focus(); suggest(); }
+
+  // The questions, from the text as typed (a range or dashed pair has no building of its own to suggest).
+  function askFromTyped(q) {
+    var m = q.match(/(\d{1,4})\s*-\s*(\d{1,4})(?!.*\d)/);
+    if (!m) return false;
+    var before = q.slice(0, m.index), after = q.slice(m.index + m[0].length);
+    if (typed.house_range) {
+      var lo = typed.house_range[0], hi = typed.house_range[1], options = [];
+      for (var n = lo; n <= hi && options.length < 6; n += (hi - lo) % 2 === 0 ? 2 : 1) {
+        options.push({label: before + n + after, run: retype.bind(null, before + n + after)});
+      }
+      ask(cfg.text.ask_range.replace("%s", lo + "–" + hi), options);
+      return true;
+    }
+    if (typed.dash_pair) {
+      var house = typed.dash_pair[0], rest = typed.dash_pair[1];
+      ask(cfg.text.ask_dash.replace("%s", house + "-" + rest), [
+        {label: before + house + "/" + rest + after, run: retype.bind(null, before + house + "/" + rest + after)},
+        {label: before + house + after + ", " + cfg.text.flat_short + " " + rest, run: function () {
+          if (flatField) flatField.value = rest;
+          retype(before + house + after);
+        }},
+      ]);
+      return true;
+    }
+    return false;
+  }
+
   function pick(i) {
     var s = items[i];
     if (!s) return;
+    var street = s.address.replace(/,?\s*[^,\s]+$/, "");
+    if (typed.house_range) {
+      var lo = typed.house_range[0], hi = typed.house_range[1], options = [];
+      for (var n = lo; n <= hi && options.length < 6; n += (hi - lo) % 2 === 0 ? 2 : 1) {
+        options.push({label: street + ", " + n, run: retype.bind(null, street + ", " + n)});
+      }
+      closeList();
+      ask(cfg.text.ask_range.replace("%s", lo + "–" + hi), options);
+      return;
+    }
+    if (typed.dash_pair) {
+      var house = typed.dash_pair[0], rest = typed.dash_pair[1];
+      closeList();
+      ask(cfg.text.ask_dash.replace("%s", house + "-" + rest), [
+        {label: street + ", " + house + "/" + rest, run: retype.bind(null, street + ", " + house + "/" + rest)},
+        {label: street + ", " + house + ", " + cfg.text.flat_short + " " + rest, run: function () {
+          if (flatField) flatField.value = rest;
+          retype(street + ", " + house);
+        }},
+      ]);
+      return;
+    }
     address.value = s.address;
     buildingId.value = s.building_id;
+    if (typed.flat && flatField && !flatField.value) {
+      flatField.value = typed.flat;
+      clear(askBox);
+      askBox.appendChild(el("p", {className: "muted", id: "flat-moved", text: cfg.text.flat_moved.replace("%s", typed.flat)}));
+    }
     closeList();
     loadBuilding(s.building_id);
     category.focus();
@@ -190,6 +262,9 @@
     var q = address.value.trim();
     if (q.length < 2) { closeList(); return; }
     getJSON("suggest", cfg.urls.suggest + "?" + qs({q: q})).then(function (data) {
+      typed = data.typed || {flat: "", house_range: null, dash_pair: null};
+      list.setAttribute("data-query", q);  // which text these suggestions answer (tests wait on it)
+      if (!normaliseSuggestions(data).length && (typed.house_range || typed.dash_pair)) askFromTyped(q);
       items = normaliseSuggestions(data).slice(0, 10);
       clear(list);
       items.forEach(function (s, i) {
@@ -267,6 +342,9 @@
       if (b.floors) facts.push(b.floors + " " + cfg.text.floors);
       if (b.flats) facts.push(b.flats + " " + cfg.text.flats);
       if (facts.length) buildingBox.appendChild(el("p", {className: "muted", text: facts.join(" · ")}));
+      // Open until a category is chosen; then it folds away (the routing result names the category's providers).
+      var providersBox = el("details", {id: "building-providers-box", className: "providers-box", open: "open"});
+      providersBox.appendChild(el("summary", {text: cfg.text.all_providers.replace("%s", data.services.length)}));
       var table = el("table", {className: "list", id: "building-providers"});
       table.appendChild(el("tr", {}, [el("th", {text: cfg.text.service}), el("th", {text: cfg.text.provider}), el("th", {text: cfg.text.phones})]));
       var gaps = [];
@@ -282,7 +360,8 @@
           el("td", {text: phones}),
         ]));
       });
-      buildingBox.appendChild(table);
+      providersBox.appendChild(table);
+      buildingBox.appendChild(providersBox);
       if (gaps.length) buildingBox.appendChild(el("p", {className: "muted", id: "building-gaps", text: cfg.text.no_provider_for + " " + gaps.join(", ")}));
       if (data.open_appeals.length) {
         buildingBox.appendChild(el("h3", {text: cfg.text.open_here}));
@@ -346,6 +425,17 @@
           b.addEventListener("click", function () { setLink(d.number); document.getElementById("id_description").focus(); });
           duplicatesBox.appendChild(b);
           if (i === 0) b.setAttribute("accesskey", "l");
+        });
+      }
+      // The building's providers table shows the category's services first.
+      var table = document.getElementById("building-providers");
+      if (table) {
+        document.getElementById("building-providers-box").open = false;
+        var kinds = data.routes.map(function (r) { return r.service_kind; });
+        var rows = Array.prototype.slice.call(table.querySelectorAll("tr[data-service-kind]"));
+        rows.forEach(function (tr) { tr.classList.toggle("for-category", kinds.indexOf(tr.getAttribute("data-service-kind")) >= 0); });
+        rows.filter(function (tr) { return tr.classList.contains("for-category"); }).reverse().forEach(function (tr) {
+          table.insertBefore(tr, table.querySelector("tr[data-service-kind]"));
         });
       }
       var ul = el("ul", {id: "category-routes"});

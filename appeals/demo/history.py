@@ -1269,22 +1269,25 @@ def has_generated() -> bool:
 
 
 def _appeal_models() -> tuple:
-    from appeals import models as m
+    """Every table of the appeals app but the staff profiles (who works here is not history): appeals, calls,
+    routes, history, shift reports, number counters — and whatever the app gains later (outbox, photos,
+    subscriptions), so a replace never trips over a table it did not know."""
+    from django.apps import apps
 
-    # Every table with a foreign key to a call or an appeal is emptied with them (TRUNCATE refuses otherwise).
-    return (m.AppealEvent, m.AppealRoute, m.OutageSubscription, m.Notification, m.AppealPhoto, m.Call, m.ShiftReport,
-            m.Appeal, m.AppealNumberCounter)
+    from appeals.models import StaffProfile
+
+    return tuple(m for m in apps.get_app_config("appeals").get_models() if m is not StaffProfile)
 
 
 def clear_appeal_tables() -> None:
-    """Empty every appeal table (calls, appeals, routes, history, shift reports, number counters)."""
+    """Empty every appeal table (see _appeal_models); rows of other apps that point at them go too (CASCADE)."""
     tables = [mdl._meta.db_table for mdl in _appeal_models()]
     with connection.cursor() as cursor:
         # Deferred foreign-key checks of rows written earlier in this transaction must run before a TRUNCATE.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # The history refuses TRUNCATE (migration 0005) except for a superuser who says so in this transaction.
         cursor.execute("SET LOCAL ecity.allow_history_truncate = 'on'")
-        cursor.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+        cursor.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 

@@ -121,6 +121,9 @@ def _location(form: RequestForm) -> _Location:
             raise Refused(400, "address_string_invalid", str(exc)) from exc
         if found and found[0].building_id is not None and found[0].match in _SURE:
             return _Location(building=Building.objects.select_related("street").get(pk=found[0].building_id))
+        if found and found[0].address_id is not None and found[0].match in _SURE:
+            # An address point with no building outline in the registry: filed at its point.
+            return _Location(lon=found[0].lon, lat=found[0].lat)
         if found:
             options = "; ".join(r.address for r in found)
             raise Refused(400, "address_string_ambiguous",

@@ -13,6 +13,7 @@ from georeport import GeoReport
 
 from appeals.models import AppealEvent, AppealRoute, RouteOutcome
 from citizens.open311.attributes import ensure_attributes
+from citizens.open311.selectors import w3c
 from layers.categories import ensure_categories
 from layers.models import Boundary
 from tests import factories
@@ -181,6 +182,8 @@ def test_a_private_house_and_a_pin_are_at_street_level_and_a_block_at_its_buildi
     # Street level by appeals.precision: within a 250 m grid cell (and the way onto the street's axis).
     assert abs(house["long"] - hp.x) < 0.004 and abs(house["lat"] - hp.y) < 0.003
     assert block["address_id"] == str(city["block"].building_id)
+    assert block["requested_datetime"] == w3c(city["block"].created_at)  # Kyiv time with its offset
+    assert block["expected_datetime"] == w3c(city["block"].deadline)
     assert (road["long"], road["lat"]) != (37.54123, 48.73456)  # never the pin itself
     assert road["address"] is None and road["status"] == "open"
 

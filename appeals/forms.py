@@ -169,6 +169,7 @@ class BulkActionForm(forms.Form):
         ("accept", _("Прийняти")), ("progress", _("Звіт про хід робіт")),
     ])
     note = forms.CharField(label=_("Примітка"), required=False, max_length=2000)
+    public = forms.BooleanField(label=_("Публічна відповідь"), required=False)
     appeal = forms.MultipleChoiceField(required=False)  # choices are the posted values, checked in clean_appeal
 
     def __init__(self, *args, **kwargs):
@@ -207,6 +208,8 @@ class _VersionedForm(forms.Form):
 
 class AcceptForm(_VersionedForm):
     note = forms.CharField(label=_("Примітка"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    public = forms.BooleanField(label=_("Публічна відповідь: показати заявнику"), required=False,
+                                help_text=_("без позначки примітка внутрішня, її бачать лише працівники"))
 
 
 class RejectForm(_VersionedForm):
@@ -221,6 +224,8 @@ class RejectForm(_VersionedForm):
 
 class ProgressForm(_VersionedForm):
     note = forms.CharField(label=_("Що робиться"), widget=forms.Textarea(attrs={"rows": 2}))
+    public = forms.BooleanField(label=_("Публічна відповідь: показати заявнику"), required=False,
+                                help_text=_("без позначки примітка внутрішня, її бачать лише працівники"))
 
 
 class ResolveForm(_VersionedForm):

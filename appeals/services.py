@@ -39,6 +39,8 @@ from layers.models import Building, Category, Provider, ServiceArea
 
 # Re-exported so that callers need one import for every refusal.
 InvalidTransition = workflow.InvalidTransition
+# The key in an event's data that makes its note a public reply (shown to the applicant when tracking).
+PUBLIC_NOTE = "public"
 DeadlineError = deadlines.DeadlineError
 
 
@@ -407,8 +409,12 @@ def _apply(*, appeal: Appeal, version: int, now: datetime, **fields) -> Appeal:
 
 def change_status(*, appeal: Appeal | int | str, actor, to_status: str, version: int, note: str = "",
                   reason: str = "", resolution: str = "", duplicate_of: Appeal | int | str | None = None,
-                  rating: int | None = None, now: datetime | None = None) -> Appeal:
-    """Move an appeal along the workflow, as `actor` (whose role and scope are checked)."""
+                  rating: int | None = None, public_note: bool = False, now: datetime | None = None) -> Appeal:
+    """Move an appeal along the workflow, as `actor` (whose role and scope are checked).
+
+    A note is internal (staff only) unless `public_note`: then it is a public reply the applicant reads on
+    the tracking page. What was done (`resolution`) is always public.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         appeal = roles.appeal_for_action(user=actor, appeal=_get_appeal(appeal))
@@ -439,7 +445,8 @@ def change_status(*, appeal: Appeal | int | str, actor, to_status: str, version:
         _event(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.STATUS, from_status=from_status,
                to_status=to_status, note=note or reason or resolution,
                data={k: v for k, v in {"reason": reason, "resolution": resolution,
-                                       "duplicate_of": original.number if original else ""}.items() if v})
+                                       "duplicate_of": original.number if original else "",
+                                       PUBLIC_NOTE: bool(public_note and (note or resolution))}.items() if v})
         if to_status == Status.DUPLICATE:
             # The calls of a duplicate count on the original too.
             _event(appeal_id=original.pk, at=now, actor=actor, action=EventAction.COMMENT,
@@ -596,7 +603,7 @@ BULK_MAX = 200
 
 
 def bulk_change_status(*, items: Iterable[tuple[str, int]], actor, to_status: str, note: str = "",
-                       now: datetime | None = None) -> list[Appeal]:
+                       public_note: bool = False, now: datetime | None = None) -> list[Appeal]:
     """One status change (accept, a progress note) on many appeals at once, all or nothing.
 
     items: (number, version the user saw). Each appeal goes through change_status (role, scope,
@@ -614,7 +621,7 @@ def bulk_change_status(*, items: Iterable[tuple[str, int]], actor, to_status: st
         for number, version in items:
             try:
                 done.append(change_status(appeal=number, actor=actor, to_status=to_status, version=version,
-                                          note=note, now=now))
+                                          note=note, public_note=public_note, now=now))
             except (AppealError, workflow.WorkflowError) as exc:
                 raise type(exc)(f"{number}: {exc}") from exc
     return done

@@ -410,7 +410,8 @@ def journal_bulk(request):
     d = form.cleaned_data
     target = Status.ACCEPTED if d["action"] == "accept" else Status.IN_PROGRESS
     try:
-        done = services.bulk_change_status(items=d["appeal"], actor=request.user, to_status=target, note=d["note"])
+        done = services.bulk_change_status(items=d["appeal"], actor=request.user, to_status=target, note=d["note"],
+                                           public_note=d["public"])
     except Conflict as exc:
         messages.error(request, _("%(error)s — звернення щойно змінив інший користувач; нічого не змінено, "
                                   "оновіть список.") % {"error": exc})
@@ -573,7 +574,7 @@ def appeal_action(request, number: str, action: str):
             services.change_status(
                 appeal=appeal, actor=request.user, to_status=target, version=d["version"], note=d.get("note", ""),
                 reason=d.get("reason", ""), resolution=d.get("resolution", ""),
-                duplicate_of=d.get("duplicate_of") or None,
+                duplicate_of=d.get("duplicate_of") or None, public_note=bool(d.get("public")),
             )
     except Conflict:
         fresh = _appeal_or_404(request, number)

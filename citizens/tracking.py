@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal, AppealEvent, AppealPhoto, AppealRoute, EventAction, Status
 from appeals.precision import public_address
+from appeals.services import PUBLIC_NOTE
 from citizens.services import code_matches
 
 
@@ -117,7 +118,10 @@ def story(*, number: str, code: str = "") -> Story | None:
               .select_related("provider").order_by("service_kind_id"))
     events = AppealEvent.objects.filter(appeal=appeal, action=EventAction.STATUS).order_by("at", "id")
     steps = [Step(at=e.at, status=e.to_status, status_name=str(Status(e.to_status).label),
-                  note=e.note if e.actor_id or e.to_status in (Status.RESOLVED, Status.REOPENED) else "")
+                  # Staff notes are internal unless given as a public reply; what was done and the
+                  # applicant's own dispute are theirs to read.
+                  note=e.note if (e.data or {}).get(PUBLIC_NOTE) or e.to_status in (Status.RESOLVED, Status.REOPENED)
+                  else "")
              for e in events]
     outage = None
     if appeal.outage_id:

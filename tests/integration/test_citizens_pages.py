@@ -288,3 +288,20 @@ def test_privacy_crawl_no_new_public_page_or_api_carries_personal_data_or_free_t
         body = response.content.decode("utf-8", "replace")
         for word in forbidden:
             assert word not in body, (url, word)
+
+
+def test_internal_notes_stay_with_staff_and_public_replies_reach_the_tracking_page(world):
+    client = Client()
+    number, code = filed(post_report(client, world))
+    appeal = Appeal.objects.get(number=number)
+    appeal = services.change_status(appeal=appeal, actor=world.operator, to_status=Status.ACCEPTED,
+                                    version=appeal.version, note="ключі від горища у старшої по будинку")
+    appeal = services.change_status(appeal=appeal, actor=world.operator, to_status=Status.IN_PROGRESS,
+                                    version=appeal.version, note="Бригада прийде завтра до 12:00", public_note=True)
+    private = client.get("/track/", {"number": number, "code": code}).content.decode()
+    assert "Бригада прийде завтра до 12:00" in private
+    assert "ключі від горища" not in private
+    staff = Client()
+    staff.force_login(world.operator)
+    card = staff.get(f"/appeals/{number}/").content.decode()
+    assert "ключі від горища" in card and "внутрішня" in card and "публічна відповідь" in card

@@ -321,11 +321,22 @@ class BatchRouter:
         if tree is None:
             return area_out, provider_out, dist_out
         x, y = self._to_metric.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
-        points = shapely.points(x, y)
-        p_i, t_i = tree.query(points, predicate="dwithin", distance=max_m)
+        # Candidates: points inside each area grown by a little more than max_m (a prepared polygon, tested
+        # on raw coordinates: no point objects, no distance, for the many points far from every area); the
+        # exact distance then decides, for those candidates only.
+        found_p, found_t = [], []
+        for t, grown in enumerate(self._grown(k, max_m)):
+            inside = np.flatnonzero(shapely.contains_xy(grown, x, y))
+            found_p.append(inside)
+            found_t.append(np.full(len(inside), t, dtype=np.int64))
+        p_i, t_i = np.concatenate(found_p), np.concatenate(found_t)
         if len(p_i) == 0:
             return area_out, provider_out, dist_out
-        d = shapely.distance(tree.geometries[t_i], points[p_i])
+        d = shapely.distance(tree.geometries[t_i], shapely.points(x[p_i], y[p_i]))
+        near = d <= max_m
+        p_i, t_i, d = p_i[near], t_i[near], d[near]
+        if len(p_i) == 0:
+            return area_out, provider_out, dist_out
         a_i = members[t_i]
         # Sort by point, then distance, then area id; the first row of each point wins.
         order = np.lexsort((self.area_ids[a_i], d, p_i))
@@ -337,6 +348,17 @@ class BatchRouter:
         provider_out[p_i[win]] = self.area_provider[a_i[win]]
         dist_out[p_i[win]] = d[win]
         return area_out, provider_out, dist_out
+
+    def _grown(self, k: int, max_m: float) -> list:
+        """The areas of kind k (metric) grown by max_m plus 1%, prepared; cached per (kind, distance)."""
+        cache = self.__dict__.setdefault("_grown_areas", {})
+        if (k, max_m) not in cache:
+            tree, _members = self._metric_tree(k)
+            grown = [shapely.buffer(g, max_m * 1.01, quad_segs=8) for g in tree.geometries]
+            for g in grown:
+                shapely.prepare(g)
+            cache[(k, max_m)] = grown
+        return cache[(k, max_m)]
 
     def _metric_tree(self, k: int):
         """An STRtree of the areas of one kind in METRIC_SRID (built on first use), and their area indexes."""

@@ -29,7 +29,8 @@ def browser():
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    # Generous ceilings (waits end as soon as their condition holds): another job on both cores must not fail a test.
+    driver.set_page_load_timeout(120)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)

@@ -19,7 +19,7 @@ def test_admin_building_page_draws_the_map_without_internet(browser, live_server
     browser.find_element(By.NAME, "username").send_keys("admin")
     browser.find_element(By.NAME, "password").send_keys("admin-pass-123")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".dj_map canvas"))
+    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".dj_map canvas"))
     # OpenLayers loaded from us, and it drew the building's footprint and the basemap layer.
     assert browser.execute_script("return geodjango_geom.featureCollection.getLength();") == 1
     basemap_count = (
@@ -27,7 +27,7 @@ def test_admin_building_page_draws_the_map_without_internet(browser, live_server
         "  if (g.getLayers) g.getLayers().forEach(function (l) { n += l.getSource().getFeatures().length; }); });"
         "return n;")
     # Two neighbourhoods of the tiny city, fetched from /api/v1/layers/basemap.
-    WebDriverWait(browser, 15).until(lambda d: d.execute_script(basemap_count) >= 2)
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(basemap_count) >= 2)
     assert offsite_requests(browser) == []
 
 
@@ -38,7 +38,7 @@ def test_registry_health_page_draws_its_problems_with_the_script_from_static_fil
     browser.find_element(By.NAME, "username").send_keys("admin")
     browser.find_element(By.NAME, "password").send_keys("admin-pass-123")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return !!window.healthLayer"))
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script("return !!window.healthLayer"))
     assert browser.find_elements(By.CSS_SELECTOR, "#health-map .leaflet-pane")
     legend = browser.find_element(By.CSS_SELECTOR, ".legend .gap")
     assert legend.value_of_css_property("background-color") == "rgba(215, 48, 31, 1)"

@@ -31,8 +31,8 @@ def test_a_heatmap_renders_for_an_analyst(browser, live_server, registry, django
     login(browser, live_server, "analyst", "pw-analyst-1")
     browser.get_log("performance")
     browser.get(live_server.url + "/analytics/")
-    WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-state") == "ready")
-    WebDriverWait(browser, 10).until(lambda d: d.execute_script(_PAINTED) > 100)
+    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "map").get_attribute("data-state") == "ready")
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(_PAINTED) > 100)
     browser.execute_script("document.getElementById('slider').value = 0;"
                            "document.getElementById('slider').dispatchEvent(new Event('input'));")
     assert browser.find_element(By.ID, "frame-label").text != ""
@@ -50,7 +50,7 @@ def test_the_counts_follow_the_slider_and_every_map_has_a_legend(browser, live_s
     browser.delete_all_cookies()
     login(browser, live_server, "analyst2", "pw-analyst-2")
     browser.get(live_server.url + "/analytics/")
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 60)
     wait.until(lambda d: d.find_element(By.ID, "map").get_attribute("data-state") == "ready")
     summary = browser.find_element(By.ID, "summary")
     assert summary.get_attribute("data-appeals") == "4"  # the whole period
@@ -78,7 +78,7 @@ def test_outages_in_force_are_drawn_on_the_analysts_map(browser, live_server, re
     browser.delete_all_cookies()
     login(browser, live_server, "analyst3", "pw-analyst-3")
     browser.get(live_server.url + "/analytics/")
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 60)
     wait.until(lambda d: d.execute_script("return window.ecityOutagesDrawn") == 1)
     drawn = browser.execute_script("return window.ecityOutages.getLayers().map(l => l.feature.properties.id)")
     assert drawn == [outage.outage.pk]

@@ -51,7 +51,7 @@ def test_the_intake_fits_one_laptop_screen_and_keeps_the_flat(laptop_screen, liv
     factories.staff("disp1", "dispatcher", password="disp-pass-1")
     leak = Category.objects.get(code="roof_leak")
     sign_in(browser, live_server, "disp1", "disp-pass-1")
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 60)
     wait.until(ec.presence_of_element_located((By.ID, "intake-form")))
     keys = Keyboard(browser)
 
@@ -99,7 +99,7 @@ def test_a_house_range_is_asked_about_never_dropped(laptop_screen, live_server):
     factories.tiny_city()
     factories.staff("disp2", "dispatcher", password="disp-pass-2")
     sign_in(browser, live_server, "disp2", "disp-pass-2")
-    wait = WebDriverWait(browser, 30)
+    wait = WebDriverWait(browser, 60)
     wait.until(ec.presence_of_element_located((By.ID, "intake-form")))
     address = browser.find_element(By.ID, "id_address")
     address.send_keys("Паркова 12-14")

@@ -17,10 +17,10 @@ def test_dispatcher_types_an_address_and_sees_the_building_its_areas_and_provide
     login(browser, live_server, "dispatcher", "dispatch-pass-1")
     browser.get_log("performance")  # drop earlier entries
     browser.get(f"{live_server.url}/dispatch/lookup")
-    box = WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "q"))
+    box = WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "q"))
     box.send_keys("ул. Парковая, 12")
     browser.find_element(By.CSS_SELECTOR, "#lookup-form button").click()
-    WebDriverWait(browser, 15).until(lambda d: d.execute_script("return window.lookupResult !== undefined"))
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script("return window.lookupResult !== undefined"))
 
     assert browser.find_element(By.ID, "building").text == "вулиця Паркова, 12"
     # The building is highlighted and both areas around it (ЖЕК-1, the water utility) are drawn.
@@ -31,7 +31,7 @@ def test_dispatcher_types_an_address_and_sees_the_building_its_areas_and_provide
     assert "Водоканал" in browser.find_element(By.CSS_SELECTOR, "tr[data-kind=water]").text
     assert browser.find_element(By.CSS_SELECTOR, "tr[data-kind=power]").get_attribute("data-outcome") == "gap"
     # The basemap came from our API: the map has the two neighbourhoods of the tiny city.
-    WebDriverWait(browser, 15).until(lambda d: d.execute_script(
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(
         "var n = 0; document.querySelectorAll('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path')"
         ".forEach(function () { n++; }); return n;") >= 1)
     assert offsite_requests(browser) == []

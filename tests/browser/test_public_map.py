@@ -15,7 +15,7 @@ def _ready(browser, zoom: int | None = None):
     def ok(driver):
         m = driver.find_element(By.ID, "map")
         return m.get_attribute("data-state") == "ready" and (zoom is None or m.get_attribute("data-zoom") == str(zoom))
-    WebDriverWait(browser, 20).until(ok)
+    WebDriverWait(browser, 60).until(ok)
 
 
 def _counts(browser) -> list[int]:
@@ -55,7 +55,7 @@ def test_public_map_clusters_split_on_zoom_and_a_click_opens_the_card(browser, l
     assert {"26-300000", "26-300001"} <= numbers
 
     pins[0].click()
-    card = WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "card") if d.find_element(By.ID, "card").text else None)
+    card = WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "card") if d.find_element(By.ID, "card").text else None)
     assert pins[0].get_attribute("data-number") in card.text
     assert "Паркова" in card.text
     assert "Шевченко" not in browser.page_source and "+380509998877" not in browser.page_source
@@ -75,4 +75,4 @@ def test_status_filter_redraws_the_map(browser, live_server, registry):
     assert sum(_counts(browser)) == 2
     browser.execute_script("const s = document.getElementById('f-status'); s.value = 'resolved';"
                            "s.dispatchEvent(new Event('change', {bubbles: true}));")
-    WebDriverWait(browser, 10).until(lambda d: sum(_counts(d)) == 1)
+    WebDriverWait(browser, 60).until(lambda d: sum(_counts(d)) == 1)

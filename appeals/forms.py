@@ -9,6 +9,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from appeals.models import CallOutcome, Status
+from appeals.services import phone_problem
 from layers.models import Building, Category, Neighbourhood, Provider, ProviderKind
 
 # Outcomes the dispatcher picks on the intake form (a link to an appeal is chosen from the duplicates).
@@ -57,9 +58,9 @@ class IntakeForm(forms.Form):
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        if phone and len(digits) < 5:
-            raise forms.ValidationError(_("Номер телефону надто короткий."))
+        problem = phone_problem(phone)
+        if problem:
+            raise forms.ValidationError(problem)
         return phone
 
     def clean_link_to(self) -> str:

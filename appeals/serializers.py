@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from appeals import workflow
 from appeals.models import PERSONAL_FIELDS, Appeal, AppealEvent, AppealRoute, Call, Channel, Status
+from appeals.services import phone_problem
 
 
 class RouteSerializer(serializers.ModelSerializer):
@@ -166,6 +167,12 @@ class IntakeSerializer(serializers.Serializer):
                                             help_text="або заголовок Idempotency-Key")
     link_to_appeal = serializers.CharField(required=False, allow_blank=True, default="", max_length=16,
                                            help_text="номер звернення, до якого додати дзвінок")
+
+    def validate_phone(self, value: str) -> str:
+        problem = phone_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
     def validate(self, attrs):
         if (attrs["lon"] is None) != (attrs["lat"] is None):

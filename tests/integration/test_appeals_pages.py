@@ -393,3 +393,21 @@ def test_the_control_page_shows_the_queue_age_its_trend_and_a_map_of_it(world):
     assert trend.count("<tr><td>") == 14
     last_row = trend.split("<tr><td>")[-1]
     assert last_row.startswith(today) and 'value="1"' in last_row
+
+
+@pytest.mark.parametrize("phone, says", [("abc", "містить літери"), ("12", "лише 2 цифри"),
+                                         ("501234567", "9 цифр")])
+def test_a_bad_phone_says_what_is_wrong_with_it(world, phone, says):
+    response = client_for(world.dispatcher).post(reverse("dispatch"), intake_form(world, phone=phone))
+    assert response.status_code == 400 and says in response.content.decode()
+    assert not Appeal.objects.exists()
+
+
+def test_the_api_refuses_a_bad_phone_with_a_ukrainian_message_and_a_code(world):
+    client = client_for(world.dispatcher)
+    response = client.post("/api/v1/appeals", {"category": world.cat_leak.code, "phone": "abc",
+                                               "building": world.buildings["druzhby:3"].pk},
+                           content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and "містить літери" in body["errors"]["phone"][0]

@@ -41,5 +41,9 @@ def test_staff_pages_have_no_serious_accessibility_violations(browser, live_serv
             if problems:
                 found[page] = problems
         assert found == {}
+        # Open items count down to their deadline, live.
+        browser.get(live_server.url + "/journal/")
+        WebDriverWait(browser, 30).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "time[data-countdown]").text.startswith("залишилось"))
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

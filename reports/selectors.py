@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
 from appeals.models import (
     OPEN_STATUSES,
@@ -293,9 +293,12 @@ def provider_reports(*, report_day: date) -> list:
 
 def providers_expected_to_report(*, start: datetime, end: datetime) -> list[Provider]:
     """Providers who owe a daily report: those holding an open appeal now or given one in the window."""
-    holding = AppealRoute.objects.filter(provider_id=OuterRef("pk"), active=True).filter(
-        Q(appeal__status__in=WITH_PROVIDER_STATUSES) | Q(appeal__created_at__gte=start, appeal__created_at__lt=end))
-    return list(Provider.objects.filter(Exists(holding)).order_by("name"))
+    # Two narrow reads (open appeals; the window's appeals), not one OR that would walk every active route.
+    routes = AppealRoute.objects.filter(active=True, provider__isnull=False).order_by()
+    ids = set(routes.filter(appeal__status__in=WITH_PROVIDER_STATUSES).values_list("provider_id", flat=True).distinct())
+    ids |= set(routes.filter(appeal__created_at__gte=start, appeal__created_at__lt=end)
+               .values_list("provider_id", flat=True).distinct())
+    return list(Provider.objects.filter(pk__in=ids).order_by("name"))
 
 
 def providers_not_reported(*, day: date) -> list[Provider]:

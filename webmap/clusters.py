@@ -22,10 +22,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import mercantile
 
 # Half the Web Mercator world, in EPSG:3857 metres (the x of the antimeridian).
 MERCATOR_HALF = 20037508.342789244
-EARTH_RADIUS = 6378137.0
 # Width of a display cell in screen pixels (tiles are 256 px): 64 px ≈ a marker with room around it.
 CELL_PX = 64
 # log2(256 / CELL_PX): the display grid at zoom z is the tile grid of zoom z + 2.
@@ -57,22 +59,25 @@ def cell_size(level: int) -> float:
     return 2 * MERCATOR_HALF / (2**level)
 
 
+@lru_cache(maxsize=2)
+def _transformer(source: int, target: int):
+    from pyproj import Transformer
+
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
 def lonlat_to_mercator(lon: float, lat: float) -> tuple[float, float]:
-    """EPSG:4326 lon, lat → EPSG:3857 x, y (the spherical formula PostGIS uses).
+    """EPSG:4326 lon, lat → EPSG:3857 x, y (pyproj: the same spherical Mercator PostGIS uses).
 
     >>> [round(abs(v), 1) for v in lonlat_to_mercator(0.0, 0.0)]
     [0.0, 0.0]
     """
-    x = math.radians(lon) * EARTH_RADIUS
-    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * EARTH_RADIUS
-    return x, y
+    return _transformer(4326, 3857).transform(lon, lat)
 
 
 def mercator_to_lonlat(x: float, y: float) -> tuple[float, float]:
     """EPSG:3857 x, y → EPSG:4326 lon, lat."""
-    lon = math.degrees(x / EARTH_RADIUS)
-    lat = math.degrees(2 * math.atan(math.exp(y / EARTH_RADIUS)) - math.pi / 2)
-    return lon, lat
+    return _transformer(3857, 4326).transform(x, y)
 
 
 def cell_of(x: float, y: float, *, level: int) -> tuple[int, int]:
@@ -87,10 +92,8 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     >>> tile_bounds(0, 0, 0) == (-MERCATOR_HALF, -MERCATOR_HALF, MERCATOR_HALF, MERCATOR_HALF)
     True
     """
-    size = 2 * MERCATOR_HALF / (2**z)
-    xmin = -MERCATOR_HALF + x * size
-    ymax = MERCATOR_HALF - y * size
-    return xmin, ymax - size, xmin + size, ymax
+    b = mercantile.xy_bounds(x, y, z)
+    return b.left, b.bottom, b.right, b.top
 
 
 @dataclass

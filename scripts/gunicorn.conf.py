@@ -26,3 +26,6 @@ accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
 errorlog = "-"
 # nginx in front sets X-Forwarded-For/-Proto; trust them from localhost only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket (gunicornc) is one per user by default (~/.gunicorn/gunicorn.ctl): two servers of
+# one user would share it. We stop and reload by pid (scripts/serve.sh), so it is off.
+control_socket_disable = True

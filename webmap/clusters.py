@@ -24,8 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import mercantile
-
 # Half the Web Mercator world, in EPSG:3857 metres (the x of the antimeridian).
 MERCATOR_HALF = 20037508.342789244
 # Width of a display cell in screen pixels (tiles are 256 px): 64 px ≈ a marker with room around it.
@@ -92,6 +90,8 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     >>> tile_bounds(0, 0, 0) == (-MERCATOR_HALF, -MERCATOR_HALF, MERCATOR_HALF, MERCATOR_HALF)
     True
     """
+    import mercantile  # here, not at the top: nothing on the request path needs it
+
     b = mercantile.xy_bounds(x, y, z)
     return b.left, b.bottom, b.right, b.top
 

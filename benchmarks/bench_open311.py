@@ -41,6 +41,22 @@ def _database_url() -> str:
     return f"postgres://{user}@/{s['NAME']}?host={urllib.parse.quote(host)}"
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (/proc), in seconds."""
+    total = 0.0
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for p in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
+
+
 @contextlib.contextmanager
 def _gunicorn(app: str, port: int):
     env = {**os.environ, "DATABASE_URL": _database_url(), "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
@@ -59,7 +75,7 @@ def _gunicorn(app: str, port: int):
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError(f"gunicorn on {port} did not start: see var/bench_open311_{port}.log") from None
                 time.sleep(0.3)
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -86,17 +102,25 @@ def _post(port: int, path: str, form: dict) -> tuple[int, bytes]:
     return r.status, body
 
 
-def _timed(fn, n: int) -> list[float]:
+def _timed(fn, n: int, *, server: int | None = None, label: str = "") -> list[float]:
+    """Wall time per call; with ``server`` (a gunicorn master's pid) also the server's own CPU per call,
+    which a busy machine does not inflate the way it inflates the wall time."""
     out = []
+    cpu0 = _cpu_seconds(server) if server else 0.0
     for _ in range(n):
         t = time.perf_counter()
         fn()
         out.append(time.perf_counter() - t)
+    if server:
+        stats = percentiles(out)
+        cpu = (_cpu_seconds(server) - cpu0) / n * 1000
+        report(label, {**stats, "worker CPU/request": cpu})
     return out
 
 
-def _throughput(port: int, paths: list[str]) -> float:
-    """Requests/s that LOAD_THREADS keep-alive clients get from the server in LOAD_SECONDS."""
+def _throughput(port: int, paths: list[str], server: int) -> tuple[float, float]:
+    """Requests/s that LOAD_THREADS keep-alive clients get from the server in LOAD_SECONDS, and the
+    worker's CPU seconds per request (1 / that is what the worker could do with a core to itself)."""
     count = [0]
     stop = time.monotonic() + LOAD_SECONDS
     lock = threading.Lock()
@@ -113,12 +137,14 @@ def _throughput(port: int, paths: list[str]) -> float:
             count[0] += i
 
     threads = [threading.Thread(target=run) for _ in range(LOAD_THREADS)]
+    cpu0 = _cpu_seconds(server)
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return count[0] / (time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    return count[0] / elapsed, (_cpu_seconds(server) - cpu0) / max(count[0], 1)
 
 
 def main() -> None:
@@ -129,7 +155,7 @@ def main() -> None:
     from django.utils import timezone
 
     from appeals.models import Appeal
-    from citizens.open311 import keys, selectors
+    from citizens.open311 import formats, keys, selectors
     from layers.models import Building
 
     print(f"   {count} appeals; one gunicorn sync worker per server; the machine is shared", flush=True)
@@ -144,17 +170,27 @@ def main() -> None:
     rows = selectors.requests(query=selectors.RequestQuery(), now=now)
     report(f"in process: selectors.requests, {len(rows)} rows",
            percentiles(_timed(lambda: selectors.requests(query=selectors.RequestQuery(), now=timezone.now()), REPEAT)))
+    cpu0 = time.process_time()
+    for _ in range(20):
+        formats.to_json(rows)
+    json_cpu = (time.process_time() - cpu0) / 20 * 1000
+    cpu0 = time.process_time()
+    for _ in range(20):
+        formats.to_xml("service_requests", "request", rows)
+    print(f"   in process, CPU: 1,000 rows to JSON {json_cpu:.1f} ms, to XML {(time.process_time() - cpu0) / 20 * 1000:.1f} ms",
+          flush=True)
 
-    with _gunicorn("gis.wsgi:application", PORT), _gunicorn("benchmarks.bare_wsgi:application", PORT + 1):
+    with _gunicorn("gis.wsgi:application", PORT) as web, _gunicorn("benchmarks.bare_wsgi:application", PORT + 1) as bare_pid:
         status, body = _get(PORT, "/open311/v2/requests.json")
         assert status == 200 and body.count(b'"service_request_id"') == 1000, (status, body[:200])
         pages = [f"/open311/v2/requests.json?page={p}" for p in (1, 2, 3, 4)]
-        report("HTTP GET requests.json, 1,000 rows (pages 1-4)",
-               percentiles(_timed(lambda: _get(PORT, rng.choice(pages)), REPEAT)))
-        report("HTTP GET requests.xml, 1,000 rows", percentiles(_timed(lambda: _get(PORT, "/open311/v2/requests.xml"),
-                                                                     max(REPEAT // 2, 10))))
-        report("HTTP GET requests/{id}.json",
-               percentiles(_timed(lambda: _get(PORT, f"/open311/v2/requests/{rng.choice(recent)}.json"), REPEAT)))
+        _timed(lambda: _get(PORT, rng.choice(pages)), REPEAT, server=web,
+               label="HTTP GET requests.json, 1,000 rows (pages 1-4)")
+        _timed(lambda: _get(PORT, "/open311/v2/requests.xml"), max(REPEAT // 2, 10), server=web,
+               label="HTTP GET requests.xml, 1,000 rows")
+        _timed(lambda: _get(PORT, f"/open311/v2/requests/{rng.choice(recent)}.json"), REPEAT, server=web,
+               label="HTTP GET requests/{id}.json")
+        _timed(lambda: _get(PORT + 1, "/"), REPEAT, server=bare_pid, label="HTTP GET bare JsonResponse (peer)")
 
         def post():
             form = {"api_key": key, "service_code": "lift_stuck", "address_id": str(rng.choice(buildings)),
@@ -164,17 +200,20 @@ def main() -> None:
             status, body = _post(PORT, "/open311/v2/requests.json", form)
             assert status == 201, (status, body[:300])
 
-        report("HTTP POST requests.json (address_id, 2 attributes, name and phone)",
-               percentiles(_timed(post, max(REPEAT // 2, 10))))
+        _timed(post, max(REPEAT // 2, 10), server=web,
+               label="HTTP POST requests.json (address_id, 2 attributes, name and phone)")
 
-        bare = _throughput(PORT + 1, ["/"])
-        print(f"   requests/s, one worker, {LOAD_THREADS} keep-alive clients, {LOAD_SECONDS:.0f} s each:", flush=True)
-        print(f"     bare Django JsonResponse (same settings and middleware): {bare:.0f}/s", flush=True)
+        bare, bare_cpu = _throughput(PORT + 1, ["/"], bare_pid)
+        print(f"   requests/s, one worker, {LOAD_THREADS} keep-alive clients, {LOAD_SECONDS:.0f} s each "
+              "(and the worker's CPU per request → what it could serve with a core to itself):", flush=True)
+        print(f"     bare Django JsonResponse (same settings and middleware): {bare:.0f}/s; "
+              f"{bare_cpu * 1000:.2f} ms CPU → {1 / bare_cpu:.0f}/s", flush=True)
         for label, paths in [
             ("services.json", ["/open311/v2/services.json"]),
             ("requests/{id}.json", [f"/open311/v2/requests/{n}.json" for n in recent[:50]]),
             ("requests.json?page_size=10", ["/open311/v2/requests.json?page_size=10"]),
             ("requests.json (1,000 rows)", ["/open311/v2/requests.json"]),
         ]:
-            rps = _throughput(PORT, paths)
-            print(f"     Open311 {label}: {rps:.0f}/s = {rps / bare:.2f} of bare", flush=True)
+            rps, cpu = _throughput(PORT, paths, web)
+            print(f"     Open311 {label}: {rps:.0f}/s = {rps / bare:.2f} of bare; {cpu * 1000:.2f} ms CPU → "
+                  f"{1 / cpu:.0f}/s = {bare_cpu / cpu:.2f} of bare", flush=True)

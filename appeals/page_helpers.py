@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from appeals import deadlines, roles, selectors, workflow
-from appeals.models import Appeal, AppealEvent, AppealRoute, Call, RouteOutcome, Status
+from appeals.models import OPEN_STATUSES, Appeal, AppealEvent, AppealRoute, Call, RouteOutcome, Status
 from layers import routing
 from layers.models import Building, BuildingKind, Category, ServiceKind
 from outages import selectors as outage_selectors
@@ -394,6 +394,46 @@ def queue_health(queue: QuerySet[Appeal], *, user, now: datetime | None = None, 
 
 
 # --- the appeal card ------------------------------------------------------------------------------
+
+NEARBY_M = 300
+# Who sees a resident's photo before a dispatcher approves it (it may show a face or a flat door).
+UNAPPROVED_PHOTO_ROLES = (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR)
+
+
+def card_photos(appeal: Appeal, *, role: str | None) -> list:
+    from appeals.models import AppealPhoto
+
+    photos = AppealPhoto.objects.filter(appeal=appeal).order_by("pk")
+    if role not in UNAPPROVED_PHOTO_ROLES:
+        photos = photos.filter(approved=True)
+    return list(photos)
+
+
+def card_map(appeal: Appeal, *, user, radius_m: int = NEARBY_M, limit: int = 200) -> dict:
+    """The card's map: the building's outline, the appeal's point, and the open appeals (in the user's scope)
+    within radius_m metres — measured in EPSG:32637 (a metric buffer), never in degrees."""
+    import json
+
+    from django.contrib.gis.geos import GEOSGeometry
+
+    from gis.srid import METRIC_SRID, STORAGE_SRID
+
+    around = appeal.point.transform(METRIC_SRID, clone=True).buffer(radius_m, quadsegs=16)
+    around.transform(STORAGE_SRID)
+    nearby = (roles.scope_appeals(user=user).filter(status__in=OPEN_STATUSES, point__within=around)
+              .exclude(pk=appeal.pk).select_related("category").order_by("-created_at")[:limit])
+    features = []
+    if appeal.building_id and appeal.building.geom is not None:
+        features.append({"type": "Feature", "geometry": json.loads(GEOSGeometry(appeal.building.geom).geojson),
+                         "properties": {"layer": "building"}})
+    features.append({"type": "Feature", "geometry": json.loads(appeal.point.geojson),
+                     "properties": {"layer": "appeal", "number": appeal.number}})
+    now = timezone.now()
+    for a in nearby:
+        features.append({"type": "Feature", "geometry": json.loads(a.point.geojson), "properties": {
+            "layer": "nearby", "number": a.number, "category": a.category.name_uk, "overdue": a.deadline < now,
+            "url": reverse("appeal-detail", args=[a.number])}})
+    return {"type": "FeatureCollection", "features": features, "radius_m": radius_m}
 
 
 def active_routes(appeal: Appeal) -> list[AppealRoute]:

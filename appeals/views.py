@@ -519,6 +519,9 @@ def _detail_context(request, appeal, *, bound: dict | None = None, conflict: str
         show_contacts=request.staff_role.role != workflow.ANALYST,
         routes=page_helpers.all_routes(appeal), events=page_helpers.history(appeal),
         calls_count=appeal.calls.count(), actions=_actions_for(request, appeal, bound), conflict=conflict,
+        card_map={"map": page_helpers.card_map(appeal, user=request.user), "attribution": settings.DEMO_ATTRIBUTION,
+                  "basemapTileUrl": settings.BASEMAP_TILE_URL, "text": {"overdue": _("прострочено")}},
+        photos=page_helpers.card_photos(appeal, role=request.staff_role.role),
     )
 
 

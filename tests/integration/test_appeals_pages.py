@@ -411,3 +411,22 @@ def test_the_api_refuses_a_bad_phone_with_a_ukrainian_message_and_a_code(world):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid" and "містить літери" in body["errors"]["phone"][0]
+
+
+def test_the_card_maps_the_building_with_the_open_appeals_nearby_in_metres(world):
+    here = intake(world)
+    near = intake(world, building=world.buildings["druzhby:7/1"])
+    page = client_for(world.dispatcher).get(reverse("appeal-detail", args=[here.number])).content.decode()
+    config = json.loads(page.split('id="card-map-config" type="application/json">')[1].split("</script>")[0])
+    layers = [f["properties"]["layer"] for f in config["map"]["features"]]
+    assert layers.count("appeal") == 1 and "building" in layers
+    from django.contrib.gis.geos import Point
+
+    from gis.srid import METRIC_SRID
+
+    def metres(a, b):
+        return a.transform(METRIC_SRID, clone=True).distance(b.transform(METRIC_SRID, clone=True))
+
+    nearby = {f["properties"]["number"] for f in config["map"]["features"] if f["properties"]["layer"] == "nearby"}
+    assert metres(Point(here.point.x, here.point.y, srid=4326), near.point) <= 300 and near.number in nearby
+    assert here.number not in nearby

@@ -365,7 +365,8 @@ def journal(request):
     provider = request.staff_role.provider or _("усі виконавці")
     return render(request, "appeals/journal.html", _context(
         request, form=form, provider=provider, show_personal=True, quick_accept=_QUICK_ACCEPT,
-        bulk_form=forms.BulkActionForm(), **_keyset(request, qs, order=JOURNAL_ORDERS[sort])))
+        bulk_form=forms.BulkActionForm(), saved_filter_text={"remove": _("видалити")},
+        **_keyset(request, qs, order=JOURNAL_ORDERS[sort])))
 
 
 # Journal orders; the last field is unique, so a keyset page is exact.

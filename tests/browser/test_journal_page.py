@@ -69,3 +69,19 @@ def test_an_appeal_lives_from_the_dispatcher_through_the_provider_journal_to_the
     row = wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, f"#search-results tr[data-number='{number}']")))
     assert "виконано" in row.text and "ЖЕК-1" in row.text
     assert offsite_requests(browser) == []
+
+
+def test_an_operator_saves_a_journal_filter_and_finds_it_again(browser, live_server):
+    city = factories.tiny_city()
+    factories.staff("zhek2", "provider_operator", provider=city.providers["zhek1"], password="zhek-pass-2")
+    sign_in(browser, live_server, "zhek2", "zhek-pass-2")
+    wait(browser).until(ec.presence_of_element_located((By.ID, "journal-filters")))
+    browser.get(live_server.url + "/journal/?deadline=overdue&sort=oldest")
+    wait(browser).until(ec.visibility_of_element_located((By.ID, "save-filter-name"))).send_keys("мої прострочені")
+    browser.find_element(By.CSS_SELECTOR, "#save-filter-form button").click()
+    browser.get(live_server.url + "/journal/")
+    link = wait(browser).until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#saved-filter-list a.saved-filter")))
+    assert link.text == "мої прострочені"
+    link.click()
+    wait(browser).until(lambda d: "deadline=overdue" in d.current_url and "sort=oldest" in d.current_url)
+    assert Select(browser.find_element(By.ID, "id_deadline")).first_selected_option.get_attribute("value") == "overdue"

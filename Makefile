@@ -7,7 +7,7 @@ export DJANGO_SETTINGS_MODULE ?= gis.settings
 USE_PRIVATE_PG := $(if $(DATABASE_URL),,1)
 USE_PRIVATE_REDIS := $(if $(REDIS_URL),,1)
 
-.PHONY: demo serve backup restore test bench stop deps venv assets db redis migrate static lint clean-db
+.PHONY: demo serve backup restore test bench stop deps venv assets db redis migrate static messages lint clean-db
 
 deps:
 	@scripts/deps.sh
@@ -18,6 +18,10 @@ venv: .venv/.installed
 	@.venv/bin/pip install -q --upgrade pip
 	@.venv/bin/pip install -q -e '.[dev]'
 	@touch $@
+
+# The interface's translations (locale/*/LC_MESSAGES/django.po → .mo), compiled at set-up, never committed.
+messages: venv
+	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=var
 
 assets: var/vendor/.installed
 var/vendor/.installed: package.json package-lock.json scripts/vendor.sh
@@ -39,13 +43,13 @@ static: venv assets
 
 # The demo is the production set-up (gunicorn, WhiteNoise, Celery worker + beat, DEBUG off) plus demo data
 # and demo accounts. `make serve` serves an existing database the same way.
-demo: deps venv assets db redis migrate static
+demo: deps venv messages assets db redis migrate static
 	@$(PY) manage.py load_demo_city
 	@$(PY) manage.py generate_appeals --years 3
 	@$(PY) manage.py setup_demo --print-accounts
 	@PORT=$(PORT) scripts/serve.sh start
 
-serve: deps venv assets db redis migrate static
+serve: deps venv messages assets db redis migrate static
 	@PORT=$(PORT) scripts/serve.sh start
 
 # pg_dump (custom format) into var/backups/; `make restore FILE=var/backups/….dump` restores one into a fresh
@@ -57,7 +61,7 @@ restore: deps
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/ecity-….dump" >&2; exit 2; }
 	@scripts/backup.sh restore "$(FILE)"
 
-test: deps venv assets db redis
+test: deps venv messages assets db redis
 	@.venv/bin/ruff check .
 	@.venv/bin/lint-imports --no-cache
 	@.venv/bin/pytest -q $(PYTEST_ARGS)

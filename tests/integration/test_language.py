@@ -55,3 +55,11 @@ def test_lookup_errors_carry_a_stable_code(client):
     r = client.get("/api/v1/lookup", {"building": "x"}, **ENGLISH_BROWSER)
     assert r.status_code == 400 and r.json()["code"] == "invalid_building"
     assert "будинку" in r.json()["detail"]
+
+
+def test_english_is_the_second_language_from_our_own_catalogue(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert "Staff sign-in" in page and "Вхід для працівників" not in page
+    client.post("/i18n/setlang/", {"language": "uk", "next": "/accounts/login/"})
+    assert "Вхід для працівників" in client.get("/accounts/login/").content.decode()

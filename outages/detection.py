@@ -29,10 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 from shapely.geometry import MultiPoint
-from sklearn.neighbors import KDTree
 
 # Defaults for the analysts' page; every one can be changed per request.
 DEFAULT_EPS_M = 250.0  # a block or two: one burst main, one transformer
@@ -113,6 +110,12 @@ def _clusters(points: list[AppealPoint], *, eps_m: float, window_hours: float, m
     xy = np.array([(p.x, p.y) for p in points], dtype=float)
     t = np.array([p.t for p in points], dtype=float)
     places = _places(points)
+    # Imported here: scikit-learn and scipy cost seconds to import, and every manage.py command (and each
+    # gunicorn worker) imports this module through the apps; only detection itself needs them.
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import KDTree
+
     neighbours = KDTree(xy).query_radius(xy, r=eps_m)
     kept = [idx[np.abs(t[idx] - t[i]) <= window_hours] for i, idx in enumerate(neighbours)]
     core = np.array([len(np.unique(places[idx])) >= min_buildings for idx in kept], dtype=bool)

@@ -148,3 +148,37 @@ def test_a_resident_files_joins_and_confirms_on_a_phone_with_an_email_at_each_st
     notifications.send_pending()
     assert "закрито" in str(smtp_server.wait_for(4)[-1]["Subject"])
     assert offsite_requests(driver) == []
+
+
+def test_the_public_map_shows_the_status_mix_fans_out_one_building_and_names_streets(phone, live_server, registry):
+    from django.contrib.gis.geos import LineString, MultiLineString
+
+    from tests.integration.map_data import appeal
+
+    b = registry.buildings
+    x, y = b["parkova:12"].point.coords
+    parkova = registry.streets["parkova"]
+    parkova.geom = MultiLineString(LineString((x - 0.004, y - 0.0002), (x + 0.004, y - 0.0002)), srid=4326)
+    parkova.save()
+    for i, status in enumerate(["registered", "in_progress", "resolved"]):
+        appeal(f"26-31000{i}", building=b["parkova:12"], status=status)
+    appeal("26-310009", building=b["druzhby:3"], status="registered")
+    driver = phone
+    driver.execute_cdp_cmd("Network.clearBrowserCache", {})  # public APIs are cacheable: no answer of another test
+    driver.get(live_server.url + "/")
+    wait(driver, lambda d: d.find_element(By.ID, "map").get_attribute("data-state") == "ready")
+    mix = wait(driver, lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('.cluster-donut circle')).map(c => c.getAttribute('class'))")
+        or None)
+    assert {"mix-open", "mix-progress", "mix-done"} <= set(mix)
+    assert "у роботі" in driver.find_element(By.CSS_SELECTOR, ".legend").get_attribute("textContent")
+    lon, lat = b["parkova:12"].point.coords
+    driver.execute_script(f"window.ecityMap.setView([{lat}, {lon}], 18)")
+    wait(driver, lambda d: d.find_element(By.ID, "map").get_attribute("data-zoom") == "18"
+         and d.find_element(By.ID, "map").get_attribute("data-state") == "ready")
+    spots = wait(driver, lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('.appeal-pin')).filter(p => p.dataset.number.startsWith('26-31000'))"
+        ".map(p => { const r = p.getBoundingClientRect(); return [Math.round(r.x), Math.round(r.y)]; })") or None)
+    assert len(spots) == 3 and len({tuple(s) for s in spots}) == 3  # three pins at one building, apart
+    labels = wait(driver, lambda d: [e.text for e in d.find_elements(By.CLASS_NAME, "street-label")] or None)
+    assert "Паркова" in labels

@@ -367,8 +367,12 @@ def _after_new_appeal(*, result: IntakeResult, dispatcher, outage, now: datetime
 
     if outage is not None:
         known = outage if not isinstance(outage, (int, str)) else outage_selectors.get_outage(outage_id=int(outage))
-        outage_services.link_appeal(appeal=result.appeal, outage=known, actor=dispatcher, now=now)
-        return replace(result, detection=outage_services.Detection(outage=known, created=False, buildings=0, appeals=0))
+        # Only an appeal about what is off joins the outage (a stuck lift during a water outage does not).
+        kinds = set(result.appeal.category.service_kinds.values_list("code", flat=True))
+        if known.is_open and kinds & set(known.service_kinds.values_list("code", flat=True)):
+            outage_services.link_appeal(appeal=result.appeal, outage=known, actor=dispatcher, now=now)
+            return replace(result, detection=outage_services.Detection(outage=known, created=False, buildings=0,
+                                                                       appeals=0))
     return replace(result, detection=outage_services.detect_outage(appeal=result.appeal, now=now))
 
 

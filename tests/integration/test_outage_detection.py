@@ -96,3 +96,15 @@ def test_an_appeal_inside_a_confirmed_outage_joins_it(city):
     third = _file(city, "parkova:14", minutes=2).detection
     assert third.outage.pk == known.pk and not third.created
     assert Outage.objects.count() == 1 and Appeal.objects.filter(outage=known).count() == 3
+
+
+def test_an_appeal_filed_inside_an_outage_joins_it_only_when_it_is_about_what_is_off(city):
+    b = city.buildings
+    known = outage_services.outage_services.declare_outage(service_kinds=["water"], building_ids=[b["parkova:14"].pk]).outage
+    water = services.register_intake(dispatcher=city.dispatcher, category="no_cold_water", phone="0501234567",
+                                     building=b["parkova:14"], outage=known.pk)
+    lift_category = factories.category("test_lift_only", service_kinds=("lift",))
+    lift = services.register_intake(dispatcher=city.dispatcher, category=lift_category, phone="0501234567",
+                                    building=b["parkova:14"], outage=known.pk)
+    assert water.appeal.__class__.objects.get(pk=water.appeal.pk).outage_id == known.pk
+    assert lift.appeal.__class__.objects.get(pk=lift.appeal.pk).outage_id is None

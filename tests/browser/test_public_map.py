@@ -76,3 +76,26 @@ def test_status_filter_redraws_the_map(browser, live_server, registry):
     browser.execute_script("const s = document.getElementById('f-status'); s.value = 'resolved';"
                            "s.dispatchEvent(new Event('change', {bubbles: true}));")
     WebDriverWait(browser, 60).until(lambda d: sum(_counts(d)) == 1)
+
+
+def test_the_public_map_shows_a_declared_outage_from_the_outages_api(browser, live_server, registry):
+    from outages import services as outage_services
+
+    outage = outage_services.declare_outage(
+        service_kinds=["water"], provider=registry.providers["water"],
+        building_ids=[registry.buildings["parkova:14"].pk], public_note="Ремонт водогону").outage
+    browser.get(live_server.url + "/")
+    _ready(browser)
+    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "outages-count").text == "1")
+    # The outage's area is drawn as a red dashed path, and its popup names what is off and who fixes it.
+    path = WebDriverWait(browser, 60).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "path.leaflet-interactive[stroke='#d62828']"))
+    lon, lat = outage.area.centroid.coords
+    browser.execute_script(f"window.ecityMap.setView([{lat}, {lon}], 18)")
+    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "path.leaflet-interactive[stroke='#d62828']"))
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+                           browser.find_element(By.CSS_SELECTOR, "path.leaflet-interactive[stroke='#d62828']"))
+    popup = WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    assert "холодне водопостачання" in popup.text and "Водоканал" in popup.text and "Ремонт водогону" in popup.text
+    assert path is not None
+    assert offsite_requests(browser) == []

@@ -255,10 +255,17 @@ def resolve_outage(*, outage: Outage | int, actor=None, note: str = "", ended_at
         ids = [pk for pk, _s in linked]
         Appeal.objects.filter(pk__in=ids).update(status=Status.RESOLVED, resolution=resolution, resolved_at=now,
                                                  last_report_at=now, updated_at=now, version=F("version") + 1)
-        AppealEvent.objects.bulk_create([
+        events = AppealEvent.objects.bulk_create([
             AppealEvent(appeal_id=pk, at=now, actor=_user(actor), action=EventAction.STATUS, from_status=status,
                         to_status=Status.RESOLVED, note=resolution, data={"outage_id": o.pk})
             for pk, status in linked])
+        # Applicants who asked for news hear of the fix (and are asked to confirm), as for any resolution.
+        from appeals.applicant_messages import on_status_event
+
+        wants = set(Appeal.objects.filter(pk__in=ids, notify_applicant=True).values_list("pk", flat=True))
+        for e in events:
+            if e.appeal_id in wants:
+                on_status_event(appeal_id=e.appeal_id, event_id=e.pk, to_status=Status.RESOLVED, note=resolution)
         subs = list(OutageSubscription.objects.filter(outage=o, ended_notified_at__isnull=True))
         kinds = outage_selectors.service_kind_label(o)
         body = (f"{kinds.capitalize()} відновлено ({_local(o.ended_at, '%d.%m.%Y %H:%M')}). "

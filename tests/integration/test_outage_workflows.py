@@ -79,3 +79,20 @@ def test_a_subscription_needs_a_valid_address_and_nothing_is_recorded_without_on
         outage_services.link_call_to_outage(dispatcher=city.dispatcher, outage=outage, phone="0507776655",
                                             subscribe_channel="email", subscribe_to="not-an-address")
     assert not Call.objects.exists() and not OutageSubscription.objects.exists()
+
+
+def test_an_online_applicant_who_asked_for_news_hears_when_the_outage_resolves_the_appeal(city, smtp_server):
+    from citizens.services import file_online
+
+    b = city.buildings
+    outage = outage_services.outage_services.declare_outage(
+        service_kinds=["water"], provider=city.providers["water"], building_ids=[b["parkova:12"].pk],
+        started_at=timezone.now() - timezone.timedelta(hours=1)).outage
+    filed = file_online(category="no_cold_water", description="Немає холодної води", building=b["parkova:12"],
+                        name="Олена Коваль", phone="0504445566", email="olena@example.org", consent=True)
+    outage_services.link_appeal(appeal=filed.appeal, outage=outage, actor=city.dispatcher)
+    outage_services.resolve_outage(outage=outage, actor=city.dispatcher, note="Водогін відремонтовано")
+    send_pending()
+    mails = [m for m in smtp_server.wait_for(2) if "olena@example.org" in str(m["To"])]
+    assert any("виконано" in str(m["Subject"]) for m in mails)
+    assert "Водогін відремонтовано" in mails[-1].get_body(("plain",)).get_content()

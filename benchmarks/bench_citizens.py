@@ -32,6 +32,9 @@ def main() -> None:
     settings.CITIZENS_MAX_FILINGS_PER_IP_HOUR = 10**9
     settings.CITIZENS_MAX_FILINGS_PER_PHONE_HOUR = 10**9
     settings.ALLOWED_HOSTS = ["*"]
+    # In-process, without collectstatic: plain static URLs (the hashed manifest is the web server's business).
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     category = Category.objects.filter(is_public=True, is_consultation=False, online_review_required=False).first()
     buildings = list(Building.objects.filter(source="demo").order_by("id").values_list("id", flat=True)[:5000:25])
     client = Client()

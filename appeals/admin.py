@@ -107,3 +107,11 @@ class StaffProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "provider", "supervised_kinds"]
     list_select_related = ["user", "provider"]
     raw_id_fields = ["user"]
+
+
+@admin.register(models.CrewMember)
+class CrewMemberAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "provider", "phone", "active"]
+    list_filter = ["active", "provider__kind"]
+    search_fields = ["name", "provider__name"]
+    list_select_related = ["provider"]

@@ -280,3 +280,17 @@ class AssignForm(_VersionedForm):
 
     def chosen(self) -> dict:
         return {code: self.cleaned_data[f"provider_{code}"] for code in self.kind_codes}
+
+
+class CrewForm(_VersionedForm):
+    """Who of the provider's crew does the work: the members of the providers holding the appeal."""
+
+    crew_member = forms.ModelChoiceField(label=_("Хто виконує"), queryset=None, required=False,
+                                         empty_label=_("— не призначено —"))
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from appeals.models import CrewMember
+
+        self.fields["crew_member"].queryset = members if members is not None else CrewMember.objects.none()
+

@@ -170,6 +170,9 @@ class Appeal(models.Model):
         db_index=False,
     )
     rating = models.PositiveSmallIntegerField(_("оцінка заявника"), null=True, blank=True)
+    # Who of the provider's crew does the work (set by the provider's operator; staff only).
+    crew_member = models.ForeignKey("CrewMember", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("виконує"), db_index=False)
     # The outage this appeal is part of (detected in its cluster, or filed inside a known outage):
     # resolving the outage resolves the appeal.
     outage = models.ForeignKey(Outage, on_delete=models.PROTECT, null=True, blank=True, related_name="appeals",
@@ -473,6 +476,24 @@ class ShiftReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shift_end:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class CrewMember(models.Model):
+    """A named member of a provider's crew (майстер, бригада) an operator gives an appeal to. Staff only."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="crew", verbose_name=_("виконавець"))
+    name = models.CharField(_("ім'я або бригада"), max_length=200)
+    phone = models.CharField(_("телефон"), max_length=32, blank=True, default="")
+    active = models.BooleanField(_("працює"), default=True)
+
+    class Meta:
+        verbose_name = _("працівник бригади")
+        verbose_name_plural = _("бригади виконавців")
+        ordering = ["provider", "name"]
+        constraints = [models.UniqueConstraint(fields=["provider", "name"], name="crew_member_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class StaffProfile(models.Model):

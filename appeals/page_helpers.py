@@ -400,6 +400,17 @@ NEARBY_M = 300
 UNAPPROVED_PHOTO_ROLES = (workflow.DISPATCHER, workflow.SUPERVISOR, workflow.ADMINISTRATOR)
 
 
+def crew_members(appeal: Appeal, *, user) -> QuerySet:
+    """The active crew members an appeal can be given to by this user (their provider's, for an operator)."""
+    from appeals.models import CrewMember
+
+    holders = AppealRoute.objects.filter(appeal=appeal, active=True, provider__isnull=False).values("provider_id")
+    qs = CrewMember.objects.filter(active=True, provider_id__in=holders).select_related("provider")
+    if roles.role_of(user) == workflow.PROVIDER_OPERATOR:
+        qs = qs.filter(provider=roles.provider_of(user))
+    return qs.order_by("provider__name", "name")
+
+
 def card_photos(appeal: Appeal, *, role: str | None) -> list:
     from appeals.models import AppealPhoto
 

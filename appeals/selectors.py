@@ -28,7 +28,7 @@ DUPLICATE_RADIUS_M = 150.0
 
 def _with_relations(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
     # Lists never draw outlines: leave the footprint and the street axis in the database.
-    return qs.select_related("category", "building", "building__street").defer(
+    return qs.select_related("category", "building", "building__street", "crew_member").defer(
         "building__geom", "building__street__geom").prefetch_related(
         Prefetch("routes", queryset=AppealRoute.objects.filter(active=True).select_related("provider"),
                  to_attr="active_routes"),

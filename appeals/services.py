@@ -663,3 +663,32 @@ def bulk_change_status(*, items: Iterable[tuple[str, int]], actor, to_status: st
             except (AppealError, workflow.WorkflowError) as exc:
                 raise type(exc)(f"{number}: {exc}") from exc
     return done
+
+
+def assign_crew(*, appeal: Appeal | int | str, actor, version: int, crew_member: int | None,
+                now: datetime | None = None) -> Appeal:
+    """Give the appeal to a named member of the crew of a provider that holds it (None takes it back).
+
+    An operator assigns within their own provider only; dispatchers and supervisors within any provider
+    the appeal is routed to. Recorded in the history with the name.
+    """
+    from appeals.models import CrewMember
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        appeal = roles.appeal_for_action(user=actor, appeal=_get_appeal(appeal))
+        member = None
+        if crew_member is not None:
+            holders = set(AppealRoute.objects.filter(appeal=appeal, active=True, provider__isnull=False)
+                          .values_list("provider_id", flat=True))
+            if roles.role_of(actor) == workflow.PROVIDER_OPERATOR:
+                holders &= {roles.provider_of(actor).pk}
+            member = CrewMember.objects.filter(pk=crew_member, active=True, provider_id__in=holders).first()
+            if member is None:
+                raise NotAllowed("цей працівник не з бригади виконавця, якому передано звернення")
+        appeal = _apply(appeal=appeal, version=version, now=now, crew_member=member)
+        _event(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.COMMENT,
+               note=f"виконує: {member.name}" if member else "виконавця з бригади знято",
+               data={"crew": member.pk if member else None})
+    return appeal
+

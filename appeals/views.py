@@ -472,6 +472,7 @@ SPECIAL_ACTIONS = {
     "assign": (forms.AssignForm, _("Призначити виконавців"), "primary"),
     "plan": (forms.PlanDateForm, _("Встановити планову дату"), "primary"),
     "extend": (forms.ExtendForm, _("Продовжити строк"), ""),
+    "crew": (forms.CrewForm, _("Призначити виконавця з бригади"), ""),
 }
 
 
@@ -504,6 +505,12 @@ def _actions_for(request, appeal, bound: dict | None = None) -> list[dict]:
         form_class, label, css = SPECIAL_ACTIONS["extend"]
         out.append({"name": "extend", "label": label, "css": css,
                     "form": bound.get("extend") or form_class(prefix="extend", initial={"version": appeal.version})})
+    members = page_helpers.crew_members(appeal, user=request.user) if appeal.is_open else None
+    if members is not None and members.exists():
+        form_class, label, css = SPECIAL_ACTIONS["crew"]
+        out.append({"name": "crew", "label": label, "css": css,
+                    "form": bound.get("crew") or form_class(prefix="crew", members=members, initial={
+                        "version": appeal.version, "crew_member": appeal.crew_member_id})})
     if appeal.is_open and role in (workflow.SUPERVISOR, workflow.ADMINISTRATOR):
         form_class, label, css = SPECIAL_ACTIONS["plan"]
         out.append({"name": "plan", "label": label, "css": css,
@@ -552,6 +559,8 @@ def appeal_action(request, number: str, action: str):
     # The plan form on the control page posts unprefixed fields; the card's forms are prefixed.
     prefix = None if "version" in request.POST else action
     extra = {"kinds": page_helpers.assignment_kinds(appeal)} if action == "assign" else {}
+    if action == "crew":
+        extra = {"members": page_helpers.crew_members(appeal, user=request.user)}
     form = form_class(request.POST, prefix=prefix, **extra)
     if not form.is_valid():
         listed = _back_to_list(request, number, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -570,6 +579,9 @@ def appeal_action(request, number: str, action: str):
         elif action == "extend":
             services.extend_deadline(appeal=appeal, actor=request.user, version=d["version"],
                                      new_deadline=d["new_deadline"], reason=d["reason"])
+        elif action == "crew":
+            services.assign_crew(appeal=appeal, actor=request.user, version=d["version"],
+                                 crew_member=d["crew_member"].pk if d["crew_member"] else None)
         elif action == "plan":
             services.set_plan_date(appeal=appeal, actor=request.user, version=d["version"],
                                    plan_date=d["plan_date"], note=d.get("note", ""))

@@ -430,3 +430,24 @@ def test_the_card_maps_the_building_with_the_open_appeals_nearby_in_metres(world
     nearby = {f["properties"]["number"] for f in config["map"]["features"] if f["properties"]["layer"] == "nearby"}
     assert metres(Point(here.point.x, here.point.y, srid=4326), near.point) <= 300 and near.number in nearby
     assert here.number not in nearby
+
+
+def test_an_operator_gives_an_appeal_to_a_named_crew_member_of_their_own_provider(world):
+    from appeals.models import AppealEvent, CrewMember
+
+    appeal = intake(world)
+    mine = CrewMember.objects.create(provider=world.providers["zhek1"], name="Бригада Коваленка")
+    theirs = CrewMember.objects.create(provider=world.providers["water"], name="Бригада водоканалу")
+    client = client_for(world.op_zhek)
+    card = client.get(reverse("appeal-detail", args=[appeal.number])).content.decode()
+    assert "Бригада Коваленка" in card and "Бригада водоканалу" not in card
+    response = client.post(reverse("appeal-action", args=[appeal.number, "crew"]),
+                           {"crew-version": appeal.version, "crew-crew_member": mine.pk})
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.crew_member == mine
+    assert AppealEvent.objects.filter(appeal=appeal, note="виконує: Бригада Коваленка").exists()
+    journal = client.get(reverse("journal")).content.decode()
+    assert "виконує: Бригада Коваленка" in journal
+    with pytest.raises(services.NotAllowed):
+        services.assign_crew(appeal=appeal, actor=world.op_zhek, version=appeal.version, crew_member=theirs.pk)

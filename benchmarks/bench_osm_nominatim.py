@@ -8,7 +8,8 @@ Both engines import the same .osm.pbf, then answer the same queries, side by sid
 An address is found when the engine's first answer lies within 100 m of an object carrying that address
 (our answer must also be sure: exact, alias or fuzzy, as the intake files on). Nominatim comes from PyPI
 (``nominatim-db``, ``nominatim-api``) per its documentation, installed by this benchmark into
-var/nominatim-venv, with osm2pgsql from Debian; it imports into a private PostgreSQL cluster this
+var/nominatim-venv (the first run takes minutes: PyICU compiles), with osm2pgsql from Debian (installed by
+the benchmark when missing); it imports into a private PostgreSQL cluster this
 benchmark starts in a temporary folder (unix socket only) and stops and removes at the end. When
 Nominatim cannot be brought up, the reason is printed and our figures still are.
 """
@@ -118,9 +119,14 @@ def _run(cmd: list[str], *, env: dict | None = None, owner: str | None = None, t
 def nominatim_venv() -> Path:
     """var/nominatim-venv with nominatim-db and nominatim-api from PyPI (made once)."""
     python = VENV / "bin" / "python"
-    if not (VENV / "bin" / "nominatim").exists():
-        if shutil.which("osm2pgsql") is None:
+    if shutil.which("osm2pgsql") is None:
+        if os.getuid() != 0:
             raise Unavailable("osm2pgsql is not installed (Debian: apt-get install osm2pgsql)")
+        _run(["apt-get", "update", "-q"], timeout=600)
+        _run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "osm2pgsql"],
+             env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), timeout=900)
+    if not (VENV / "bin" / "nominatim").exists():
+        # PyICU, a dependency of both, builds from source: it needs g++ and libicu-dev (Debian).
         _run(["python3", "-m", "venv", str(VENV)])
         _run([str(python), "-m", "pip", "install", "-q", "nominatim-db", "nominatim-api"], timeout=1800)
     return python
@@ -151,7 +157,7 @@ class Cluster:
              owner=self.owner)
         self.started = True
         _run([str(PGBIN / "psql"), "-h", str(self.sock), "-p", str(PORT), "-U", "postgres", "-d", "postgres",
-              "-qc", 'CREATE ROLE "www-data"'])
+              "-qc", 'CREATE ROLE "www-data" LOGIN'])
 
     def stop(self) -> None:
         if self.started:

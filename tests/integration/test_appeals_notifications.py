@@ -153,11 +153,19 @@ def test_a_gateway_that_refuses_leaves_the_sms_pending_with_its_answer(db, setti
 def test_the_on_commit_kick_tolerates_a_broker_that_is_down(db, settings, django_capture_on_commit_callbacks):
     from gis.celery import app
 
+    def forget_connections():
+        # Celery caches its connection and producer pools for the URL it first used: without this, every later
+        # test (the real worker's among them) would go on talking to the dead broker.
+        app._pool = None
+        app.amqp._producer_pool = None
+
     old = app.conf.broker_url
+    forget_connections()
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
         with django_capture_on_commit_callbacks(execute=True):
             row = notifications.queue_notification(channel="sms", to="+380501234567", subject="", body="x")
     finally:
         app.conf.broker_url = old
+        forget_connections()
     assert Notification.objects.get(pk=row.pk).status == NotificationStatus.PENDING

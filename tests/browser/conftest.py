@@ -75,4 +75,10 @@ def login(driver, live_server, username: str, password: str) -> None:
     driver.get(f"{live_server.url}/admin/login/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
+    form = driver.find_element(By.ID, "login-form")
     driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    # Wait for the answer to the POST: a navigation right after the click can cancel it (seen under load).
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 60).until(ec.staleness_of(form))

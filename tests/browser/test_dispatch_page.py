@@ -24,7 +24,10 @@ def sign_in(driver, live_server, username: str, password: str) -> None:
     driver.get(f"{live_server.url}/accounts/login/")
     assert "Вхід для працівників" in driver.page_source
     driver.find_element(By.NAME, "username").send_keys(username)
-    driver.find_element(By.NAME, "password").send_keys(password + Keys.ENTER)
+    form = driver.find_element(By.NAME, "password")
+    form.send_keys(password + Keys.ENTER)
+    # The answer to the POST has replaced the page (signed in or not): a navigation now cannot cancel it.
+    WebDriverWait(driver, 60).until(ec.staleness_of(form))
 
 
 def wait(driver, seconds: float = 15) -> WebDriverWait:

@@ -179,7 +179,8 @@
     const mode = document.getElementById("a-mode").value;
     const main = mode === "heat" ? loadHeat(q) : mode === "incidents" ? loadIncidents(q) : loadChoropleth(q, mode);
     return Promise.all([main, loadRepeats(query()), loadTrend(query())])
-      .then(() => { el.dataset.state = "ready"; el.dataset.mode = mode; });
+      .then(() => { el.dataset.state = "ready"; el.dataset.mode = mode; })
+      .catch(err => { el.dataset.state = "error"; el.dataset.error = String(err); });
   }
 
   document.getElementById("a-filters").addEventListener("submit", e => { e.preventDefault(); load(); });

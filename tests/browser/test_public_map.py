@@ -84,6 +84,8 @@ def test_the_public_map_shows_a_declared_outage_from_the_outages_api(browser, li
     outage = outage_services.declare_outage(
         service_kinds=["water"], provider=registry.providers["water"],
         building_ids=[registry.buildings["parkova:14"].pk], public_note="Ремонт водогону").outage
+    # Public answers may be cached for a minute: an earlier test's page fetched the (empty) outage list.
+    browser.execute_cdp_cmd("Network.clearBrowserCache", {})
     browser.get(live_server.url + "/")
     _ready(browser)
     WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "outages-count").text == "1")
@@ -95,7 +97,9 @@ def test_the_public_map_shows_a_declared_outage_from_the_outages_api(browser, li
     WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "path.leaflet-interactive[stroke='#d62828']"))
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))",
                            browser.find_element(By.CSS_SELECTOR, "path.leaflet-interactive[stroke='#d62828']"))
-    popup = WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content"))
-    assert "холодне водопостачання" in popup.text and "Водоканал" in popup.text and "Ремонт водогону" in popup.text
+    # The popup fades in (Leaflet's animation): read its text once it is there, not while it is transparent.
+    text = WebDriverWait(browser, 60).until(lambda d: "".join(
+        e.get_attribute("textContent") for e in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")))
+    assert "холодне водопостачання" in text and "Водоканал" in text and "Ремонт водогону" in text
     assert path is not None
     assert offsite_requests(browser) == []

@@ -16,6 +16,7 @@ and take the same shape; DRF ships Ukrainian texts for them, the active language
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
@@ -26,6 +27,11 @@ def error_body(detail: str, *, code: str, errors: dict[str, list[str]] | None = 
     if errors:
         body["errors"] = errors
     return body
+
+
+def error_json(detail: str, *, code: str, status: int = 400) -> JsonResponse:
+    """The same error body from a plain Django view (maps, tiles, analytics are not DRF views)."""
+    return JsonResponse(error_body(detail, code=code), status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def field_errors(detail) -> dict[str, list[str]]:

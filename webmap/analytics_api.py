@@ -8,21 +8,31 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from gis.api_errors import error_json
 from webmap import access, analytics
 
 MAX_PERIOD_DAYS = 366
 
 
+class BadPeriod(ValueError):
+    """since/until that are not dates, run backwards or span too long (answered with 400)."""
+
+
 def _period(request) -> tuple[dt.date, dt.date]:
     today = timezone.localdate()
-    until = dt.date.fromisoformat(request.GET["until"]) if request.GET.get("until") else today
-    since = dt.date.fromisoformat(request.GET["since"]) if request.GET.get("since") else until - dt.timedelta(days=29)
+    try:
+        until = dt.date.fromisoformat(request.GET["until"]) if request.GET.get("until") else today
+        since = (dt.date.fromisoformat(request.GET["since"]) if request.GET.get("since")
+                 else until - dt.timedelta(days=29))
+    except ValueError as exc:
+        raise BadPeriod(_("since і until: очікуються дати РРРР-ММ-ДД.")) from exc
     if since > until or (until - since).days > MAX_PERIOD_DAYS:
-        raise ValueError(f"the period must run forwards and be at most {MAX_PERIOD_DAYS} days")
+        raise BadPeriod(_("Період має йти вперед і тривати не більше %(n)d днів.") % {"n": MAX_PERIOD_DAYS})
     return since, until
 
 
@@ -36,13 +46,17 @@ def _analyst_view(fn):
     @require_GET
     def view(request):
         if not access.is_analyst(request.user):
-            return HttpResponseForbidden("analysts only")
+            return error_json(_("Лише для аналітиків і контролерів."), code="analysts_only", status=403)
         try:
             since, until = _period(request)
             codes = [c for c in request.GET.get("category", "").split(",") if c]
             return _json(fn(request, since=since, until=until, codes=codes))
-        except ValueError as exc:
-            return HttpResponseBadRequest(str(exc))
+        except BadPeriod as exc:
+            return error_json(str(exc), code="invalid_period")
+        except ValueError:
+            # A number parameter (eps_m, window_hours, min…) or a step that is not one of ours.
+            return error_json(_("Некоректний параметр запиту: перевірте числа та step (day або week)."),
+                              code="invalid_parameter")
 
     view.__name__ = fn.__name__
     view.__doc__ = fn.__doc__

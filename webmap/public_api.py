@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appeals.models import Status
+from gis.api_errors import error_json
 from webmap import clusters as cl
 from webmap import geojson, selectors
 
@@ -31,7 +33,14 @@ VIEWPORT_CLUSTER_MAX_ZOOM = cl.CLUSTER_MAX_ZOOM + 1
 
 
 class BadRequest(ValueError):
-    """A malformed query parameter (answered with 400)."""
+    """A malformed query parameter, answered with 400 {detail (Ukrainian), code}."""
+
+    def __init__(self, detail: str, *, code: str = "invalid_parameter"):
+        super().__init__(detail)
+        self.code = code
+
+    def response(self):
+        return error_json(str(self), code=self.code)
 
 
 def parse_bbox(value: str | None) -> tuple[float, float, float, float]:
@@ -43,9 +52,10 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(v) for v in (value or "").split(","))
     except ValueError as exc:
-        raise BadRequest("bbox must be west,south,east,north in degrees (lon, lat)") from exc
+        raise BadRequest(_("bbox: чотири числа через кому — захід,південь,схід,північ у градусах (lon, lat)."),
+                         code="invalid_bbox") from exc
     if not (-180 <= west < east <= 180 and -85.06 <= south < north <= 85.06):
-        raise BadRequest("bbox out of range or empty")
+        raise BadRequest(_("bbox порожній або поза межами градусів."), code="invalid_bbox")
     return west, south, east, north
 
 
@@ -58,7 +68,7 @@ def filter_from_request(request) -> selectors.AppealFilter:
     try:
         days_n = int(days) if days else None
     except ValueError as exc:
-        raise BadRequest("days must be a whole number") from exc
+        raise BadRequest(_("days: очікується ціле число днів."), code="invalid_days") from exc
     return selectors.public_filter(days=days_n, category_codes=_list(request, "category"),
                                    statuses=_list(request, "status"))
 
@@ -101,12 +111,15 @@ def categories(request):
 def clusters(request):
     try:
         bbox = parse_bbox(request.GET.get("bbox"))
-        zoom = int(request.GET.get("zoom", ""))
+        try:
+            zoom = int(request.GET.get("zoom", ""))
+        except ValueError as exc:
+            raise BadRequest(_("zoom: очікується ціле число від 0 до 22."), code="invalid_zoom") from exc
         if not 0 <= zoom <= 22:
-            raise BadRequest("zoom must be 0..22")
+            raise BadRequest(_("zoom: очікується ціле число від 0 до 22."), code="invalid_zoom")
         f = filter_from_request(request)
-    except (BadRequest, ValueError) as exc:
-        return HttpResponseBadRequest(str(exc))
+    except BadRequest as exc:
+        return exc.response()
     payload = clusters_payload(f, zoom=zoom, bbox=bbox)
     if isinstance(payload, str):
         return HttpResponse(payload, content_type="application/json")
@@ -131,7 +144,7 @@ def layer(request, layer: str):
         bbox = parse_bbox(request.GET.get("bbox")) if request.GET.get("bbox") else None
         kind = request.GET.get("service_kind") or None
     except BadRequest as exc:
-        return HttpResponseBadRequest(str(exc))
+        return exc.response()
     collection = geojson.layer_geojson(layer=layer, bbox=bbox, service_kind=kind)
     return HttpResponse(json.dumps(collection, ensure_ascii=False), content_type="application/geo+json")
 

@@ -7,7 +7,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy
@@ -107,7 +107,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
             data = tiles.tile(layer=layer, z=z, x=x, y=y, filter_key=key,
                               make_filter=lambda: public_api.filter_from_request(request))
         except public_api.BadRequest as exc:
-            return HttpResponseBadRequest(str(exc))
+            return exc.response()
     else:
         data = tiles.tile(layer=layer, z=z, x=x, y=y)
     response = HttpResponse(data, content_type=MVT_TYPE)

@@ -63,3 +63,16 @@ def test_english_is_the_second_language_from_our_own_catalogue(client):
     assert "Staff sign-in" in page and "Вхід для працівників" not in page
     client.post("/i18n/setlang/", {"language": "uk", "next": "/accounts/login/"})
     assert "Вхід для працівників" in client.get("/accounts/login/").content.decode()
+
+
+def test_map_and_analytics_apis_refuse_bad_input_in_ukrainian_with_a_code(client):
+    from tests import factories
+
+    r = client.get("/api/v1/public/clusters", {"bbox": "x", "zoom": "12"}, **ENGLISH_BROWSER)
+    assert r.status_code == 400 and r.json()["code"] == "invalid_bbox" and "bbox" in r.json()["detail"]
+    r = client.get("/api/v1/public/clusters", {"bbox": "37.5,48.7,37.6,48.8", "zoom": "z"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_zoom"
+    assert client.get("/api/v1/analytics/heat").json()["code"] == "analysts_only"
+    client.force_login(factories.staff("analyst-errors", "analyst"))
+    r = client.get("/api/v1/analytics/heat", {"since": "вчора"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_period" and "РРРР-ММ-ДД" in r.json()["detail"]

@@ -51,12 +51,20 @@ def daily_detail(request, day: str):
     return render(request, "reports/daily_detail.html", _context(request, summary=summary))
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(data: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @require_role(*SUMMARY_ROLES)
 def daily_pdf(request, day: str):
     summary = get_object_or_404(DailySummary.objects.only("date", "pdf"), date=_parse_day(day))
-    response = HttpResponse(bytes(summary.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="zvedennia-{summary.date.isoformat()}.pdf"'
-    return response
+    return _attachment(bytes(summary.pdf), content_type="application/pdf",
+                       filename=f"zvedennia-{summary.date.isoformat()}.pdf")
 
 
 @require_role(*PROVIDER_REPORT_ROLES)
@@ -145,10 +153,8 @@ def period_xlsx(request):
     from reports import period, xlsx
 
     p = _valid_period(request)
-    data = xlsx.period_xlsx(period.period_report(period=p, now=timezone.now()))
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="zvit-{p.slug}.xlsx"'
-    return response
+    return _attachment(xlsx.period_xlsx(period.period_report(period=p, now=timezone.now())),
+                       content_type=XLSX_TYPE, filename=f"zvit-{p.slug}.xlsx")
 
 
 @require_role(*PERIOD_ROLES)
@@ -156,10 +162,8 @@ def period_pdf(request):
     from reports import documents, period
 
     p = _valid_period(request)
-    data = documents.period_pdf(period.period_report(period=p, now=timezone.now()))
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="zvit-{p.slug}.pdf"'
-    return response
+    return _attachment(documents.period_pdf(period.period_report(period=p, now=timezone.now())),
+                       content_type="application/pdf", filename=f"zvit-{p.slug}.pdf")
 
 
 @require_role(*PERIOD_ROLES)
@@ -181,7 +185,5 @@ def providers_xlsx(request):
     from reports import period, xlsx
 
     p = _valid_period(request)
-    data = xlsx.performance_xlsx(period.provider_performance(period=p, now=timezone.now()))
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="vykonavtsi-{p.slug}.xlsx"'
-    return response
+    return _attachment(xlsx.performance_xlsx(period.provider_performance(period=p, now=timezone.now())),
+                       content_type=XLSX_TYPE, filename=f"vykonavtsi-{p.slug}.xlsx")

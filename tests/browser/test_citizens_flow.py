@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -41,7 +42,8 @@ def city(registry, settings, tmp_path):
 
 
 def wait(driver, condition, timeout=WAIT):
-    return WebDriverWait(driver, timeout).until(condition)
+    # A page that reloads between finding an element and reading it leaves a stale reference: look again.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def axe_serious(driver) -> list[str]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from appeals import precision
 from appeals.models import OPEN_STATUSES, Status
@@ -169,7 +170,7 @@ SELECT a.number, a.status, c.code, c.name_uk, {_w3c("a.created_at")}, {_w3c("a.u
        ARRAY(SELECT r.provider_id FROM appeals_appealroute AS r
              WHERE r.appeal_id = a.id AND r.active AND r.provider_id IS NOT NULL),
        -- only a photo a dispatcher approved is public
-       (SELECT ph.file FROM appeals_appealphoto AS ph WHERE ph.appeal_id = a.id AND ph.approved
+       (SELECT ph.id FROM appeals_appealphoto AS ph WHERE ph.appeal_id = a.id AND ph.approved
         ORDER BY ph.id LIMIT 1)
 FROM page
 JOIN appeals_appeal AS a ON a.id = page.id
@@ -182,9 +183,17 @@ ORDER BY page.created_at DESC, page.id DESC
 
 
 def _released_sql() -> str:
-    """Appeals filed online into a category held for a dispatcher's check are not public until checked
-    (an Open311 client follows its token meanwhile)."""
-    return "NOT (a.needs_review AND c.online_review_required)"
+    """What Open311 publishes of an appeal: filed within the public window (%(floor)s, see public_floor) and,
+    when filed online into a category held for a dispatcher's check, checked (an Open311 client follows its
+    token meanwhile)."""
+    return "a.created_at >= %(floor)s AND NOT (a.needs_review AND c.online_review_required)"
+
+
+def public_floor(now: dt.datetime) -> dt.datetime:
+    """The oldest appeal Open311 answers for: the public map's window (PUBLIC_MAP_WINDOW_DAYS, 90 days by
+    default), the same rule as /track/ without the code. Older appeals are archive: their numbers answer
+    404 and lists stop at the window, so the public API publishes no more than the public map."""
+    return now - dt.timedelta(days=int(getattr(settings, "PUBLIC_MAP_WINDOW_DAYS", 90)))
 
 
 def _positions(rows: list[tuple]) -> list[tuple[float, float]]:
@@ -203,7 +212,7 @@ def _agencies(rows: list[tuple]) -> list[str | None]:
 
 
 def _request_rows(rows: list[tuple]) -> list[dict]:
-    media_base = settings.PUBLIC_BASE_URL.rstrip("/") + settings.MEDIA_URL
+    photo_url = settings.PUBLIC_BASE_URL.rstrip("/") + "/photos/{}.jpg"  # citizens' photo view: approved only
     out = []
     for row, (lon, lat), agency in zip(rows, _positions(rows), _agencies(rows), strict=True):
         number, status, code, name, created, updated, deadline, building_id, private, street, housenumber = row[:11]
@@ -228,13 +237,13 @@ def _request_rows(rows: list[tuple]) -> list[dict]:
             "zipcode": None,
             "lat": lat,
             "long": lon,
-            "media_url": media_base + row[14] if row[14] else None,
+            "media_url": photo_url.format(row[14]) if row[14] else None,
         })
     return out
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    params = {"limit": MAX_ROWS, "offset": 0, **params}
+    params = {"limit": MAX_ROWS, "offset": 0, "floor": public_floor(timezone.now()), **params}
     # One statement, no transaction around it: each round trip counts on the small requests.
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -244,12 +253,13 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
 def requests(*, query: RequestQuery, now: dt.datetime) -> list[dict]:
     """GET requests: newest first, at most one page of at most 1,000 rows."""
     if query.numbers:
-        rows = _fetch(_request_sql("a.number = ANY(%(numbers)s)"), {"numbers": list(query.numbers)})
+        rows = _fetch(_request_sql("a.number = ANY(%(numbers)s)"),
+                      {"numbers": list(query.numbers), "floor": public_floor(now)})
     else:
         end = query.end or now
         start = query.start or (end - MAX_SPAN)
         where = ["a.created_at >= %(t0)s", "a.created_at <= %(t1)s"]
-        params: dict = {"t0": start, "t1": end,
+        params: dict = {"t0": max(start, public_floor(now)), "t1": end, "floor": public_floor(now),
                         "limit": query.page_size, "offset": (query.page - 1) * query.page_size}
         if query.codes:
             where.append("c.code = ANY(%(codes)s)")
@@ -264,8 +274,8 @@ def requests(*, query: RequestQuery, now: dt.datetime) -> list[dict]:
     return _request_rows(rows)
 
 
-def request(*, number: str) -> dict | None:
-    rows = _fetch(_request_sql("a.number = %(number)s"), {"number": number})
+def request(*, number: str, now: dt.datetime) -> dict | None:
+    rows = _fetch(_request_sql("a.number = %(number)s"), {"number": number, "floor": public_floor(now)})
     return _request_rows(rows)[0] if rows else None
 
 
@@ -296,12 +306,15 @@ LIMIT %(limit)s OFFSET %(offset)s
 """
 
 
-def updates(*, start: dt.datetime, end: dt.datetime, page: int = 1, page_size: int = MAX_ROWS) -> list[dict]:
-    """Status changes of public appeals between start and end, oldest first (FixMyStreet's extension).
+def updates(*, start: dt.datetime, end: dt.datetime, now: dt.datetime, page: int = 1,
+            page_size: int = MAX_ROWS) -> list[dict]:
+    """Status changes of public appeals between start and end, oldest first (FixMyStreet's extension); only
+    of appeals within the public window, as the requests themselves.
 
     The description is the status in words, never a note someone typed.
     """
-    rows = _fetch(_UPDATES_SQL, {"t0": start, "t1": end, "limit": page_size, "offset": (page - 1) * page_size})
+    rows = _fetch(_UPDATES_SQL, {"t0": start, "t1": end, "floor": public_floor(now), "limit": page_size,
+                                 "offset": (page - 1) * page_size})
     out = []
     for event_id, number, _action, to_status, at in rows:
         status = to_status or Status.REGISTERED

@@ -173,7 +173,7 @@ def requests(request, fmt: str):
 
 @_endpoint("GET", "HEAD")
 def request_one(request, fmt: str, service_request_id: str):
-    row = selectors.request(number=service_request_id)
+    row = selectors.request(number=service_request_id, now=timezone.now())
     if row is None:
         raise Open311Error(404, "service_request_not_found", f"звернення № {service_request_id} немає серед публічних")
     return respond(fmt, "service_requests", "request", [row])
@@ -192,7 +192,7 @@ def updates(request, fmt: str):
     now = timezone.now()
     start, end = _period(request, default_span=selectors.UPDATES_DEFAULT_SPAN, now=now)
     page, page_size = _pages(request)
-    rows = selectors.updates(start=start, end=end, page=page, page_size=page_size)
+    rows = selectors.updates(start=start, end=end, now=now, page=page, page_size=page_size)
     return respond(fmt, "service_requests_updates", "request_update", rows)
 
 

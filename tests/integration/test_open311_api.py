@@ -121,8 +121,9 @@ def test_the_georeport_client_lists_requests_and_reads_one_in_json_and_xml(live_
         # xmltodict (the client's XML reader) gives one element as a dict, several as a list.
         closed = _rows(client.get_service_requests(status="closed"))
         assert [r["service_request_id"] for r in closed] == ["26-200002"]
+        # 26-200005 was filed 120 days ago: outside the public window, archive, as on /track/ by number alone.
         closed = _rows(client.get_service_requests(service_request_id="26-200002,26-200005"))
-        assert [r["service_request_id"] for r in closed] == ["26-200002", "26-200005"]
+        assert [r["service_request_id"] for r in closed] == ["26-200002"]
 
 
 def test_xml_and_json_carry_the_same_content_for_every_get(client, city):
@@ -193,7 +194,21 @@ def test_requests_default_to_the_last_90_days_and_refuse_a_longer_span(client, c
     old = city["old"].created_at.astimezone(dt.UTC)
     start, end = (old - dt.timedelta(days=10)), (old + dt.timedelta(days=10))
     url = f"/open311/v2/requests.json?start_date={start:%Y-%m-%dT%H:%M:%SZ}&end_date={end:%Y-%m-%dT%H:%M:%SZ}"
-    assert [r["service_request_id"] for r in _json(client, url)] == ["26-200005"]
+    assert _json(client, url) == []  # older than the public window: the archive is not walked through Open311
+
+
+def test_an_appeal_older_than_the_public_window_is_archive_by_number_and_in_updates(client, city, settings):
+    from appeals.models import AppealEvent
+
+    assert client.get("/open311/v2/requests/26-200005.json").status_code == 404
+    AppealEvent.objects.create(appeal=city["old"], at=timezone.now() - dt.timedelta(minutes=30), action="status",
+                               from_status="resolved", to_status="closed")
+    since = (timezone.now() - dt.timedelta(hours=1)).astimezone(dt.UTC)
+    url = f"/open311/v2/servicerequestupdates.json?start_date={since:%Y-%m-%dT%H:%M:%SZ}"
+    assert "26-200005" not in {r["service_request_id"] for r in _json(client, url)}
+    settings.PUBLIC_MAP_WINDOW_DAYS = 200  # a city with a longer public window publishes it
+    assert _json(client, "/open311/v2/requests/26-200005.json")[0]["status"] == "closed"
+    assert "26-200005" in {r["service_request_id"] for r in _json(client, url)}
     response = client.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-05-01T00:00:00Z")
     assert response.status_code == 400
     assert response.json() == [{"code": "date_range_too_long", "description": "між start_date і end_date не більше 90 днів"}]
@@ -275,6 +290,7 @@ def test_media_url_is_given_only_for_a_photo_a_dispatcher_approved(client, city)
     AppealPhoto.objects.create(appeal=city["house"], file="appeals/photos/cd/cdef.jpg", sha256="cd" * 32,
                                approved=False, created_at=now)
     rows = {r["service_request_id"]: r for r in _json(client, "/open311/v2/requests.json")}
-    assert rows["26-200001"]["media_url"].endswith("/media/appeals/photos/ab/abcd.jpg")
+    photo = AppealPhoto.objects.get(appeal=city["block"])
+    assert rows["26-200001"]["media_url"].endswith(f"/photos/{photo.pk}.jpg")  # the citizens' photo view
     assert rows["26-200002"]["media_url"] is None
     assert _json(client, "/open311/v2/requests/26-200002.json")[0]["media_url"] is None

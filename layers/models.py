@@ -206,9 +206,24 @@ class Building(SourceMixin):
 
     @property
     def address(self) -> str:
-        if self.street_id is None:
-            return self.housenumber or f"#{self.pk}"
-        return f"{self.street.full_name}, {self.housenumber}"
+        """The main address; for a building whose addresses sit only on nodes inside it (address points,
+        entrances: common in OpenStreetMap), those addresses joined by " / "; "будинок без адреси" and the id
+        only when it has none at all."""
+        if self.street_id is not None:
+            return f"{self.street.full_name}, {self.housenumber}"
+        if self.pk is not None:
+            labels = self.other_addresses()
+            if labels:
+                return " / ".join(labels)
+        return self.housenumber or _("будинок без адреси #%(id)s") % {"id": self.pk}
+
+    def other_addresses(self, limit: int = 3) -> list[str]:
+        """Labels of the addresses linked to this building (prefetched `addresses` used when present)."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        rows = (list(cache["addresses"]) if "addresses" in cache
+                else list(self.addresses.select_related("street").order_by("street__name", "number", "housenumber",
+                                                                           "id")[:limit]))
+        return list(dict.fromkeys(a.label for a in rows))[:limit]
 
 
 class Address(SourceMixin):

@@ -94,3 +94,16 @@ def test_reverse_names_the_building_s_address_nearest_the_point(registry):
     b = registry.buildings["parkova:12"]
     r = geocoding.reverse(lon=b.point.x, lat=b.point.y)
     assert (r.building_id, r.address_id, r.address) == (b.id, b.addresses.get(is_main=True).id, "вулиця Паркова, 12")
+
+
+def test_a_building_whose_addresses_are_only_on_nodes_inside_it_is_named_by_them_not_by_its_id(registry):
+    lonely = factories.building(None, "", lon=37.5801, lat=48.7301)
+    assert lonely.address == f"будинок без адреси #{lonely.pk}"
+    _extra(registry.streets["myru"], "7", lon=37.5801, lat=48.7301, building=lonely, source_id="n1")
+    _extra(registry.streets["parkova"], "20", lon=37.5801, lat=48.7301, building=lonely, source_id="n2")
+    fresh = Building.objects.get(pk=lonely.pk)
+    assert fresh.address == " / ".join(sorted([a.label for a in fresh.addresses.select_related("street")],
+                                              key=lambda label: "Миру" not in label))
+    assert "#" not in fresh.address and "Миру, 7" in fresh.address and "Паркова, 20" in fresh.address
+    prefetched = Building.objects.prefetch_related("addresses__street").get(pk=lonely.pk)
+    assert set(prefetched.address.split(" / ")) == set(fresh.address.split(" / "))

@@ -23,6 +23,11 @@ from django.views.decorators.cache import never_cache
 HEARTBEAT_KEY = "ecity:beat:heartbeat"
 
 
+def heartbeat_key() -> str:
+    """settings.HEARTBEAT_KEY when set (a test takes a key of its own, so it never hides a running beat's)."""
+    return getattr(settings, "HEARTBEAT_KEY", None) or HEARTBEAT_KEY
+
+
 @cache
 def redis_client() -> redis.Redis:
     """A client for settings.REDIS_URL, which may use Celery's redis+socket:// form for a unix socket."""
@@ -34,7 +39,7 @@ def redis_client() -> redis.Redis:
 
 def record_heartbeat(*, at: float | None = None) -> None:
     """Store the time of this heartbeat (kept for a day: a stale one is itself the news)."""
-    redis_client().set(HEARTBEAT_KEY, repr(time.time() if at is None else at), ex=24 * 3600)
+    redis_client().set(heartbeat_key(), repr(time.time() if at is None else at), ex=24 * 3600)
 
 
 def _database() -> dict:
@@ -49,7 +54,7 @@ def _database() -> dict:
 
 def _redis_and_beat() -> tuple[dict, dict]:
     try:
-        raw = redis_client().get(HEARTBEAT_KEY)
+        raw = redis_client().get(heartbeat_key())
     except redis.RedisError:
         return {"ok": False}, {"ok": False, "last_heartbeat": None, "age_seconds": None}
     if raw is None:

@@ -2,6 +2,7 @@
 
 import json
 import time
+import uuid
 
 import pytest
 from django.conf import settings
@@ -13,10 +14,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def no_heartbeat():
-    health.redis_client().delete(health.HEARTBEAT_KEY)
+def no_heartbeat(settings):
+    """A heartbeat key of this test's own: the shared private Redis keeps a running beat's heartbeat untouched."""
+    settings.HEARTBEAT_KEY = f"ecity:test:{uuid.uuid4().hex}:beat:heartbeat"
     yield
-    health.redis_client().delete(health.HEARTBEAT_KEY)
+    health.redis_client().delete(settings.HEARTBEAT_KEY)
+
+
+def test_the_tests_never_touch_the_heartbeat_of_a_running_beat(no_heartbeat):
+    real = health.redis_client().get(health.HEARTBEAT_KEY)
+    heartbeat.apply()
+    health.record_heartbeat(at=time.time() - 10_000)
+    assert health.redis_client().get(health.HEARTBEAT_KEY) == real
 
 
 def test_healthz_is_503_until_the_beat_has_recorded_a_heartbeat(client, no_heartbeat):

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -408,6 +409,49 @@ def _cut(life: Life, now: datetime, deadline: datetime) -> Life:
     else:
         life.overdue = now > deadline
     return life
+
+
+# Online and Open311 filings without a name and phone are reports to the map, not formal appeals (citizens issue).
+NO_CONTACT_SHARE = {"online": 0.35, "api": 0.25}
+# Of the fixes closed without the applicant's word, the share where the callbacks found nobody (the rest were
+# closed by the dispatcher without a callback: "не підтверджувалось").
+UNREACHABLE_SHARE = 0.7
+# A dispute ("not fixed") comes with a low rating about this often.
+DISPUTE_RATED_SHARE = 0.4
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the applicant said after the fix, as appeals.confirmation would have recorded it."""
+
+    outcome: str = ""  # ConfirmationOutcome value
+    at: datetime | None = None
+    rating: int | None = None
+    callback_attempts: int = 0
+
+
+def confirmation_of(life: Life, *, has_phone: bool, side: random.Random, max_attempts: int = 3) -> Confirmation:
+    """The confirmation outcome of a life: confirmed (with its rating), disputed (the applicant reopened it),
+    unreachable (closed after the callbacks found nobody) or none. `side` is a stream of its own, so the rest of
+    the history does not move when this changes; it is drawn the same number of times for every life.
+
+    >>> t0 = datetime(2025, 3, 1, 9, 0, tzinfo=KYIV)
+    >>> life = plan_life(random.Random(2), registered_at=t0, deadline=t0 + timedelta(days=3),
+    ...                  now=t0 + timedelta(days=60), emergency=False)
+    >>> c = confirmation_of(life, has_phone=True, side=random.Random(1))
+    >>> c.outcome in ("confirmed", "unreachable", "") and (c.outcome != "confirmed" or c.rating == life.rating)
+    True
+    """
+    x, y, z = side.random(), side.random(), side.random()
+    by_status = {s.status: s for s in life.steps}
+    if CONFIRMED in by_status:
+        return Confirmation("confirmed", by_status[CONFIRMED].at, life.rating)
+    if REOPENED in by_status:
+        # The fix was disputed ("не виконано"): the appeal went back to the provider.
+        return Confirmation("disputed", by_status[REOPENED].at, (1 if z < 0.6 else 2) if y < DISPUTE_RATED_SHARE else None)
+    if life.status == CLOSED and life.resolved_at is not None and has_phone and x < UNREACHABLE_SHARE:
+        return Confirmation("unreachable", by_status[CLOSED].at, None, max_attempts)
+    return Confirmation()
 
 
 def duplicate_life(rng: random.Random, *, registered_at: datetime, now: datetime, deadline: datetime,
@@ -1061,6 +1105,9 @@ class _Writer:
         self.provider_names = {p.pk: str(p) for p in Provider.objects.all()}
         # One stream for every appeal, in plan order: as deterministic as the plan, and cheap.
         self.rng = seeded(seed, "appeals")
+        # Who gave contacts and what they said after the fix: a stream of its own, so adding it moved nothing else.
+        self.side = seeded(seed, "contacts-confirmation")
+        self.max_attempts = settings.CALLBACK_MAX_ATTEMPTS
         self._json_cache: dict[tuple, str] = {}
         self._candidates_cache: dict[tuple[int, ...], str] = {}
 
@@ -1118,6 +1165,8 @@ class _Writer:
                              reroutable=bool(alternatives), fixed_at=p.fixed_at)
         flat = random_flat(rng, place.flats) if place.kind == "apartment" else ""
         applicant = self.person(place, flat)
+        formal = not (self.side.random() < NO_CONTACT_SHARE.get(p.channel, 0.0))
+        confirmation = confirmation_of(life, has_phone=formal, side=self.side, max_attempts=self.max_attempts)
         events: list[tuple[datetime, int, dict]] = []  # (at, order, values): sorted by time at the end
 
         def event(at: datetime, action: str, *, from_status: str = "", to_status: str = "", note: str = "",
@@ -1230,15 +1279,17 @@ class _Writer:
         escalated_at, escalation_reason = escalated if escalated else (None, "")
         self.appeals.add(
             id=p.id, number=p.number, channel=p.channel, category_id=cat.id, building_id=place.id, point=place.ewkt,
-            address_text=place.address + (f", кв. {flat}" if flat else ""), description=description,
-            flat=flat, applicant_name=applicant.name, applicant_phone=applicant.phone, status=life.status,
+            address_text=place.address + (f", кв. {flat}" if flat and formal else ""), description=description,
+            flat=flat if formal else "", applicant_name=applicant.name if formal else "",
+            applicant_phone=applicant.phone if formal else "", is_formal=formal, status=life.status,
             created_at=p.at, updated_at=changed_at, deadline=deadline,
             deadline_extended=bool(extension_reason), deadline_extension_reason=extension_reason,
             resolved_at=life.resolved_at, closed_at=life.closed_at, resolution=life.resolution,
             last_report_at=last_report, control_level=2 if escalated else 0, escalated_at=escalated_at,
             escalation_reason=escalation_reason, plan_date=plan_date, rejection_count=life.rejections,
             reopen_count=life.reopenings, duplicate_of_id=p.duplicate_of.id if p.duplicate_of else None,
-            rating=life.rating, version=version,
+            rating=confirmation.rating, confirmation=confirmation.outcome, confirmed_at=confirmation.at,
+            callback_attempts=confirmation.callback_attempts, version=version,
         )
         self.counters.appeals += 1
 

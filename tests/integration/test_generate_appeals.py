@@ -165,3 +165,31 @@ def test_the_command_generates_exactly_the_asked_count_of_appeals(registry):
     assert Appeal.objects.count() == 300
     call_command("generate_appeals", count=300, years=1, until=NOW, verbosity=0)
     assert Appeal.objects.count() == 300
+
+
+def test_fixes_carry_the_applicants_confirmation_and_reports_to_the_map_carry_no_contacts(generated):
+    """The callbacks' outcomes as appeals.confirmation records them: a confirmed fix has its time and rating, a
+    reopened one was disputed, an unconfirmed closed one with a phone was unreachable after every attempt; online
+    and Open311 filings without a name and phone are reports to the map (is_formal False), counted apart."""
+    done = Appeal.objects.filter(resolved_at__isnull=False)
+    by = dict(done.values_list("confirmation").annotate(n=Count("id")).values_list("confirmation", "n"))
+    assert set(by) == {"confirmed", "disputed", "unreachable", ""}
+    assert 0.35 < by["confirmed"] / done.count() < 0.65 and by["disputed"] < by["unreachable"] < by["confirmed"]
+    for a in Appeal.objects.exclude(confirmation=""):
+        assert a.confirmed_at is not None
+        statuses = list(AppealEvent.objects.filter(appeal=a, action="status").values_list("to_status", flat=True))
+        if a.confirmation == "confirmed":
+            assert "confirmed" in statuses and 1 <= a.rating <= 5
+            assert a.confirmed_at in AppealEvent.objects.filter(appeal=a, to_status="confirmed").values_list("at", flat=True)
+        elif a.confirmation == "disputed":
+            assert "reopened" in statuses and a.reopen_count > 0 and "confirmed" not in statuses
+        else:
+            assert a.status == "closed" and a.applicant_phone and a.callback_attempts == history.settings.CALLBACK_MAX_ATTEMPTS
+            assert a.rating is None
+    assert not Appeal.objects.filter(confirmation="", rating__isnull=False).exists()
+    informal = Appeal.objects.filter(is_formal=False)
+    assert informal.exists() and set(informal.values_list("channel", flat=True)) <= {"online", "api"}
+    assert not informal.exclude(applicant_name="", applicant_phone="", flat="").exists()
+    online = Appeal.objects.filter(channel="online")
+    assert 0.2 < informal.filter(channel="online").count() / online.count() < 0.5
+    assert Appeal.objects.filter(channel="phone", is_formal=True).count() == Appeal.objects.filter(channel="phone").count()

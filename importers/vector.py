@@ -19,6 +19,7 @@ import numpy as np
 import pyogrio
 import pyogrio.raw
 import shapely
+from django.conf import settings
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
@@ -155,7 +156,7 @@ def _read_batches(meta: dict, reader, *, crs: CRS, mapping: dict[str, str], repo
 def import_vector(path: str | Path, *, layer: str, source: str | None = None, mapping: dict[str, str] | None = None,
                   provider: str | None = None, service_kinds: str | None = None, source_layer: str | None = None,
                   commit: bool = False, strict: bool = False, show_progress: bool = False,
-                  batch_size: int = 50_000) -> ImportReport:
+                  batch_size: int | None = None) -> ImportReport:
     """Import one layer of a vector file as buildings, service areas, neighbourhoods or boundaries.
 
     ``provider`` and ``service_kinds`` give every service area the same provider / kinds when the file has
@@ -164,6 +165,8 @@ def import_vector(path: str | Path, *, layer: str, source: str | None = None, ma
     if layer not in FIELDS:
         raise ImportFileError(f"unknown layer {layer!r}; one of {', '.join(LAYERS)}")
     gpath = gdal_path(path)
+    # Rows read, written and counted on the progress bar at a time (settings.IMPORT_BATCH_ROWS, 50,000).
+    batch_size = batch_size or settings.IMPORT_BATCH_ROWS
     source = source or Path(path).name.split(".")[0]
     report = ImportReport(importer=f"vector → {layer}", path=str(path), source=source)
     # One pass over the file: the CRS and the columns come with the stream (read_info would parse it twice).

@@ -224,6 +224,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Vector imports read and write this many rows at a time (less memory on a small machine; the fault drill
+# sets it low to kill an import between batches).
+IMPORT_BATCH_ROWS = int(os.environ.get("IMPORT_BATCH_ROWS", "50000"))
+
 # GDAL 3.6 is what Debian 12 ships; Django 5.2 warns it is older than it supports.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 

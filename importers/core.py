@@ -449,25 +449,29 @@ class BuildingLoader:
         """Into an empty table, build the GiST indexes once at the end instead of row by row.
 
         Keeping two GiST indexes up to date costs ~20 µs a row (4 of the ~7 s PostgreSQL spends on 200k
-        new buildings); building them afterwards from sorted data, under a second. Dropping an index
-        locks the table until commit, so this is done only when it is empty (a first load: nothing to
-        read yet) and the lock is free within a second; otherwise the indexes are kept as they are.
+        new buildings); building them afterwards from sorted data, under a second. The buildings' main
+        addresses are written by the database with them (layers/0008), so an empty address layer defers
+        its point index the same way. Dropping an index locks the table until commit, so this is done only
+        when it is empty (a first load: nothing to read yet) and the lock is free within a second;
+        otherwise the indexes are kept as they are.
         """
         try:
             with transaction.atomic(), connection.cursor() as cur:
-                cur.execute("SELECT NOT EXISTS (SELECT 1 FROM layers_building)")
-                if not cur.fetchone()[0]:
+                cur.execute("SELECT NOT EXISTS (SELECT 1 FROM layers_building), NOT EXISTS (SELECT 1 FROM layers_address)")
+                buildings_empty, addresses_empty = cur.fetchone()
+                if not buildings_empty:
                     return
+                tables = ["layers_building"] + (["layers_address"] if addresses_empty else [])
                 cur.execute("SELECT current_setting('lock_timeout')")
                 timeout = cur.fetchone()[0]
                 cur.execute("SELECT set_config('lock_timeout', '1s', true)")
-                cur.execute("LOCK TABLE layers_building IN ACCESS EXCLUSIVE MODE")
+                cur.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")  # names from code
                 cur.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
                 cur.execute("""
                     SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
                     JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
-                    WHERE i.indrelid = 'layers_building'::regclass AND am.amname = 'gist'
-                      AND NOT i.indisunique ORDER BY c.relname""")
+                    WHERE i.indrelid = ANY(%s::regclass[]) AND am.amname = 'gist'
+                      AND NOT i.indisunique ORDER BY c.relname""", [tables])
                 found = cur.fetchall()
                 for name, _definition in found:
                     cur.execute(f'DROP INDEX "{name}"')  # a name read from the catalogue
@@ -518,7 +522,7 @@ class BuildingLoader:
         if self.deferred_indexes:
             # PostgreSQL builds no index on a table with deferred checks pending: run the foreign-key
             # checks of the new rows now (they would run at commit anyway), as Django's loaddata does.
-            connection.check_constraints(table_names=["layers_building"])
+            connection.check_constraints(table_names=["layers_building", "layers_address"])
             with connection.cursor() as cur:
                 for definition in self.deferred_indexes:
                     cur.execute(definition)

@@ -121,3 +121,21 @@ def test_a_truncated_pbf_is_refused_with_the_reason_and_nothing_is_written(tmp_p
     with pytest.raises(ImportFileError, match="cannot be read as OSM data"):
         import_osm(broken, boundary=BOUNDARY, commit=True)
     assert _registry_rows() == (0, 0, 0, 0)
+
+
+def _gist_indexes() -> set[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename IN ('layers_building', 'layers_address') "
+                    "AND indexdef ILIKE '%USING gist%'")
+        return set(cur.fetchall())
+
+
+def test_a_first_load_defers_the_spatial_indexes_of_buildings_and_addresses_and_builds_them_again():
+    before = _gist_indexes()
+    assert {t for t, _ in before} == {"layers_building", "layers_address"}
+    report = import_osm(FIX / "kramatorsk_small.osm.pbf", boundary=BOUNDARY, commit=True)
+    assert report.counts["building"].created == 9
+    assert _gist_indexes() == before  # dropped for the load, every one built again, the same definitions
+    assert models.Address.objects.filter(is_main=True).count() == models.Building.objects.exclude(street=None).count()

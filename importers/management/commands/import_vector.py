@@ -7,6 +7,9 @@ from importers.vector import FIELDS, LAYERS, import_vector
 
 
 class Command(BaseCommand):
+    # The system checks load every URL and view (seconds of a city-size import spent on pages it never
+    # serves); the import needs the models and the database only.
+    requires_system_checks = []
     help = "Import a vector file (GeoJSON, GeoPackage, Shapefile or zipped Shapefile, KML) into the registry."
 
     def add_arguments(self, parser):

@@ -11,7 +11,11 @@ from appeals import control
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="appeals.tasks.escalation_sweep", ignore_result=True)
+# acks_late + reject_on_worker_lost: a worker process killed mid-sweep (SIGKILL, the OOM killer) puts the task
+# back on the queue and another process runs it again. That is safe: each batch is one transaction that
+# escalates only rows still below level 2 (FOR UPDATE SKIP LOCKED), so a batch in flight at the kill rolls
+# back and is taken again, a committed one is never escalated twice.
+@shared_task(name="appeals.tasks.escalation_sweep", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def escalation_sweep() -> dict:
     """Run two-level control now: escalate (level 2) and, once per shift, record the level-1 shift report."""
     report = control.run_escalation_sweep()

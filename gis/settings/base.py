@@ -274,6 +274,9 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+# Appeals escalated per transaction by the sweep (appeals.control): a worker killed mid-sweep loses at most
+# the batch in flight, which rolls back and is taken by the next run.
+APPEALS_SWEEP_BATCH = int(os.environ.get("APPEALS_SWEEP_BATCH", "2000"))
 # How often Celery beat records a heartbeat for /healthz (stale after three periods).
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "60"))
 

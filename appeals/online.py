@@ -8,7 +8,8 @@ writes appeal tables itself. Every function runs in one transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appeals import roles, services, workflow
-from appeals.errors import NotAllowed
+from appeals.errors import AppealError, NotAllowed
 from appeals.models import OPEN_STATUSES, Appeal, AppealPhoto, EventAction, Status
 from layers.models import Building, Category
 
@@ -44,23 +45,71 @@ def photo_path(sha256: str) -> str:
     return f"appeals/photos/{sha256[:2]}/{sha256}.jpg"
 
 
-def _write_file(path: str, content: bytes) -> None:
-    # Content-hash names: an existing file is the same picture.
-    if not default_storage.exists(path):
-        saved = default_storage.save(path, ContentFile(content))
-        if saved != path:  # a concurrent writer won the name: same bytes, keep one
-            default_storage.delete(saved)
+class PhotoStorageError(AppealError):
+    """The photos could not be written (the media folder is full, read-only or gone). Nothing was saved."""
+
+    code = "media_unavailable"
+
+
+def store_photo_files(photos: Sequence[PhotoData]) -> list[str]:
+    """Write the photos' files before any row that names them; returns the paths this call created.
+
+    Content-hash names: a file that exists already is the same picture (another appeal's), kept as it is.
+    A write that fails (ENOSPC, EROFS, EACCES…) removes what this call wrote and raises PhotoStorageError,
+    so the caller saves no appeal and leaves no file behind.
+    """
+    created: list[str] = []
+    try:
+        for p in photos:
+            path = photo_path(p.sha256)
+            if default_storage.exists(path):
+                continue
+            # Not there before: whatever is at this path after a failed write is our partial file.
+            created.append(path)
+            saved = default_storage.save(path, ContentFile(p.content))
+            if saved != path:  # a concurrent writer won the name: same bytes, keep theirs
+                created.pop()
+                default_storage.delete(saved)
+    except OSError as exc:
+        log.error("photos not stored (%s): the media folder is full, read-only or missing", exc)
+        discard_photo_files(created)
+        raise PhotoStorageError(
+            "не вдалося зберегти фото: сховище файлів тимчасово недоступне. Звернення не збережено — "
+            "спробуйте ще раз пізніше, надішліть його без фото або зателефонуйте 1505") from exc
+    return created
+
+
+@contextmanager
+def photo_files(photos: Sequence[PhotoData]) -> Iterator[list[str]]:
+    """Around the transaction that saves the photo rows (entered before it begins): the files are written
+    first, and removed again when the block raises (a refusal, the database gone, a failed commit).
+
+    A full or read-only media folder raises PhotoStorageError before any row is written.
+    """
+    written = store_photo_files(photos) if photos else []
+    try:
+        yield written
+    except BaseException:
+        discard_photo_files(written)
+        raise
+
+
+def discard_photo_files(paths: Sequence[str]) -> None:
+    """Remove files written for an appeal that was not saved (unless a saved photo row names one meanwhile)."""
+    for path in paths:
+        if AppealPhoto.objects.filter(file=path).exists():
+            continue
+        try:
+            default_storage.delete(path)  # FileSystemStorage: a missing file is no error
+        except OSError as exc:  # a read-only folder cannot lose the file either; say so, the filing fails anyway
+            log.error("photo file %s could not be removed: %s", path, exc)
 
 
 def attach_photos(*, appeal: Appeal, photos: Sequence[PhotoData], now: datetime | None = None) -> list[AppealPhoto]:
-    """Photo rows now; the files are written when the transaction commits (a rollback leaves no file)."""
+    """The photo rows; their files are written before them (store_photo_files, photo_files)."""
     now = now or timezone.now()
-    rows = []
-    for p in photos:
-        path = photo_path(p.sha256)
-        rows.append(AppealPhoto(appeal=appeal, file=path, sha256=p.sha256, width=p.width, height=p.height,
-                                created_at=now))
-        transaction.on_commit(lambda path=path, content=p.content: _write_file(path, content))
+    rows = [AppealPhoto(appeal=appeal, file=photo_path(p.sha256), sha256=p.sha256, width=p.width, height=p.height,
+                        created_at=now) for p in photos]
     return AppealPhoto.objects.bulk_create(rows)
 
 
@@ -68,7 +117,11 @@ def register_online(*, category: Category, place, description: str, channel: str
                     email: str = "", is_formal: bool, tracking_code_hash: str = "", notify: bool = False,
                     hold_for_review: bool, photos: Sequence[PhotoData] = (), source_name: str = "",
                     idempotency_key: str | None = None, now: datetime | None = None) -> services.IntakeResult:
-    """A resident's appeal: registered and routed as a phone appeal is, then its photos and its source."""
+    """A resident's appeal: registered and routed as a phone appeal is, then its photos and its source.
+
+    The caller wraps its transaction in `photo_files(photos)`, which writes the files before and removes them
+    if it does not commit; files still missing here are written before their rows (never a row without a file).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         result = services.register_intake(
@@ -79,6 +132,7 @@ def register_online(*, category: Category, place, description: str, channel: str
         )
         if result.created:
             if photos:
+                store_photo_files(photos)
                 attach_photos(appeal=result.appeal, photos=photos, now=now)
             if source_name:
                 services._event(appeal_id=result.appeal.pk, at=now, actor=None, action=EventAction.COMMENT,

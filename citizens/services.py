@@ -271,15 +271,19 @@ def file_online(
     code = new_tracking_code(idempotency_key=key)
     is_formal = bool(name and phone)
     held = cat.online_review_required
-    with transaction.atomic():
-        result = online.register_online(
-            category=cat, place=place, description=description, channel=channel, name=name, phone=phone,
-            email=email, is_formal=is_formal, tracking_code_hash=hash_tracking_code(code),
-            notify=bool(notify and (email or phone)), hold_for_review=held, photos=cleaned, source_name=source_name,
-            idempotency_key=key, now=now)
-        appeal = result.appeal
-        if result.created:
-            _notify_filed(appeal=appeal, code=code, email=email, phone=phone)
+    try:
+        # The files first, the rows after; a full or read-only media folder refuses the filing before any row.
+        with online.photo_files(cleaned), transaction.atomic():
+            result = online.register_online(
+                category=cat, place=place, description=description, channel=channel, name=name, phone=phone,
+                email=email, is_formal=is_formal, tracking_code_hash=hash_tracking_code(code),
+                notify=bool(notify and (email or phone)), hold_for_review=held, photos=cleaned,
+                source_name=source_name, idempotency_key=key, now=now)
+            appeal = result.appeal
+            if result.created:
+                _notify_filed(appeal=appeal, code=code, email=email, phone=phone)
+    except online.PhotoStorageError as exc:
+        raise FilingError({"photos": [str(exc)]}, code=exc.code) from exc
     ratelimit.count_filing(ip=client_ip, phone=phone, now=now)
     return FilingResult(appeal=appeal, number=appeal.number, tracking_code=format_code(code), held_for_review=held,
                         is_formal=is_formal, replayed=result.replayed)

@@ -54,6 +54,7 @@ class RequestForm:
     address_id: str = ""
     description: str = ""
     media_urls: tuple[str, ...] = ()
+    media: tuple = ()  # uploaded photos (multipart "media"), stored as the residents' form stores them
     attributes: dict[str, list[str]] = field(default_factory=dict)
     email: str = ""
     device_id: str = ""
@@ -237,7 +238,7 @@ def submit_request(*, api_key: ApiKey, form: RequestForm, now: dt.datetime | Non
                 consent=bool(name or form.phone or form.email),
                 channel=Channel.OPEN311, source_name=api_key.name, idempotency_key=key,
                 # The client tells its users itself (it follows servicerequestupdates); no mail from us too.
-                notify=False, now=now,
+                notify=False, now=now, photos=form.media,
             )
             submission = Submission.objects.filter(appeal=result.appeal).first()
             if submission is None:
@@ -247,6 +248,8 @@ def submit_request(*, api_key: ApiKey, form: RequestForm, now: dt.datetime | Non
                     token=secrets.token_urlsafe(18) if result.held_for_review else None, created_at=now,
                 )
     except filing.FilingError as exc:
+        if exc.code == "media_unavailable":  # our storage, not the client's request: try again later
+            raise Refused(503, exc.code, str(exc)) from exc
         items = [(_FIELD_CODES.get(f, f"{f}_invalid"), m) for f, msgs in exc.errors.items() for m in msgs]
         (code, message), *more = items or [("invalid", str(exc))]
         raise Refused(400, code, message, more=more) from exc

@@ -218,6 +218,7 @@ def _post_request(request, fmt: str):
         address_id=request.POST.get("address_id", "").strip(),
         description=request.POST.get("description", ""),
         media_urls=tuple(u.strip() for u in request.POST.getlist("media_url") if u.strip()),
+        media=tuple(request.FILES.getlist("media")),
         attributes=attributes,
         email=request.POST.get("email", "").strip(), device_id=request.POST.get("device_id", "").strip(),
         account_id=request.POST.get("account_id", "").strip(),

@@ -1,7 +1,9 @@
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from gis.api_errors import error_json
 from layers import selectors
 
 
@@ -10,3 +12,21 @@ from layers import selectors
 def basemap(request):
     """GET /api/v1/layers/basemap: the offline basemap (boundary, neighbourhoods, streets) as GeoJSON."""
     return HttpResponse(selectors.basemap_geojson(), content_type="application/geo+json")
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def house_numbers(request):
+    """GET /api/v1/layers/housenumbers?bbox=west,south,east,north: house numbers for the basemap's street zooms."""
+    try:
+        west, south, east, north = (float(v) for v in request.GET.get("bbox", "").split(","))
+    except ValueError:
+        return error_json(_("bbox: чотири числа через кому — захід,південь,схід,північ у градусах (lon, lat)."),
+                          code="invalid_bbox")
+    if not (-180 <= west < east <= 180 and -85.06 <= south < north <= 85.06):
+        return error_json(_("bbox порожній або поза межами градусів."), code="invalid_bbox")
+    span = selectors.HOUSE_NUMBERS_MAX_SPAN_DEG
+    if east - west > span or north - south > span:
+        return error_json(_("bbox завеликий для номерів будинків: наблизьте карту."), code="bbox_too_large")
+    return HttpResponse(selectors.house_numbers_geojson(bbox=(west, south, east, north)),
+                        content_type="application/geo+json")

@@ -103,3 +103,22 @@ def test_the_public_map_shows_a_declared_outage_from_the_outages_api(browser, li
     assert "холодне водопостачання" in text and "Водоканал" in text and "Ремонт водогону" in text
     assert path is not None
     assert offsite_requests(browser) == []
+
+
+def test_house_numbers_are_drawn_from_our_addresses_at_street_zooms_only(browser, live_server, registry):
+    b = registry.buildings
+    browser.get(live_server.url + "/")
+    _ready(browser, 12)
+    assert browser.find_elements(By.CSS_SELECTOR, ".house-number") == []  # a city view carries none
+    lon, lat = b["parkova:12"].point.coords
+    browser.execute_script(f"window.ecityMap.setView([{lat}, {lon}], 18)")
+    _ready(browser, 18)
+
+    def drawn(driver):
+        return driver.execute_script(
+            "return Array.from(document.querySelectorAll('.house-number span')).map(e => e.textContent)") or None
+    labels = WebDriverWait(browser, 60).until(drawn)
+    assert {"12", "12А", "14"} <= set(labels), labels
+    browser.execute_script(f"window.ecityMap.setView([{lat}, {lon}], 15)")
+    _ready(browser, 15)
+    WebDriverWait(browser, 60).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".house-number"))

@@ -26,7 +26,8 @@ def city(registry):
 
 def _public_urls(numbers: list[str]) -> list[str]:
     lon, lat = 37.545, 48.738
-    urls = ["/", "/api/v1/public/categories", "/api/v1/layers/basemap", "/ogc/", "/ogc/conformance", "/ogc/collections"]
+    urls = ["/", "/api/v1/public/categories", "/api/v1/layers/basemap",
+            "/api/v1/layers/housenumbers?bbox=37.52,48.72,37.56,48.75", "/ogc/", "/ogc/conformance", "/ogc/collections"]
     for zoom in (10, 12, 14, 15, 16, 17, 18):
         urls.append(f"/api/v1/public/clusters?bbox=37.50,48.70,37.60,48.78&zoom={zoom}")
     urls += [f"/api/v1/public/appeals/{n}" for n in numbers]

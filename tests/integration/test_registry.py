@@ -66,6 +66,24 @@ def test_basemap_draws_boundary_neighbourhoods_and_streets(client):
     assert layers.count("street") == 1
 
 
+def test_house_numbers_for_the_basemap_are_every_address_in_the_view_and_nothing_else(client, registry):
+    b = registry.buildings["parkova:12"]
+    corner = models.Address.objects.create(street=registry.streets["myru"], housenumber="5", housenumber_key="5",
+                                           number=5, point=b.point, building=b, source="test", source_id="corner")
+    x, y = b.point.coords
+    response = client.get(f"/api/v1/layers/housenumbers?bbox={x - 0.003},{y - 0.003},{x + 0.003},{y + 0.003}")
+    assert response.status_code == 200 and response["Content-Type"] == "application/geo+json"
+    features = json.loads(response.content)["features"]
+    inside = models.Address.objects.filter(point__within=factories.box(x - 0.003, y - 0.003, x + 0.003, y + 0.003))
+    assert sorted(f["properties"]["n"] for f in features) == sorted(inside.exclude(housenumber="")
+                                                                     .values_list("housenumber", flat=True))
+    assert "5" in {f["properties"]["n"] for f in features} and corner.pk
+    assert all(set(f["properties"]) == {"n"} for f in features)  # the number only: no street, flats, ids
+    far = client.get("/api/v1/layers/housenumbers?bbox=37.0,48.0,37.9,48.9")
+    assert far.status_code == 400 and far.json()["code"] == "bbox_too_large" and "наблизьте" in far.json()["detail"]
+    assert client.get("/api/v1/layers/housenumbers?bbox=abc").json()["code"] == "invalid_bbox"
+
+
 def test_service_kinds_are_seeded():
     assert {"water", "hot_water", "heating", "power", "lift", "waste", "in_house"} <= set(
         models.ServiceKind.objects.values_list("code", flat=True))

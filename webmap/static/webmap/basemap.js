@@ -55,6 +55,32 @@ window.ecityBasemap = function (map, config) {
     drawLabels();
   });
   map.on("moveend", drawLabels);
+  // House numbers at the closest zooms (≥ 17), from our own addresses (/api/v1/layers/housenumbers), for the
+  // view and a margin around it; a newer view cancels the request of the previous one.
+  const numbers = L.layerGroup().addTo(map);
+  let pending = null;
+  function drawNumbers() {
+    if (pending) pending.abort();
+    if (map.getZoom() < 17) { numbers.clearLayers(); return; }
+    const b = map.getBounds().pad(0.2);
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(v => v.toFixed(5)).join(",");
+    pending = new AbortController();
+    fetch("/api/v1/layers/housenumbers?bbox=" + bbox, {signal: pending.signal})
+      .then(r => r.ok ? r.json() : {features: []})
+      .then(fc => {
+        numbers.clearLayers();
+        for (const f of fc.features) {
+          const [x, y] = f.geometry.coordinates;
+          numbers.addLayer(L.marker([y, x], {interactive: false, keyboard: false, pane: "basemap",
+            icon: L.divIcon({className: "house-number", html: "<span>" + String(f.properties.n).replace(/[&<>"']/g, "") + "</span>",
+                             iconSize: null})}));
+        }
+        map.getContainer().dataset.houseNumbers = String(fc.features.length);
+      })
+      .catch(err => { if (err.name !== "AbortError") throw err; });
+  }
+  map.on("moveend", drawNumbers);
+  drawNumbers();
   if (window.L && L.vectorGrid) {
     L.vectorGrid.protobuf("/tiles/buildings/{z}/{x}/{y}.pbf", {
       pane: "basemap", minZoom: 14, maxNativeZoom: 18, interactive: false,

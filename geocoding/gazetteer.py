@@ -575,60 +575,67 @@ def get_index() -> Index:
 
 # The candidate box around the point, in degrees: wide enough for max_distance_m at Kramatorsk's latitude
 # (1° of longitude ≈ 73 km there); the exact distance is then measured in the metric CRS.
+# One statement for the whole answer (the building, its street and neighbourhood, and the building's address
+# nearest the point, its main one first on a tie: the one on its outline), prepared once per connection:
+# three round trips to the database cost more than the search itself.
 _REVERSE_SQL = """
-WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g)
-SELECT b.id, ST_Covers(b.geom, pt.g) AS inside,
-       ST_Distance(ST_Transform(b.geom, %(metric)s), ST_Transform(pt.g, %(metric)s)) AS d
-FROM layers_building b, pt
-WHERE b.geom && ST_Expand(pt.g, %(deg)s)
-ORDER BY inside DESC, d, b.geom <-> pt.g
-LIMIT 1
+WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g),
+hit AS (
+  SELECT b.id, ST_Covers(b.geom, pt.g) AS inside,
+         ST_Distance(ST_Transform(b.geom, %(metric)s), ST_Transform(pt.g, %(metric)s)) AS d
+  FROM layers_building b, pt
+  WHERE b.geom && ST_Expand(pt.g, %(deg)s)
+  ORDER BY inside DESC, d, b.geom <-> pt.g
+  LIMIT 1
+)
+SELECT hit.id, hit.inside, hit.d, ST_X(b.point), ST_Y(b.point), b.housenumber,
+       s.name, s.street_type, n.name_uk,
+       a.id, a.is_main, a.housenumber, a.place, sa.name, sa.street_type
+FROM hit
+JOIN layers_building b ON b.id = hit.id
+LEFT JOIN layers_street s ON s.id = b.street_id
+LEFT JOIN layers_neighbourhood n ON n.id = b.neighbourhood_id
+LEFT JOIN LATERAL (
+  SELECT a.id, a.is_main, a.housenumber, a.place, a.street_id
+  FROM layers_address a, pt
+  WHERE a.building_id = hit.id
+  ORDER BY ST_Distance(ST_Transform(a.point, %(metric)s), ST_Transform(pt.g, %(metric)s)), a.is_main DESC, a.id
+  LIMIT 1
+) a ON true
+LEFT JOIN layers_street sa ON sa.id = a.street_id
 """
 
 
-def reverse(*, lon: float, lat: float, max_distance_m: float = 50.0) -> ReverseResult | None:
-    from django.contrib.gis.db.models.functions import Distance
-    from django.contrib.gis.geos import Point
+def _label(street_name: str | None, street_type: str | None, place: str, housenumber: str) -> str:
+    """As Building.address / Address.label write it ("вулиця Паркова, 12")."""
+    if street_name is None:
+        where = place
+    else:
+        where = f"{street_type} {street_name}" if street_type else street_name
+    return f"{where}, {housenumber}" if housenumber else where
 
-    from gis.srid import METRIC_SRID, STORAGE_SRID
-    from layers.models import Address, Building
+
+def reverse(*, lon: float, lat: float, max_distance_m: float = 50.0) -> ReverseResult | None:
+    from gis.db import fetch_prepared
 
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise ValueError("lon must be within -180..180 and lat within -90..90")
     max_distance_m = max(0.0, min(float(max_distance_m), 1000.0))
     deg = max_distance_m / 60_000.0 + 1e-6  # generous: 1° ≥ 60 km in both axes below 56° latitude
-    with connection.cursor() as cur:
-        cur.execute(_REVERSE_SQL, {"lon": lon, "lat": lat, "metric": METRIC_SRID, "deg": deg})
-        row = cur.fetchone()
-    if row is None:
+    rows = fetch_prepared(_REVERSE_SQL, {"lon": float(lon), "lat": float(lat), "metric": METRIC_SRID, "deg": deg})
+    if not rows:
         return None
-    bid, inside, distance = row
+    (bid, inside, distance, x, y, housenumber, street_name, street_type, neighbourhood,
+     address_id, address_is_main, address_number, address_place, address_street, address_street_type) = rows[0]
     if not inside and distance > max_distance_m:
         return None
-    b = Building.objects.select_related("street", "neighbourhood").get(pk=bid)
-    street = b.street
-    # The building's address nearest the point (its main one first on a tie: the one on its outline).
-    address = (Address.objects.filter(building_id=bid).select_related("street")
-               .annotate(d=Distance("point", Point(lon, lat, srid=STORAGE_SRID)))
-               .order_by("d", "-is_main", "id").first())
-    if address is not None and not address.is_main:
-        street = address.street
-        return ReverseResult(
-            building_id=b.id, address=address.label, street=street.name if street else address.place,
-            street_type=street.street_type if street else "", housenumber=address.housenumber,
-            neighbourhood=b.neighbourhood.name_uk if b.neighbourhood else "", lon=b.point.x, lat=b.point.y,
-            distance_m=0.0 if inside else round(float(distance), 1), inside=bool(inside), address_id=address.id,
-        )
-    return ReverseResult(
-        building_id=b.id,
-        address=b.address,
-        street=street.name if street else "",
-        street_type=street.street_type if street else "",
-        housenumber=b.housenumber,
-        neighbourhood=b.neighbourhood.name_uk if b.neighbourhood else "",
-        lon=b.point.x,
-        lat=b.point.y,
-        distance_m=0.0 if inside else round(float(distance), 1),
-        inside=bool(inside),
-        address_id=address.id if address is not None else None,
-    )
+    common = {"building_id": bid, "neighbourhood": neighbourhood or "", "lon": x, "lat": y,
+              "distance_m": 0.0 if inside else round(float(distance), 1), "inside": bool(inside),
+              "address_id": address_id}
+    if address_id is not None and not address_is_main:
+        return ReverseResult(address=_label(address_street, address_street_type, address_place, address_number),
+                             street=address_street if address_street is not None else address_place,
+                             street_type=address_street_type or "", housenumber=address_number, **common)
+    address = _label(street_name, street_type, "", housenumber) if street_name is not None else (housenumber or f"#{bid}")
+    return ReverseResult(address=address, street=street_name or "", street_type=street_type or "",
+                         housenumber=housenumber, **common)

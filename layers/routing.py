@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-import psycopg
 from django.db import connection
 from django.utils import timezone
 
+from gis.db import fetch_prepared
 from gis.srid import METRIC_SRID, STORAGE_SRID
 from layers.models import Building, Category, Provider
 
@@ -53,6 +53,43 @@ SELECT (SELECT version FROM layers_routingversion WHERE id = 1),
 """
 
 _VERSION_SQL = "SELECT version FROM layers_routingversion WHERE id = 1"
+
+# A building by id and its routing in the same one statement: what "who serves this building" shows
+# (address parts, kind, size, neighbourhood), the registry version and the areas covering its point.
+_BUILDING_SQL = """
+SELECT b.id, ST_X(b.point), ST_Y(b.point), b.housenumber, b.kind, b.floors, b.flats, s.name, s.street_type,
+       n.name_uk,
+       (SELECT version FROM layers_routingversion WHERE id = 1),
+       ARRAY(SELECT part.area_id FROM layers_serviceareapart part WHERE ST_Covers(part.geom, b.point))
+FROM layers_building b
+LEFT JOIN layers_street s ON s.id = b.street_id
+LEFT JOIN layers_neighbourhood n ON n.id = b.neighbourhood_id
+WHERE b.id = %(building)s
+"""
+
+
+@dataclass(frozen=True)
+class BuildingBrief:
+    """What a lookup shows of a building, read with its routing (route_building_id): no geometry."""
+
+    id: int
+    lon: float
+    lat: float
+    housenumber: str
+    kind: str
+    floors: int | None
+    flats: int | None
+    street_name: str | None
+    street_type: str | None
+    neighbourhood: str | None
+
+    @property
+    def address(self) -> str:
+        """As Building.address writes it."""
+        if self.street_name is None:
+            return self.housenumber or f"#{self.id}"
+        street = f"{self.street_type} {self.street_name}" if self.street_type else self.street_name
+        return f"{street}, {self.housenumber}"
 
 
 @dataclass(frozen=True)
@@ -186,20 +223,8 @@ class _Hit:
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    """Run one routing statement as a server-side prepared statement (parsed and planned once per connection).
-
-    Django's cursors bind parameters client-side, so every call would be parsed and planned again,
-    which costs more than the lookup itself.
-    """
-    connection.ensure_connection()
-    raw = connection.connection
-    if isinstance(raw, psycopg.Connection):
-        with psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchall()
-    with connection.cursor() as cursor:  # another driver: plain execution
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    """Run one routing statement as a server-side prepared statement (parsed and planned once per connection)."""
+    return fetch_prepared(sql, params)
 
 
 def _today() -> date:
@@ -234,6 +259,18 @@ def route_building(*, building: Building, service_kinds: Sequence[str] | None = 
                   service_kinds=service_kinds, at=at)
 
 
+def route_building_id(*, building_id: int, service_kinds: Sequence[str] | None = None,
+                      at: date | None = None) -> tuple[BuildingBrief | None, list[Decision]]:
+    """A building by id and its routing, in one statement; (None, []) when there is no such building."""
+    rows = _fetch(_BUILDING_SQL, {"building": int(building_id)})
+    if not rows:
+        return None, []
+    *fields, version, area_ids = rows[0]
+    brief = BuildingBrief(*fields)
+    return brief, _route(lon=brief.lon, lat=brief.lat, building_id=brief.id, service_kinds=service_kinds, at=at,
+                         covering=(version, area_ids))
+
+
 def route_category(*, category: Category, building: Building | None = None, lon: float | None = None,
                    lat: float | None = None, at: date | None = None) -> list[Decision]:
     """Route an appeal category: one decision per service kind the category names (none for a consultation).
@@ -251,9 +288,9 @@ def route_category(*, category: Category, building: Building | None = None, lon:
 
 
 def _route(*, lon: float, lat: float, building_id: int | None, service_kinds: Sequence[str] | None,
-           at: date | None) -> list[Decision]:
+           at: date | None, covering: tuple[int, list[int]] | None = None) -> list[Decision]:
     at = at or _today()
-    version, area_ids = _fetch(_LOOKUP_SQL, {"lon": float(lon), "lat": float(lat)})[0]
+    version, area_ids = covering or _fetch(_LOOKUP_SQL, {"lon": float(lon), "lat": float(lat)})[0]
     reg = _registry(version)
     building_ids = [building_id] if building_id is not None else reg.buildings_at(float(lon), float(lat))
     kinds = sorted(dict.fromkeys(service_kinds)) if service_kinds is not None else reg.kinds

@@ -44,6 +44,7 @@ class OutageBrief:
     provider_name: str
     kind_codes: tuple[str, ...]
     affected_buildings: int
+    provider_id: int | None = None
 
 
 # One prepared statement: the building's OutageBuilding rows (index outagebuilding_building), their
@@ -53,7 +54,7 @@ SELECT o.id, o.kind, o.status, o.started_at, o.expected_end, o.public_note,
        coalesce(nullif(p.short_name, ''), p.name, ''),
        ARRAY(SELECT k.servicekind_id FROM outages_outage_service_kinds k WHERE k.outage_id = o.id
              ORDER BY k.servicekind_id),
-       o.affected_buildings
+       o.affected_buildings, o.provider_id
 FROM outages_outagebuilding ob
 JOIN outages_outage o ON o.id = ob.outage_id
 LEFT JOIN layers_provider p ON p.id = o.provider_id
@@ -80,7 +81,8 @@ def active_outages_brief_at(*, building_id: int, now: datetime | None = None) ->
             cur.execute(_BRIEF_SQL, params)
             rows = cur.fetchall()
     return [OutageBrief(id=r[0], kind=r[1], status=r[2], started_at=r[3], expected_end=r[4], public_note=r[5],
-                        provider_name=r[6], kind_codes=tuple(r[7]), affected_buildings=r[8]) for r in rows]
+                        provider_name=r[6], kind_codes=tuple(r[7]), affected_buildings=r[8],
+                        provider_id=r[9]) for r in rows]
 
 
 def active_outages_at(*, building_id: int | None = None, lon: float | None = None, lat: float | None = None,

@@ -55,10 +55,9 @@ def _provider(p: Provider | None, kind_names: dict[str, str], *, staff: bool = T
             "emergency_phone": "" if hidden else p.emergency_phone, "phones_hidden": hidden}
 
 
-def _building(b: Building) -> dict:
-    return {"id": b.pk, "address": b.address, "lon": round(b.point.x, 7), "lat": round(b.point.y, 7),
-            "kind": b.kind, "floors": b.floors, "flats": b.flats,
-            "neighbourhood": b.neighbourhood.name_uk if b.neighbourhood_id else ""}
+def _building(b: routing.BuildingBrief) -> dict:
+    return {"id": b.id, "address": b.address, "lon": round(b.lon, 7), "lat": round(b.lat, 7),
+            "kind": b.kind, "floors": b.floors, "flats": b.flats, "neighbourhood": b.neighbourhood or ""}
 
 
 def _services(decisions: list[routing.Decision], *, staff: bool = True) -> list[dict]:
@@ -74,30 +73,38 @@ def _services(decisions: list[routing.Decision], *, staff: bool = True) -> list[
     ]
 
 
-def _outages(*, building: Building | None, lon: float, lat: float) -> list[dict]:
-    """Active outages covering the building (its precomputed rows) or the bare point (the area)."""
+def _outages(*, building: routing.BuildingBrief | None, lon: float, lat: float) -> list[dict]:
+    """Active outages covering the building (its precomputed rows, one prepared statement) or the bare point."""
     from outages import selectors as outage_selectors
 
-    found = (outage_selectors.active_outages_at(building_id=building.pk) if building is not None
-             else outage_selectors.active_outages_at(lon=lon, lat=lat))
     out = []
-    for o in found:
+    if building is not None:
+        for o in outage_selectors.active_outages_brief_at(building_id=building.id):
+            out.append(_outage(o, kinds=list(o.kind_codes), kind_name=outage_selectors.service_kind_label(o),
+                               provider={"id": o.provider_id, "name": o.provider_name} if o.provider_id else None))
+        return out
+    for o in outage_selectors.active_outages_at(lon=lon, lat=lat):
         kinds = sorted(o.service_kinds.all(), key=lambda k: k.code)
-        out.append({"id": o.pk, "kind": o.kind, "status": o.status, "service_kinds": [k.code for k in kinds],
-                    "service_kind_name": ", ".join(k.name_uk for k in kinds),
-                    "provider": {"id": o.provider.pk, "name": str(o.provider)} if o.provider_id else None,
-                    "started_at": timezone.localtime(o.started_at).isoformat(),
-                    "expected_end": timezone.localtime(o.expected_end).isoformat() if o.expected_end else None,
-                    "public_note": o.public_note})
+        out.append(_outage(o, kinds=[k.code for k in kinds], kind_name=", ".join(k.name_uk for k in kinds),
+                           provider={"id": o.provider.pk, "name": str(o.provider)} if o.provider_id else None))
     return out
 
 
-def _geometry(*, building: Building | None, lon: float, lat: float, at: dt.date) -> dict:
+def _outage(o, *, kinds: list[str], kind_name: str, provider: dict | None) -> dict:
+    return {"id": o.id, "kind": o.kind, "status": o.status, "service_kinds": kinds,
+            "service_kind_name": kind_name, "provider": provider,
+            "started_at": timezone.localtime(o.started_at).isoformat(),
+            "expected_end": timezone.localtime(o.expected_end).isoformat() if o.expected_end else None,
+            "public_note": o.public_note}
+
+
+def _geometry(*, building: routing.BuildingBrief | None, lon: float, lat: float, at: dt.date) -> dict:
     """The building footprint and every area covering the point valid at the date, as GeoJSON features."""
     features = []
     if building is not None:
-        features.append({"type": "Feature", "geometry": _geojson(building.geom),
-                         "properties": {"layer": "building", "id": building.pk, "address": building.address}})
+        geom = Building.objects.only("geom").get(pk=building.id).geom
+        features.append({"type": "Feature", "geometry": _geojson(geom),
+                         "properties": {"layer": "building", "id": building.id, "address": building.address}})
     point = Point(lon, lat, srid=STORAGE_SRID)
     areas = (ServiceArea.objects.filter(parts__geom__covers=point).distinct().select_related("provider")
              .prefetch_related("service_kinds").order_by("id"))
@@ -127,17 +134,18 @@ def lookup_api(request):
             at = dt.date.fromisoformat(params["at"])
         except ValueError:
             return _error(400, _("Параметр at: очікується дата РРРР-ММ-ДД."), code="invalid_date")
-    building: Building | None = None
+    building: routing.BuildingBrief | None = None
+    decisions: list[routing.Decision] = []
     geocoded: dict | None = None
     if params.get("building"):
         try:
             building_id = int(params["building"])
         except ValueError:
             return _error(400, _("Параметр building: очікується цілий номер будинку в реєстрі."), code="invalid_building")
-        building = Building.objects.select_related("street", "neighbourhood").filter(pk=building_id).first()
+        building, decisions = routing.route_building_id(building_id=building_id, at=at)
         if building is None:
             return _error(404, _("Такого будинку в реєстрі немає."), code="building_not_found")
-        lon, lat = building.point.x, building.point.y
+        lon, lat = building.lon, building.lat
     elif params.get("q") is not None:
         try:
             results = geocoding.geocode(query=params["q"], limit=5)
@@ -152,10 +160,10 @@ def lookup_api(request):
         if found is None:
             return _error(404, _("Адресу не знайдено."), code="address_not_found", candidates=[r.as_dict() for r in results])
         if found.building_id is not None:
-            building = Building.objects.select_related("street", "neighbourhood").filter(pk=found.building_id).first()
+            building, decisions = routing.route_building_id(building_id=found.building_id, at=at)
             if building is None:  # the gazetteer is a moment behind a deletion
                 return _error(404, _("Адресу не знайдено."), code="address_not_found")
-            lon, lat = building.point.x, building.point.y
+            lon, lat = building.lon, building.lat
         else:  # an address point with no building outline: routed by its point
             lon, lat = found.lon, found.lat
         geocoded = {"match": found.match, "score": found.score, "address": found.address, "flat": found.flat,
@@ -169,13 +177,11 @@ def lookup_api(request):
                           code="invalid_coordinates")
         near = geocoding.reverse(lon=lon, lat=lat, max_distance_m=50)
         if near is not None and near.inside:
-            building = Building.objects.select_related("street", "neighbourhood").filter(pk=near.building_id).first()
+            building, decisions = routing.route_building_id(building_id=near.building_id, at=at)
     else:
         return _error(400, _("Вкажіть q (адресу), lon і lat або building."), code="missing_parameters")
 
-    if building is not None:
-        decisions = routing.route_building(building=building, at=at)
-    else:
+    if building is None:
         decisions = routing.route_point(lon=lon, lat=lat, at=at)
     body = {
         "building": _building(building) if building is not None else None,

@@ -60,3 +60,57 @@ def test_default_rates_are_generous_and_staff_apis_are_not_throttled():
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     assert all(int(rate.split("/")[0]) >= 600 for rate in rates.values())
     assert throttling.scope_of("/api/v1/appeals") is None and throttling.scope_of("/tiles/x") is None
+
+
+@pytest.fixture
+def rates(settings):
+    def set_rate(rate: str) -> None:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                                   "DEFAULT_THROTTLE_RATES": {"geocoding": rate, "public": rate, "lookup": rate}}
+    return set_rate
+
+
+def _shared_count(ident: str, *, period: int = 3600, now: float) -> int:
+    from gis.health import redis_client
+
+    return int(redis_client().get(f"ecity:throttle:geocoding:{ident}:{int(now // period)}") or 0)
+
+
+def test_a_worker_adds_its_count_to_redis_in_batches_of_one_percent_of_the_limit(rates):
+    import time
+
+    rates("1000/hour")
+    ident, now = _address(5), time.time()
+    counter = throttling.BatchedCounter()
+    for _ in range(9):
+        assert counter.count(scope="geocoding", ident=ident, now=now) == 0
+    assert _shared_count(ident, now=now) == 0  # nine requests, no round trip yet
+    assert counter.count(scope="geocoding", ident=ident, now=now) == 0
+    assert _shared_count(ident, now=now) == 10
+    # A second later the count goes to Redis whatever the batch: a slow client is counted too.
+    assert counter.count(scope="geocoding", ident=ident, now=now + throttling.FLUSH_SECONDS) == 0
+    assert _shared_count(ident, now=now) == 11
+
+
+def test_a_client_spread_over_workers_is_refused_within_one_percent_per_worker_of_the_limit(rates):
+    import time
+
+    rates("200/hour")
+    ident, now = _address(6), time.time()
+    workers = [throttling.BatchedCounter() for _ in range(3)]
+    answers = [workers[i % 3].count(scope="geocoding", ident=ident, now=now) for i in range(260)]
+    first_refused = answers.index(next(a for a in answers if a))
+    assert 200 <= first_refused <= 200 + 3 * throttling.BatchedCounter.batch(200)
+    assert all(answers[first_refused + 3:])  # then every worker refuses, each with the window's wait
+    assert 1 <= answers[-1] <= 3600
+
+
+def test_a_small_limit_is_counted_exactly_on_every_request(rates):
+    import time
+
+    rates("3/hour")
+    ident, now = _address(7), time.time()
+    one, two = throttling.BatchedCounter(), throttling.BatchedCounter()
+    assert [one.count(scope="geocoding", ident=ident, now=now), two.count(scope="geocoding", ident=ident, now=now),
+            one.count(scope="geocoding", ident=ident, now=now)] == [0, 0, 0]
+    assert two.count(scope="geocoding", ident=ident, now=now) > 0

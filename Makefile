@@ -7,7 +7,7 @@ export DJANGO_SETTINGS_MODULE ?= gis.settings
 USE_PRIVATE_PG := $(if $(DATABASE_URL),,1)
 USE_PRIVATE_REDIS := $(if $(REDIS_URL),,1)
 
-.PHONY: demo serve backup restore test bench stop deps venv assets db redis migrate static messages lint clean-db
+.PHONY: demo serve backup restore test drills bench stop deps venv assets db redis migrate static messages lint clean-db
 
 deps:
 	@scripts/deps.sh
@@ -65,6 +65,11 @@ test: deps venv messages assets db redis
 	@.venv/bin/ruff check .
 	@.venv/bin/lint-imports --no-cache
 	@.venv/bin/pytest -q $(PYTEST_ARGS)
+
+# The fault drills (README "Fault drills"): the quick ones run in `make test` too; this runs them all, the slow
+# ones included (a throwaway cluster and the real server each), and prints one PASS/FAIL line per fault.
+drills: deps venv messages assets db redis
+	@ECITY_DRILLS=1 .venv/bin/pytest -q -p no:warnings -m fault tests/integration $(PYTEST_ARGS)
 
 bench: deps venv assets db redis migrate
 	@$(PY) benchmarks/run.py $(BENCH_ARGS)

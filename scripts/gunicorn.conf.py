@@ -5,6 +5,7 @@ Every value can be set from the environment, so a deployment changes none of thi
   WEB_CONCURRENCY  worker processes (default 2 × cores + 1, at most 9)
   WEB_THREADS      threads per worker (gthread; default 2). 1 gives plain sync workers.
   WEB_TIMEOUT      seconds a request may take before its worker is replaced (default 30)
+  WEB_GRACEFUL_TIMEOUT  seconds a stopping worker may finish its requests (default 10)
 """
 
 import multiprocessing
@@ -15,7 +16,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_c
 threads = int(os.environ.get("WEB_THREADS", "2"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
-graceful_timeout = 10
+graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "10"))
 keepalive = 5
 # A worker is replaced after this many requests (with jitter, so not all at once): leaks stay bounded.
 max_requests = 5000

@@ -17,8 +17,50 @@ settings.STORAGES = {**settings.STORAGES,
 
 def pytest_collection_modifyitems(config, items):
     """Tests on the demo city run last (order otherwise kept): once loaded it stays committed in the test
-    database for the session, and tests on the tiny city expect a registry without its 20k buildings."""
+    database for the session, and tests on the tiny city expect a registry without its 20k buildings.
+
+    The slow fault drills (marked `drill`: a throwaway cluster, the real server, a minute or more each) run
+    with `make drills` (ECITY_DRILLS=1); `make test` lists them as skipped.
+    """
+    import os
+
     items.sort(key=lambda item: "_demo_city_session" in getattr(item, "fixturenames", ()))
+    if os.environ.get("ECITY_DRILLS") != "1":
+        skip = pytest.mark.skip(reason="a slow fault drill: `make drills` runs it")
+        for item in items:
+            if item.get_closest_marker("drill"):
+                item.add_marker(skip)
+
+
+# --- `make drills`: one PASS/FAIL line per fault (the fault's name is the argument of its `fault` marker) ---
+_FAULT_RESULTS: dict[str, list[str]] = {}
+_FAULT_OF: dict[str, str] = {}
+
+
+def pytest_itemcollected(item):
+    marker = item.get_closest_marker("fault")
+    if marker is not None and marker.args:
+        _FAULT_OF[item.nodeid] = marker.args[0]
+
+
+def pytest_runtest_logreport(report):
+    fault = _FAULT_OF.get(report.nodeid)
+    if fault is None:
+        return
+    if report.when == "call" or report.outcome != "passed":
+        _FAULT_RESULTS.setdefault(fault, []).append("passed" if report.passed else report.outcome)
+
+
+def pytest_terminal_summary(terminalreporter):
+    import os
+
+    if os.environ.get("ECITY_DRILLS") != "1" or not _FAULT_OF:
+        return
+    terminalreporter.section("fault drills")
+    for fault in dict.fromkeys(_FAULT_OF.values()):
+        outcomes = _FAULT_RESULTS.get(fault, ["not run"])
+        verdict = "PASS" if outcomes and all(o == "passed" for o in outcomes) else "FAIL"
+        terminalreporter.write_line(f"{verdict}  {fault}  ({len(outcomes)} test(s): {', '.join(sorted(set(outcomes)))})")
 
 
 @pytest.fixture

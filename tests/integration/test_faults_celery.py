@@ -28,7 +28,7 @@ from appeals.models import Appeal, AppealEvent
 from tests import factories
 from tests.integration.test_celery_worker import CELERY, _database_url
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.fault]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.fault("Celery worker killed with SIGKILL mid escalation sweep")]
 ROOT = Path(__file__).resolve().parents[2]
 N, BATCH = 20, 5
 

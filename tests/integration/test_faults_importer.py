@@ -21,7 +21,7 @@ from layers.models import Building
 from tests import factories
 from tests.integration.test_celery_worker import _database_url
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.fault]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.fault("importer killed with SIGKILL half-way")]
 ROOT = Path(__file__).resolve().parents[2]
 N = 6_000  # written in 12 batches: half-way is a second or more into the run
 

@@ -23,7 +23,7 @@ from tests import factories
 from tests.integration.test_citizens_pages import post_report
 from tests.integration.test_open311_post import _add_key, _fms_form
 
-pytestmark = [pytest.mark.django_db, pytest.mark.fault]
+pytestmark = [pytest.mark.django_db, pytest.mark.fault("media folder full or read-only during a photo upload")]
 MESSAGE = "не вдалося зберегти фото"
 
 

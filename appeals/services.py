@@ -242,6 +242,10 @@ def _fully_routed(routes: list[AppealRoute]) -> bool:
     return bool(routes) and all(r.outcome in (RouteOutcome.ASSIGNED, RouteOutcome.MANUAL) for r in routes)
 
 
+def _fully_decided(decisions: list[routing.Decision]) -> bool:
+    return bool(decisions) and all(d.outcome in (RouteOutcome.ASSIGNED, RouteOutcome.MANUAL) for d in decisions)
+
+
 def _replay(key: str) -> IntakeResult | None:
     call = Call.objects.select_related("appeal").filter(idempotency_key=key).first()
     if call is not None:
@@ -329,32 +333,49 @@ def _create(*, dispatcher, category: Category, phone: str, place: _Place, descri
             hold: bool = False) -> IntakeResult:
     if category.is_consultation:
         raise AppealError("консультація не є зверненням: зареєструйте дзвінок (record_call)")
+    # Routed before the row is written, so the appeal is inserted once in its final status (sent when every
+    # kind found its provider) and its first history steps go in one INSERT: one write and one map-cell
+    # update per appeal instead of an INSERT, an UPDATE to "sent" and a cell update for each.
+    decisions = routing.route_category(
+        category=category, building=place.building,
+        lon=None if place.building is not None else place.point.x,
+        lat=None if place.building is not None else place.point.y,
+        at=timezone.localdate(now, deadlines.KYIV),
+    )
+    sent = not hold and _fully_decided(decisions)
     appeal = Appeal.objects.create(
         number=next_number(at=now), channel=channel, category=category, building=place.building, point=place.point,
         address_text=place.address_text[:255], description=description, flat=flat or place.flat,
-        applicant_name=applicant_name, applicant_phone=phone, status=Status.REGISTERED, created_at=now,
-        created_by=dispatcher if getattr(dispatcher, "pk", None) else None, updated_at=now,
+        applicant_name=applicant_name, applicant_phone=phone, status=Status.SENT if sent else Status.REGISTERED,
+        created_at=now, created_by=dispatcher if getattr(dispatcher, "pk", None) else None, updated_at=now,
         deadline=deadlines.compute_deadline(registered_at=now, hours=category.deadline_hours,
                                             is_emergency=category.is_emergency),
         idempotency_key=key if channel != Channel.PHONE else None,
         **(extra or {}),
     )
-    _event(appeal_id=appeal.pk, at=now, actor=dispatcher, action=EventAction.CREATED, to_status=Status.REGISTERED,
-           data={"channel": channel})
-    routes = _route(appeal=appeal, at=now)
-    _event(appeal_id=appeal.pk, at=now, actor=dispatcher, action=EventAction.ROUTED,
-           data={"routes": [_route_summary(r) for r in routes]})
+    routes = _route_rows(appeal=appeal, decisions=decisions, at=now)
+    actor = _user(dispatcher)
+    steps = [
+        AppealEvent(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.CREATED, to_status=Status.REGISTERED,
+                    data={"channel": channel}),
+        AppealEvent(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.ROUTED,
+                    data={"routes": [_route_summary(r) for r in routes]}),
+    ]
     if hold:
-        _event(appeal_id=appeal.pk, at=now, actor=None, action=EventAction.COMMENT,
-               note="онлайн-звернення: передача виконавцю чекає перевірки диспетчером")
-    elif _fully_routed(routes):
-        Appeal.objects.filter(pk=appeal.pk).update(status=Status.SENT)
-        appeal.status = Status.SENT
-        _event(appeal_id=appeal.pk, at=now, actor=None, action=EventAction.STATUS, from_status=Status.REGISTERED,
-               to_status=Status.SENT, note="передано автоматично за маршрутом")
+        steps.append(AppealEvent(appeal_id=appeal.pk, at=now, action=EventAction.COMMENT,
+                                 note="онлайн-звернення: передача виконавцю чекає перевірки диспетчером"))
+    elif sent:
+        steps.append(AppealEvent(appeal_id=appeal.pk, at=now, action=EventAction.STATUS,
+                                 from_status=Status.REGISTERED, to_status=Status.SENT,
+                                 note="передано автоматично за маршрутом"))
+    for step in AppealEvent.objects.bulk_create(steps):  # ids in this order: created, routed, sent
+        if step.action == EventAction.STATUS:
+            from appeals.applicant_messages import on_status_event
+
+            on_status_event(appeal_id=appeal.pk, event_id=step.pk, to_status=step.to_status, note=step.note)
     call = None
     if channel == Channel.PHONE:
-        call = Call.objects.create(phone=phone, started_at=now, dispatcher=_user(dispatcher),
+        call = Call.objects.create(phone=phone, started_at=now, dispatcher=actor,
                                    outcome=CallOutcome.NEW_APPEAL, appeal=appeal, idempotency_key=key)
     return IntakeResult(appeal=appeal, call=call, created=True, routes=tuple(routes))
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import shape
 
@@ -162,6 +162,8 @@ def _kinds(service_kinds: Sequence[str | ServiceKind]) -> list[ServiceKind]:
     codes = sorted({k.pk if isinstance(k, ServiceKind) else str(k) for k in service_kinds})
     if not codes:
         raise OutageError("потрібен вид послуги (service_kind)", code="service_kind_required")
+    if all(isinstance(k, ServiceKind) and k.pk for k in service_kinds):
+        return sorted({k.pk: k for k in service_kinds}.values(), key=lambda k: k.pk)  # rows already read
     found = list(ServiceKind.objects.filter(code__in=codes))
     missing = sorted(set(codes) - {k.pk for k in found})
     if missing:
@@ -184,8 +186,8 @@ def _iso(value: datetime | None) -> str:
 # highest priority winning when it is unique (a tie: an overlap, no provider). A building is affected
 # when its footprint intersects the area and, if the outage names a provider, that provider is routed
 # for one of the outage's kinds. (A building-list outage takes exactly its buildings: _DECLARED_SQL.)
-_AFFECTED_SQL = """
-WITH o AS (SELECT id, area, provider_id FROM outages_outage WHERE id = %(outage)s),
+_AFFECTED_CTES = """
+o AS (SELECT id, area, provider_id FROM outages_outage WHERE id = %(outage)s),
 kinds AS (SELECT servicekind_id AS kind FROM outages_outage_service_kinds WHERE outage_id = %(outage)s),
 cand AS (
     SELECT b.id, b.point, coalesce(b.flats, 0) AS flats, coalesce(b.residents, 0) AS residents
@@ -229,40 +231,49 @@ routed AS (
     FROM cand c CROSS JOIN kinds k
     LEFT JOIN asg ON asg.building_id = c.id AND asg.kind = k.kind
     LEFT JOIN top ON top.building_id = c.id AND top.kind = k.kind
-)
+),
+"""
+_AFFECTED_INSERT = """
 INSERT INTO outages_outagebuilding (outage_id, building_id, flats, residents)
 SELECT %(outage)s, c.id, c.flats, c.residents FROM cand c, o
 WHERE o.provider_id IS NULL
    OR EXISTS (SELECT 1 FROM routed r WHERE r.building_id = c.id AND r.provider_id = o.provider_id)
 """
 
-_DECLARED_SQL = """
+_DECLARED_INSERT = """
 INSERT INTO outages_outagebuilding (outage_id, building_id, flats, residents)
 SELECT %(outage)s, b.id, coalesce(b.flats, 0), coalesce(b.residents, 0) FROM layers_building b
 WHERE b.id = ANY(%(ids)s)
 """
 
+# The rows and the outage's sums in one statement (one round trip): the sums are those of the rows just
+# inserted, which are all the outage's rows (recompute_affected deletes the old ones first).
+_WITH_SUMS = """
+WITH {ctes} ins AS ({insert} RETURNING flats, residents)
+UPDATE outages_outage SET affected_buildings = s.n, affected_flats = s.flats, affected_residents = s.residents
+FROM (SELECT count(*) AS n, coalesce(sum(flats), 0) AS flats, coalesce(sum(residents), 0) AS residents FROM ins) s
+WHERE outages_outage.id = %(outage)s
+RETURNING s.n, s.flats, s.residents
+"""
+_AFFECTED_SQL = _WITH_SUMS.format(ctes=_AFFECTED_CTES, insert=_AFFECTED_INSERT)
+_DECLARED_SQL = _WITH_SUMS.format(ctes="", insert=_DECLARED_INSERT)
 
-def recompute_affected(*, outage: Outage) -> Outage:
+
+def recompute_affected(*, outage: Outage, fresh: bool = False) -> Outage:
     """Replace the outage's OutageBuilding rows and its sums (one transaction, in PostGIS).
 
     A building-list outage affects exactly the listed buildings; any other area uses the rules above.
+    ``fresh``: the outage was inserted in this transaction and has no rows yet (nothing to delete).
     """
-    with transaction.atomic():
-        OutageBuilding.objects.filter(outage=outage).delete()
+    with transaction.atomic(savepoint=False):
+        if not fresh:
+            OutageBuilding.objects.filter(outage=outage).delete()
         with connection.cursor() as cur:
             if outage.area_source == AreaSource.BUILDINGS and outage.declared_buildings:
                 cur.execute(_DECLARED_SQL, {"outage": outage.pk, "ids": [int(i) for i in outage.declared_buildings]})
             else:
                 cur.execute(_AFFECTED_SQL, {"outage": outage.pk, "today": timezone.localdate()})
-        sums = OutageBuilding.objects.filter(outage=outage).aggregate(n=Count("id"), flats=Sum("flats"),
-                                                                     residents=Sum("residents"))
-        outage.affected_buildings = sums["n"]
-        outage.affected_flats = sums["flats"] or 0
-        outage.affected_residents = sums["residents"] or 0
-        Outage.objects.filter(pk=outage.pk).update(affected_buildings=outage.affected_buildings,
-                                                   affected_flats=outage.affected_flats,
-                                                   affected_residents=outage.affected_residents)
+            outage.affected_buildings, outage.affected_flats, outage.affected_residents = cur.fetchone()
     return outage
 
 
@@ -277,8 +288,13 @@ def declare_outage(*, service_kinds: Sequence[str | ServiceKind], actor=None, pr
                    cause: str = "", public_note: str = "", started_at: datetime | None = None,
                    expected_end: datetime | None = None, status: str = OutageStatus.CONFIRMED,
                    detected_category: Category | None = None, detected_buildings: int = 0,
-                   detected_appeals: int = 0, now: datetime | None = None) -> OutageResult:
-    """Create an outage and compute its affected buildings; everything or nothing."""
+                   detected_appeals: int = 0, area: AreaInput | None = None,
+                   now: datetime | None = None) -> OutageResult:
+    """Create an outage and compute its affected buildings; everything or nothing.
+
+    ``area``: an area this code built itself and already checked (live detection's hull around appeals
+    at registry buildings), stored as it is with its source, instead of one of the three input forms.
+    """
     now = now or timezone.now()
     if kind not in OutageKind.values:
         raise OutageError(f"невідомий вид відключення «{kind}» (emergency або planned)", code="unknown_kind")
@@ -290,12 +306,13 @@ def declare_outage(*, service_kinds: Sequence[str | ServiceKind], actor=None, pr
         if found is None:
             raise OutageError(f"немає виконавця №{provider}", code="unknown_provider")
         provider = found
-    area = resolve_area(area_geojson=area_geojson, building_ids=building_ids, service_area=service_area)
+    if area is None:
+        area = resolve_area(area_geojson=area_geojson, building_ids=building_ids, service_area=service_area)
     if provider is None and area.service_area is not None:
         provider = area.service_area.provider
     started_at = started_at or now
     _check_times(started_at=started_at, expected_end=expected_end)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a failure inside rolls back the caller's transaction too
         outage = Outage.objects.create(
             kind=kind, status=status, provider=provider, cause=cause, public_note=public_note, area=area.geom,
             area_source=area.source, service_area=area.service_area, declared_buildings=list(area.building_ids),
@@ -303,12 +320,17 @@ def declare_outage(*, service_kinds: Sequence[str | ServiceKind], actor=None, pr
             detected_buildings=detected_buildings, detected_appeals=detected_appeals,
             created_at=now, created_by=actor if getattr(actor, "pk", None) else None, updated_at=now,
         )
-        outage.service_kinds.set(kinds)
-        _event(outage=outage, actor=actor, action=OutageAction.CREATED, at=now, new=status,
-               note="; ".join(area.notes))
+        # A new row has no kinds yet: one INSERT (set() would read them first).
+        Outage.service_kinds.through.objects.bulk_create(
+            [Outage.service_kinds.through(outage_id=outage.pk, servicekind_id=k.pk) for k in kinds])
+        who = actor if getattr(actor, "pk", None) else None
+        events = [OutageEvent(outage=outage, at=now, actor=who, action=OutageAction.CREATED, new=status,
+                              note="; ".join(area.notes))]
         if expected_end is not None:
-            _event(outage=outage, actor=actor, action=OutageAction.EXPECTED_END, at=now, new=_iso(expected_end))
-        recompute_affected(outage=outage)
+            events.append(OutageEvent(outage=outage, at=now, actor=who, action=OutageAction.EXPECTED_END,
+                                      new=_iso(expected_end)))
+        OutageEvent.objects.bulk_create(events)
+        recompute_affected(outage=outage, fresh=True)
     return OutageResult(outage=outage, repaired=area.repaired, notes=list(area.notes))
 
 
@@ -404,10 +426,11 @@ def propose_suspected(*, category: Category, hull: MultiPolygon, buildings: int,
     appeals are linked to it by the caller). hull is in EPSG:4326.
     """
     now = now or timezone.now()
-    kinds = [k for k in category.service_kinds.all() if not k.in_house] or list(category.service_kinds.all())
+    every = list(category.service_kinds.all())
+    kinds = [k for k in every if not k.in_house] or every
     if not kinds:
         raise OutageError("категорія без виду послуги не буває відключенням", code="no_service_kind")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing here is caught and retried: all of it or none
         candidates = (Outage.objects.filter(status__in=[OutageStatus.SUSPECTED, OutageStatus.CONFIRMED],
                                             service_kinds__in=kinds, area__intersects=hull)
                       .filter(_begun(now)).values("pk"))
@@ -433,11 +456,16 @@ def propose_suspected(*, category: Category, hull: MultiPolygon, buildings: int,
                     detected_appeals=max(existing.detected_appeals, appeals), updated_at=now)
             return Proposal(outage=existing, created=False)
         cause = f"виявлено автоматично: «{category.name_uk}» з {buildings} будинків ({appeals} звернень)"
-        result = declare_outage(service_kinds=kinds, area_geojson=json.loads(hull.json), status=OutageStatus.SUSPECTED,
-                                cause=cause, detected_category=category, detected_buildings=buildings,
-                                detected_appeals=appeals, now=now)
-        Outage.objects.filter(pk=result.outage.pk).update(area_source=AreaSource.DETECTED)
-        result.outage.area_source = AreaSource.DETECTED
+        # The hull is the buffered convex hull of appeals at registry buildings (valid, polygonal, in the
+        # hromada): stored as it is, without the round trip through GeoJSON and the input checks.
+        geom = hull if hull.geom_type == "MultiPolygon" else MultiPolygon(hull, srid=STORAGE_SRID)
+        if geom.valid:
+            area = AreaInput(geom=geom, source=AreaSource.DETECTED)
+        else:  # not expected of a buffered hull; repaired as any drawn area would be
+            area = replace(_geojson_area(json.loads(geom.json)), source=AreaSource.DETECTED)
+        result = declare_outage(service_kinds=kinds, area=area, status=OutageStatus.SUSPECTED, cause=cause,
+                                detected_category=category, detected_buildings=buildings, detected_appeals=appeals,
+                                now=now)
         return Proposal(outage=result.outage, created=True)
 
 

@@ -114,27 +114,36 @@ def detect_outage(*, appeal: Appeal, now: datetime | None = None) -> Detection |
     points = [detection.AppealPoint(id=r[0], category=appeal.category.code, x=r[1], y=r[2], t=float(r[3]),
                                     building_id=r[4]) for r in rows]
     found = detection.find_incidents(points, eps_m=rule.radius_m, window_hours=rule.window_hours,
-                                     min_buildings=rule.min_buildings)
-    mine = next((i for i in found if appeal.pk in i.appeal_ids), None)
-    if mine is None:
+                                     min_buildings=rule.min_buildings, containing=appeal.pk)
+    if not found:
         return None
+    mine = found[0]
     hull = GEOSGeometry(mine.extent_wkt, srid=METRIC_SRID)
     hull.transform(STORAGE_SRID)
     hull = MultiPolygon(hull, srid=STORAGE_SRID) if hull.geom_type == "Polygon" else hull
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the intake's transaction: all of it or none
         proposal = outage_services.propose_suspected(category=appeal.category, hull=hull, buildings=mine.buildings,
                                                      appeals=mine.count, now=now)
         _link_appeals(outage=proposal.outage, appeal_ids=mine.appeal_ids, at=now or timezone.now())
     return Detection(outage=proposal.outage, created=proposal.created, buildings=mine.buildings, appeals=mine.count)
 
 
+# Link and learn which rows were linked in one statement (the ORM's update() returns only a count).
+_LINK_SQL = """
+UPDATE appeals_appeal SET outage_id = %(outage)s, version = version + 1, updated_at = %(at)s
+WHERE id = ANY(%(ids)s) AND outage_id IS NULL AND status = ANY(%(open)s)
+RETURNING id
+"""
+
+
 def _link_appeals(*, outage: Outage, appeal_ids: list[int], at: datetime, actor=None) -> int:
     """Link open appeals that have no outage yet; one history event each."""
-    ids = list(Appeal.objects.filter(pk__in=appeal_ids, outage__isnull=True, status__in=OPEN_STATUSES)
-               .values_list("pk", flat=True))
+    with connection.cursor() as cur:
+        cur.execute(_LINK_SQL, {"outage": outage.pk, "at": at, "ids": [int(i) for i in appeal_ids],
+                                "open": [str(s) for s in OPEN_STATUSES]})
+        ids = sorted(r[0] for r in cur.fetchall())
     if not ids:
         return 0
-    Appeal.objects.filter(pk__in=ids).update(outage=outage, version=F("version") + 1, updated_at=at)
     AppealEvent.objects.bulk_create([
         AppealEvent(appeal_id=i, at=at, actor=_user(actor), action=EventAction.OUTAGE,
                     note=f"частина відключення №{outage.pk}", data={"outage_id": outage.pk}) for i in ids])

@@ -104,45 +104,106 @@ def _places(points: list[AppealPoint]) -> np.ndarray:
     return np.array([p.building_id if p.building_id is not None else -(p.id + 1) for p in points], dtype=np.int64)
 
 
+# Candidate pairs are expanded this many at a time (memory stays bounded on a long analytics period).
+_PAIR_BLOCK = 1_000_000
+
+
+def _neighbour_pairs(xy: np.ndarray, t: np.ndarray, *, eps_m: float, window_hours: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j), each point with itself included, within eps_m metres and window_hours hours.
+
+    A sweep along one axis (x, y or time, whichever leaves the fewest candidates): sorted along it, the
+    points within reach of each one are a run of the sorted array (two binary searches for all of them),
+    and only those are measured. Plain numpy: no index to build, and no import (scikit-learn, scipy)
+    paid at the first appeal a worker sees.
+    """
+    n = len(t)
+    best = None
+    # A hair wider than the reach along the axis; the exact tests below decide (floating-point rounding).
+    for values, reach in ((xy[:, 0], eps_m), (xy[:, 1], eps_m), (t, window_hours)):
+        order = np.argsort(values, kind="stable")
+        v = values[order]
+        slack = reach + 1e-6 * (1.0 + abs(reach))
+        lo = np.searchsorted(v, v - slack, side="left")
+        counts = np.searchsorted(v, v + slack, side="right") - lo
+        total = int(counts.sum())
+        if best is None or total < best[0]:
+            best = (total, order, lo, counts)
+    _, order, lo, counts = best
+    ends = np.cumsum(counts)
+    out_i, out_j = [], []
+    start = 0
+    while start < n:
+        # As many points as keep this block's candidate pairs near _PAIR_BLOCK (at least one point).
+        base = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, base + _PAIR_BLOCK, side="right")))
+        c = counts[start:stop]
+        pos = np.repeat(np.arange(start, stop), c)
+        offset = np.arange(len(pos)) - np.repeat(np.cumsum(c) - c, c)
+        i, j = order[pos], order[np.repeat(lo[start:stop], c) + offset]
+        dx, dy = xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1]
+        keep = (dx * dx + dy * dy <= eps_m * eps_m) & (np.abs(t[j] - t[i]) <= window_hours)
+        out_i.append(i[keep])
+        out_j.append(j[keep])
+        start = stop
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each node, the smallest node of its connected component (edges a[k]-b[k]).
+
+    Min-label propagation with pointer jumping: every label is a node of the same component, each round
+    takes the smaller label across every edge and then the label's own label; at the fixed point every
+    edge joins equal labels, which is the component's smallest node.
+    """
+    label = np.arange(n)
+    while len(a):
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    return label
+
+
 def _clusters(points: list[AppealPoint], *, eps_m: float, window_hours: float, min_buildings: int) -> np.ndarray:
     """A label per point (-1 = noise), DBSCAN with the distinct-building core condition."""
     n = len(points)
-    xy = np.array([(p.x, p.y) for p in points], dtype=float)
+    xy = np.array([(p.x, p.y) for p in points], dtype=float).reshape(n, 2)
     t = np.array([p.t for p in points], dtype=float)
-    places = _places(points)
-    # Imported here: scikit-learn and scipy cost seconds to import, and every manage.py command (and each
-    # gunicorn worker) imports this module through the apps; only detection itself needs them.
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-    from sklearn.neighbors import KDTree
-
-    neighbours = KDTree(xy).query_radius(xy, r=eps_m)
-    kept = [idx[np.abs(t[idx] - t[i]) <= window_hours] for i, idx in enumerate(neighbours)]
-    core = np.array([len(np.unique(places[idx])) >= min_buildings for idx in kept], dtype=bool)
+    _, place = np.unique(_places(points), return_inverse=True)
+    i, j = _neighbour_pairs(xy, t, eps_m=eps_m, window_hours=window_hours)
+    # Distinct places in each point's neighbourhood (itself included).
+    seen = np.unique(i * (int(place.max()) + 1) + place[j])
+    core = np.bincount(seen // (int(place.max()) + 1), minlength=n) >= min_buildings
     labels = np.full(n, -1, dtype=np.int64)
     if not core.any():
         return labels
-    rows = np.concatenate([np.full(len(idx), i, dtype=np.int64) for i, idx in enumerate(kept)])
-    cols = np.concatenate(kept).astype(np.int64)
-    both = core[rows] & core[cols]
-    graph = csr_matrix((np.ones(int(both.sum())), (rows[both], cols[both])), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
-    # Renumber the components of cores in order of their first point (deterministic labels).
-    order: dict[int, int] = {}
-    for i in np.flatnonzero(core).tolist():
-        labels[i] = order.setdefault(int(component[i]), len(order))
+    both = core[i] & core[j] & (i != j)
+    root = _components(n, i[both], j[both])
+    # Components numbered in order of their first point (deterministic labels): a component's root is its
+    # first point.
+    cores = np.flatnonzero(core)
+    _, labels[cores] = np.unique(root[cores], return_inverse=True)
     # A border point joins the cluster of its first core neighbour.
-    for i in np.flatnonzero(~core).tolist():
-        cores = kept[i][core[kept[i]]]
-        if len(cores):
-            labels[i] = labels[int(cores.min())]
+    border = ~core[i] & core[j]
+    first_core = np.full(n, n)
+    np.minimum.at(first_core, i[border], j[border])
+    joined = np.flatnonzero(first_core < n)
+    labels[joined] = labels[first_core[joined]]
     return labels
 
 
 def find_incidents(points: Iterable[AppealPoint], *, eps_m: float = DEFAULT_EPS_M,
-                   window_hours: float = DEFAULT_WINDOW_HOURS,
-                   min_buildings: int = DEFAULT_MIN_BUILDINGS) -> list[Incident]:
-    """Incidents among ``points``, per category; sorted by size (largest first), then category and start."""
+                   window_hours: float = DEFAULT_WINDOW_HOURS, min_buildings: int = DEFAULT_MIN_BUILDINGS,
+                   containing: int | None = None) -> list[Incident]:
+    """Incidents among ``points``, per category; sorted by size (largest first), then category and start.
+
+    ``containing``: only the incident holding the appeal with this id (live detection asks about the new
+    appeal; the others around it are not drawn).
+    """
     by_category: dict[str, list[AppealPoint]] = {}
     for p in points:
         by_category.setdefault(p.category, []).append(p)
@@ -150,9 +211,14 @@ def find_incidents(points: Iterable[AppealPoint], *, eps_m: float = DEFAULT_EPS_
     for category, members in sorted(by_category.items()):
         if len(members) < min_buildings:
             continue
-        labels = _clusters(members, eps_m=eps_m, window_hours=window_hours, min_buildings=min_buildings)
-        for label in sorted(set(labels.tolist()) - {-1}):
-            group = [p for p, lab in zip(members, labels, strict=True) if lab == label]
+        labels = _clusters(members, eps_m=eps_m, window_hours=window_hours, min_buildings=min_buildings).tolist()
+        groups: dict[int, list[AppealPoint]] = {}
+        for p, lab in zip(members, labels, strict=True):
+            if lab != -1:
+                groups.setdefault(lab, []).append(p)
+        if containing is not None:
+            groups = {lab: g for lab, g in groups.items() if any(p.id == containing for p in g)}
+        for _label, group in sorted(groups.items()):
             buildings = len(set(_places(group).tolist()))
             if buildings < min_buildings:
                 continue

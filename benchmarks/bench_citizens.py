@@ -20,7 +20,8 @@ REPEAT = int(os.environ.get("ECITY_BENCH_REPEAT", "200"))
 
 
 def main() -> None:
-    setup_bench_database("bench_pages")
+    # ECITY_BENCH_DB=bench: the shared 1M database (ecity_bench, e.g. restored from a dump) instead of its own.
+    setup_bench_database(os.environ.get("ECITY_BENCH_DB", "bench_pages"))
     from benchmarks.bench_appeal_pages import _prepare
 
     count = _prepare()
@@ -54,7 +55,7 @@ def main() -> None:
 
     print(f"   {count} appeals; {REPEAT} filings and {REPEAT} tracking views each way", flush=True)
     time_each(file_one, repeat=min(5, REPEAT))  # warm-up: the geocoder index, templates, connections
-    report("filing POST /report/", percentiles(time_each(file_one, repeat=REPEAT)))
+    _report("filing POST /report/", file_one)
     pairs = state["filed"]
     j = {"k": 0}
 
@@ -66,5 +67,21 @@ def main() -> None:
             assert response.status_code == 200
         return run
 
-    report("tracking /track/ with the code", percentiles(time_each(track(True), repeat=REPEAT)))
-    report("tracking /track/ number alone", percentiles(time_each(track(False), repeat=REPEAT)))
+    _report("tracking /track/ with the code", track(True))
+    _report("tracking /track/ number alone", track(False))
+
+
+def _report(label: str, fn) -> None:
+    """Wall-time percentiles, with this process's CPU per request (Django, not PostgreSQL: what a loaded
+    machine inflates least) and the SQL statements one request sends."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    cpu = time.process_time()
+    samples = time_each(fn, repeat=REPEAT)
+    cpu = (time.process_time() - cpu) / REPEAT * 1000
+    report(f"{label} ({len(queries.captured_queries)} SQL statements)", {**percentiles(samples), "CPU/request": cpu})

@@ -148,7 +148,8 @@ def _throughput(port: int, paths: list[str], server: int) -> tuple[float, float]
 
 
 def main() -> None:
-    setup_bench_database("pages")
+    # ECITY_BENCH_DB=bench: the shared 1M database (ecity_bench, e.g. restored from a dump) instead of its own.
+    setup_bench_database(os.environ.get("ECITY_BENCH_DB", "pages"))
     from benchmarks.bench_appeal_pages import _prepare
 
     count = _prepare()

@@ -103,7 +103,8 @@ def bench_intake_check(buildings, points) -> None:
 
 def bench_detection(count: int) -> None:
     from django.conf import settings
-    from django.db import transaction
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
 
     from appeals import outage_services
     from appeals.models import Appeal
@@ -112,23 +113,33 @@ def bench_detection(count: int) -> None:
     ids = list(Appeal.objects.filter(category__code__in=watched).order_by("?").values_list("pk", flat=True)[
         :REPEAT + WARM_UP])
     appeals = {a.pk: a for a in Appeal.objects.filter(pk__in=ids).select_related("category")}
-    samples, quiet, fired = [], [], 0
+    samples, quiet, created, joined = [], [], [], []
+    statements = {"created": 0, "joined": 0, "quiet": 0}
+    cpu = 0.0
     with transaction.atomic():
         for i, pk in enumerate(ids):
             a = appeals[pk]
-            t = time.perf_counter()
-            found = outage_services.detect_outage(appeal=a, now=a.created_at)
-            dt = time.perf_counter() - t
+            with CaptureQueriesContext(connection) as queries:
+                c = time.process_time()
+                t = time.perf_counter()
+                found = outage_services.detect_outage(appeal=a, now=a.created_at)
+                dt = time.perf_counter() - t
+                c = time.process_time() - c
             if i >= WARM_UP:
                 samples.append(dt)
-                fired += found is not None
-                if found is None:
-                    quiet.append(dt)
+                cpu += c
+                kind = "quiet" if found is None else "created" if found.created else "joined"
+                {"quiet": quiet, "created": created, "joined": joined}[kind].append(dt)
+                statements[kind] = max(statements[kind], len(queries.captured_queries))
         transaction.set_rollback(True)
     report(f"live detection per new appeal (recent appeals of its category + the rule, and the suspected outage "
-           f"when it fires), {count} appeals in the database, n={len(samples)} ({fired} found a cluster); "
-           f"target p95 ≤ 20", percentiles(samples))
-    report(f"   of which the {len(quiet)} that found no cluster", percentiles(quiet))
+           f"when it fires), {count} appeals in the database, n={len(samples)} "
+           f"({len(created) + len(joined)} found a cluster); target p95 ≤ 20",
+           {**percentiles(samples), "CPU/appeal": cpu / max(len(samples), 1) * 1000})
+    for label, xs, kind in [("made a new suspected outage", created, "created"),
+                            ("joined or grew an open one", joined, "joined"), ("found no cluster", quiet, "quiet")]:
+        if xs:
+            report(f"   of which the {len(xs)} that {label} (≤ {statements[kind]} SQL statements)", percentiles(xs))
 
 
 def main() -> None:

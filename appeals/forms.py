@@ -9,7 +9,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from appeals.models import CallOutcome, Status
-from appeals.services import phone_problem
+from appeals.phones import phone_problem
 from layers.models import Building, Category, Neighbourhood, Provider, ProviderKind
 
 # Outcomes the dispatcher picks on the intake form (a link to an appeal is chosen from the duplicates).

@@ -180,7 +180,7 @@ def _valid_address(channel: str, address: str) -> str:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
-    from appeals.services import normalize_phone
+    from appeals.phones import ukrainian_e164
 
     address = (address or "").strip()
     if channel == SubscriptionChannel.EMAIL:
@@ -190,8 +190,8 @@ def _valid_address(channel: str, address: str) -> str:
             raise AppealError(f"некоректна адреса e-mail «{address}»") from exc
         return address.lower()
     if channel == SubscriptionChannel.SMS:
-        phone = normalize_phone(address)
-        if not phone.startswith("+380"):
+        phone = ukrainian_e164(address, mobile=True)
+        if phone is None:
             raise AppealError(f"для SMS потрібен український мобільний номер, а не «{address}»")
         return phone
     raise AppealError(f"невідомий канал повідомлення «{channel}» (email або sms)")
@@ -211,7 +211,7 @@ def link_call_to_outage(*, dispatcher, outage: Outage | int, phone: str = "", su
                         subscribe_to: str = "", note: str = "", idempotency_key: str | None = None,
                         now: datetime | None = None) -> Call:
     """The caller is told of the known outage: a call with outcome outage_known, no appeal; optionally subscribed."""
-    from appeals.services import normalize_phone
+    from appeals.phones import normalize_phone
 
     now = now or timezone.now()
     key = (idempotency_key or "").strip() or None

@@ -94,7 +94,7 @@ def search_appeals(*, user, filters: SearchFilters, now: datetime | None = None)
     """Appeals by number, phone, address, building, provider, status, category and dates, newest first,
     within the user's scope. An address is geocoded to its building when it names one.
     """
-    from appeals.services import normalize_phone  # services imports selectors' neighbours; keep it local
+    from appeals.phones import normalize_phone
 
     now = now or timezone.now()
     qs = roles.scope_appeals(user=user)
@@ -189,7 +189,7 @@ def shift_report_appeals(*, user, report: ShiftReport) -> QuerySet[Appeal]:
 
 def calls_from_phone(*, phone: str, limit: int = 20) -> list[Call]:
     """Earlier calls from this number, newest first, with their appeals: the dispatcher's first look."""
-    from appeals.services import normalize_phone
+    from appeals.phones import normalize_phone
 
     return list(Call.objects.filter(phone=normalize_phone(phone)).select_related("appeal", "appeal__category")
                 .order_by("-started_at")[:limit])

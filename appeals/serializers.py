@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from appeals import workflow
 from appeals.models import PERSONAL_FIELDS, Appeal, AppealEvent, AppealRoute, Call, Channel, Status
-from appeals.services import phone_problem
+from appeals.phones import phone_problem
 
 
 class RouteSerializer(serializers.ModelSerializer):

@@ -7,7 +7,6 @@ else changed the appeal since, Conflict is raised and nothing is written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,6 +31,7 @@ from appeals.models import (
     RouteOutcome,
     Status,
 )
+from appeals.phones import normalize_phone
 from geocoding import services as geocoding
 from gis.srid import STORAGE_SRID
 from layers import routing
@@ -57,57 +57,6 @@ class IntakeResult:
     @property
     def number(self) -> str:
         return self.appeal.number if self.appeal else ""
-
-
-_PHONE_DIGITS = re.compile(r"\d+")
-
-
-def normalize_phone(phone: str) -> str:
-    """Phone numbers are stored as +380XXXXXXXXX when they look Ukrainian, else as digits.
-
-    >>> normalize_phone("(050) 123-45-67"), normalize_phone("+38 050 1234567"), normalize_phone("1505")
-    ('+380501234567', '+380501234567', '1505')
-    """
-    digits = "".join(_PHONE_DIGITS.findall(phone or ""))
-    if len(digits) == 10 and digits.startswith("0"):
-        return "+38" + digits
-    if len(digits) == 12 and digits.startswith("380"):
-        return "+" + digits
-    return digits
-
-
-_PHONE_DECOR = re.compile(r"[\s()+\-.\u2013\u2014/]")
-
-
-def phone_problem(phone: str) -> str | None:
-    """What is wrong with a typed phone number, in Ukrainian, or None when it can be dialled back.
-
-    >>> phone_problem("050 123 45 67") is None, phone_problem("1505") is None, phone_problem("+48 22 123 45 67") is None
-    (True, True, True)
-    >>> phone_problem("abc")
-    'Номер телефону містить літери або знаки («abc»): введіть лише цифри, наприклад 050 123 45 67.'
-    >>> phone_problem("12")
-    'У номері лише 2 цифри: потрібно щонайменше 3 (короткий номер) або 10 (мобільний: 0XX XXX XX XX).'
-    >>> phone_problem("501234567")
-    'Номер із 9 цифр: бракує однієї? Мобільний має 10 цифр і починається з 0 (050…, 067…).'
-    """
-    text = (phone or "").strip()
-    if not text:
-        return None
-    odd = "".join(ch for ch in _PHONE_DECOR.sub("", text) if not ch.isdigit())
-    if odd:
-        return f"Номер телефону містить літери або знаки («{odd[:10]}»): введіть лише цифри, наприклад 050 123 45 67."
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) < 3:
-        return (f"У номері лише {len(digits)} цифр{'а' if len(digits) == 1 else 'и'}: потрібно щонайменше 3 "
-                "(короткий номер) або 10 (мобільний: 0XX XXX XX XX).")
-    if len(digits) > 15:
-        return f"У номері {len(digits)} цифр: забагато (міжнародний номер має не більше 15)."
-    if len(digits) == 9 and not text.startswith("+"):
-        return "Номер із 9 цифр: бракує однієї? Мобільний має 10 цифр і починається з 0 (050…, 067…)."
-    if len(digits) == 10 and not digits.startswith("0") and not text.startswith("+"):
-        return "Український номер із 10 цифр починається з 0 (050…, 067…, 0626…)."
-    return None
 
 
 def format_number(*, year: int, seq: int) -> str:

@@ -31,7 +31,8 @@ from appeals import online
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound
 from appeals.models import Appeal, Channel
 from appeals.notifications import queue_notification
-from appeals.services import normalize_phone, resolve_place
+from appeals.phones import phone_problem, ukrainian_e164
+from appeals.services import resolve_place
 from citizens import messages, ratelimit, selectors
 from citizens.photos import MAX_PHOTOS, PhotoError, clean_photo
 from geocoding import services as geocoding
@@ -192,9 +193,10 @@ def _contact(*, name: str, phone: str, email: str, consent: bool, notify: bool, 
     name = " ".join((name or "").split())[:200]
     raw_phone = (phone or "").strip()
     email = (email or "").strip()
-    norm = normalize_phone(raw_phone) if raw_phone else ""
-    if raw_phone and not re.fullmatch(r"\+380\d{9}", norm):
-        _add(errors, "phone", "телефон у форматі 0XX XXX XX XX або +380 XX XXX XX XX")
+    norm = (ukrainian_e164(raw_phone) or "") if raw_phone else ""
+    if raw_phone and not norm:
+        _add(errors, "phone", phone_problem(raw_phone)
+             or "потрібен український номер: 0XX XXX XX XX або +380 XX XXX XX XX")
     if name and not raw_phone:
         _add(errors, "phone", "для звернення за Законом потрібні ім'я та телефон (або залиште обидва поля порожніми "
                               "— тоді це буде повідомлення на карту)")

@@ -33,7 +33,6 @@ from datetime import date
 
 import numpy as np
 import shapely
-from scipy import ndimage
 
 ASSIGNED, GAP, OVERLAP = 0, 1, 2
 OUTCOMES = ("assigned", "gap", "overlap")
@@ -152,17 +151,10 @@ class BatchRouter:
         if self.partial_by_area is not None:
             self.full_by_area = np.zeros((len(self.areas), n_cells), dtype=bool)
             self.full_by_area[fa, fc] = True
-        cell_sets: dict[int, tuple[int, ...]] = {}
-        if len(fc):
-            starts = np.flatnonzero(np.r_[True, fc[1:] != fc[:-1]])
-            ends = np.r_[starts[1:], len(fc)]
-            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-                cell_sets[int(fc[s])] = tuple(fa[s:e].tolist())
-        signatures: dict[tuple[int, ...], int] = {(): 0}
-        self.cell_sig = np.zeros(n_cells, dtype=np.int64)
-        for cell, areas in cell_sets.items():
-            self.cell_sig[cell] = signatures.setdefault(areas, len(signatures))
-        self.sig_sets = sorted(signatures, key=signatures.get)
+        if self.full_by_area is not None:
+            self.cell_sig, self.sig_sets = self._signatures_dense(self.full_by_area)
+        else:
+            self.cell_sig, self.sig_sets = self._signatures_sparse(fc, fa, n_cells)
         self.sig_table = self._resolve_sets(self.sig_sets)
         # Cells touched by an assigned building's footprint.
         self.cell_assigned = np.zeros(n_cells, dtype=bool)
@@ -171,13 +163,39 @@ class BatchRouter:
             self.cell_assigned[cells[shapely.intersects(s.footprint, boxes)]] = True
         self.assign_tree = shapely.STRtree([s.footprint for s in self.assignments]) if self.assignments else None
 
+    @staticmethod
+    def _signatures_dense(full_by_area: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+        """Per cell, the index of its set of fully covering areas, and the sets (the empty set first, index 0):
+        the area × cell matrix packed to bytes per cell and made unique, no Python loop per cell."""
+        n_areas, n_cells = full_by_area.shape
+        packed = np.ascontiguousarray(np.packbits(full_by_area, axis=0).T) if n_areas else np.zeros((n_cells, 1), np.uint8)
+        width = packed.shape[1]
+        keys = np.concatenate([np.zeros((1, width), np.uint8), packed]).view(np.dtype((np.void, width))).ravel()
+        uniq, inverse = np.unique(keys, return_inverse=True)  # all-zero bytes sort first: the empty set is 0
+        rows = np.unpackbits(uniq.view(np.uint8).reshape(len(uniq), width), axis=1)[:, :n_areas]
+        return inverse.ravel()[1:].astype(np.int64), [tuple(np.flatnonzero(r).tolist()) for r in rows]
+
+    @staticmethod
+    def _signatures_sparse(fc: np.ndarray, fa: np.ndarray, n_cells: int) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+        """The same from sorted (cell, area) pairs, for grids too big for the dense matrices."""
+        cell_sets: dict[int, tuple[int, ...]] = {}
+        if len(fc):
+            starts = np.flatnonzero(np.r_[True, fc[1:] != fc[:-1]])
+            ends = np.r_[starts[1:], len(fc)]
+            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+                cell_sets[int(fc[s])] = tuple(fa[s:e].tolist())
+        signatures: dict[tuple[int, ...], int] = {(): 0}
+        cell_sig = np.zeros(n_cells, dtype=np.int64)
+        for cell, areas in cell_sets.items():
+            cell_sig[cell] = signatures.setdefault(areas, len(signatures))
+        return cell_sig, sorted(signatures, key=signatures.get)
+
     def _classify(self, g: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
         """(cells g covers entirely, cells its boundary may cross), as global cell ids.
 
         The boundary is sampled every half cell and the touched cells widened by one cell, so no
         crossed cell is missed (a wider band only means a few more exact tests). Every other cell lies
-        wholly inside or wholly outside, and so does each 4-connected component of such cells: one
-        centre per component decides it.
+        wholly inside or wholly outside, as does a run of such cells along a row: one centre per run decides it.
         """
         minx, miny, maxx, maxy = g.bounds
         i0, i1 = max(int((minx - self.x0) // self.dx) - 1, 0), min(int((maxx - self.x0) // self.dx) + 1, self.nx - 1)
@@ -188,16 +206,24 @@ class BatchRouter:
         ci = np.clip(np.floor((coords[:, 0] - self.x0) / self.dx).astype(np.int64) - i0, 0, w - 1)
         cj = np.clip(np.floor((coords[:, 1] - self.y0) / self.dy).astype(np.int64) - j0, 0, h - 1)
         band[cj, ci] = True
-        band = ndimage.binary_dilation(band, structure=np.ones((3, 3), dtype=bool))
-        labels, n = ndimage.label(~band)
-        flat = labels.ravel()
-        component, first = np.unique(flat, return_index=True)
-        inside = np.zeros(n + 1, dtype=bool)
-        real = component > 0
-        jj, ii = np.divmod(first[real], w)
-        inside[component[real]] = shapely.intersects_xy(g, self.x0 + (ii + i0 + 0.5) * self.dx,
-                                                        self.y0 + (jj + j0 + 0.5) * self.dy)
-        full_local = np.flatnonzero(inside[flat] & (flat > 0))
+        # Widen the band by one cell each way (a 3 × 3 dilation, by shifted ORs: no scipy to import).
+        wide = band.copy()
+        wide[1:, :] |= band[:-1, :]
+        wide[:-1, :] |= band[1:, :]
+        band = wide.copy()
+        band[:, 1:] |= wide[:, :-1]
+        band[:, :-1] |= wide[:, 1:]
+        # Every other cell lies wholly inside or wholly outside, and so does each run of such cells along a
+        # row (no boundary between neighbours outside the band): the centre of a run's first cell decides it.
+        starts = ~band
+        starts[:, 1:] &= band[:, :-1]
+        flat_starts = starts.ravel()
+        run_of = np.cumsum(flat_starts) - 1
+        first = np.flatnonzero(flat_starts)
+        jj, ii = np.divmod(first, w)
+        run_inside = shapely.intersects_xy(g, self.x0 + (ii + i0 + 0.5) * self.dx, self.y0 + (jj + j0 + 0.5) * self.dy)
+        rest = np.flatnonzero(~band.ravel())
+        full_local = rest[run_inside[run_of[rest]]]
         band_local = np.flatnonzero(band.ravel())
         to_global = lambda local: (local // w + j0) * self.nx + (local % w + i0)  # noqa: E731
         return to_global(full_local), to_global(band_local)
@@ -303,12 +329,22 @@ class BatchRouter:
         return out
 
 
-    def nearest_within(self, kind: str, lon: np.ndarray, lat: np.ndarray, *,
-                       max_m: float = 100.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def to_metric(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """lon/lat → METRIC_SRID x, y (once per chunk of points, for every kind's nearest_within)."""
+        if "_to_metric" not in self.__dict__:
+            from pyproj import Transformer
+
+            from gis.srid import METRIC_SRID, STORAGE_SRID
+
+            self._to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
+        return self._to_metric.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+
+    def nearest_within(self, kind: str, lon: np.ndarray, lat: np.ndarray, *, max_m: float = 100.0,
+                       xy: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each point, the nearest area of `kind` within max_m metres: (area id, provider id, metres).
 
         0, 0, nan where there is none. Distances are measured in METRIC_SRID, never in degrees; ties go
-        to the lower area id, as in layers.routing.
+        to the lower area id, as in layers.routing. ``xy``: the points already in METRIC_SRID (to_metric).
         """
         n = len(lon)
         area_out = np.zeros(n, dtype=np.int64)
@@ -320,13 +356,15 @@ class BatchRouter:
         tree, members = self._metric_tree(k)
         if tree is None:
             return area_out, provider_out, dist_out
-        x, y = self._to_metric.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
-        # Candidates: points inside each area grown by a little more than max_m (a prepared polygon, tested
-        # on raw coordinates: no point objects, no distance, for the many points far from every area); the
-        # exact distance then decides, for those candidates only.
+        x, y = xy if xy is not None else self.to_metric(lon, lat)
+        # Candidates: points inside the union of the kind's areas grown by a little more than max_m (one
+        # prepared polygon, tested on raw coordinates: most points are far from every area), then inside
+        # each grown area; the exact distance decides, for those candidates only.
+        grown, grown_union = self._grown(k, max_m)
+        near_any = np.flatnonzero(shapely.contains_xy(grown_union, x, y))
         found_p, found_t = [], []
-        for t, grown in enumerate(self._grown(k, max_m)):
-            inside = np.flatnonzero(shapely.contains_xy(grown, x, y))
+        for t, g in enumerate(grown):
+            inside = near_any[shapely.contains_xy(g, x[near_any], y[near_any])]
             found_p.append(inside)
             found_t.append(np.full(len(inside), t, dtype=np.int64))
         p_i, t_i = np.concatenate(found_p), np.concatenate(found_t)
@@ -349,26 +387,24 @@ class BatchRouter:
         dist_out[p_i[win]] = d[win]
         return area_out, provider_out, dist_out
 
-    def _grown(self, k: int, max_m: float) -> list:
-        """The areas of kind k (metric) grown by max_m plus 1%, prepared; cached per (kind, distance)."""
+    def _grown(self, k: int, max_m: float) -> tuple[list, shapely.Geometry]:
+        """The areas of kind k (metric) grown by max_m plus 1%, prepared, and their union (prepared);
+        cached per (kind, distance)."""
         cache = self.__dict__.setdefault("_grown_areas", {})
         if (k, max_m) not in cache:
             tree, _members = self._metric_tree(k)
             grown = [shapely.buffer(g, max_m * 1.01, quad_segs=8) for g in tree.geometries]
-            for g in grown:
+            union = shapely.union_all(grown)
+            for g in (*grown, union):
                 shapely.prepare(g)
-            cache[(k, max_m)] = grown
+            cache[(k, max_m)] = (grown, union)
         return cache[(k, max_m)]
 
     def _metric_tree(self, k: int):
         """An STRtree of the areas of one kind in METRIC_SRID (built on first use), and their area indexes."""
         cache = self.__dict__.setdefault("_metric_trees", {})
         if k not in cache:
-            from pyproj import Transformer
-
-            from gis.srid import METRIC_SRID, STORAGE_SRID
-
-            self._to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
+            self.to_metric(np.zeros(1), np.zeros(1))  # builds the transformer
             members = np.flatnonzero(self.area_kind[:, k])
             if len(members) == 0:
                 cache[k] = (None, members)

@@ -37,14 +37,36 @@ def _format(path: Path, table: dict[str, str], what: str) -> str:
     return fmt
 
 
+def _numpy(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A float64 Arrow array as numpy, NaN where null, read from its buffers (Array.to_numpy() imports pandas:
+    half a second of start-up for nothing)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    n = len(values)
+    validity, data = values.buffers()[:2]
+    out = np.frombuffer(data, dtype=np.float64, count=n, offset=values.offset * 8).copy() if n else np.zeros(0)
+    if values.null_count:
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        out[~bits[values.offset:values.offset + n].astype(bool)] = np.nan
+    return out
+
+
+# A number as people write it in a CSV cell; anything else makes the row "invalid".
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
 def _to_float(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Numbers, or NaN where the text is not a number (the row becomes "invalid", never dropped)."""
     if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
-        return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
-    text = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
-    ok = pc.match_substring_regex(text, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-    values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
-    return pc.fill_null(values, np.nan).to_numpy(zero_copy_only=False).astype(float)
+        return _numpy(pc.cast(column, pa.float64()))
+    text = pc.cast(column, pa.string())
+    try:  # the common case, a clean column: Arrow parses it at once
+        return _numpy(pc.cast(text, pa.float64()))
+    except pa.ArrowInvalid:  # some cell is not a plain number: each cell on its own
+        pass
+    text = pc.utf8_trim_whitespace(text)
+    ok = pc.match_substring_regex(text, _NUMBER)
+    return _numpy(pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64()))
 
 
 def _to_lon_lat(crs) -> object | None:

@@ -23,39 +23,74 @@ from django.core.management.base import BaseCommand, CommandError
 from layers.batch import OUTCOMES, load_router
 from layers.pointfiles import DEFAULT_CHUNK_ROWS, PointFileError, PointWriter, read_points
 
-_NAMES = np.array([*OUTCOMES, "invalid"], dtype=object)
+
+def _strings(values: list[str]) -> pa.Array:
+    """A small Arrow string array from its buffers (see _arrow: pa.array() would import pandas)."""
+    data = [v.encode() for v in values]
+    offsets = np.cumsum([0, *map(len, data)], dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+
+
+# Outcome names by code (the last one for unreadable points), taken per row in Arrow: no Python string per row.
+_NAMES = _strings([*OUTCOMES, "invalid"])
+
+
+def _arrow(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    """A numpy array (int64 or float64) as an Arrow array over the same memory, null where ``null``.
+
+    Built from buffers: pa.array() asks whether its input is a pandas object and so imports pandas,
+    half a second of every run's start-up for nothing.
+    """
+    values = np.ascontiguousarray(values)
+    kind = pa.int64() if values.dtype.kind in "iu" else pa.float64()
+    values = values.astype(np.int64 if kind == pa.int64() else np.float64, copy=False)
+    validity = None
+    if null is not None and null.any():
+        validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
+    return pa.Array.from_buffers(kind, len(values), [validity, pa.py_buffer(values)])
 
 
 def _ids(values: np.ndarray, keep: np.ndarray) -> pa.Array:
-    return pa.array(values, type=pa.int64(), mask=~keep | (values == 0))
+    """int64 ids, null where 0 (none) or where the point was unreadable."""
+    return _arrow(values, ~keep | (values == 0))
 
 
 def routed_table(router, lon: np.ndarray, lat: np.ndarray, counts: dict[str, int]) -> pa.Table:
     """One chunk: its points and, per service kind, the six result columns (vectorised, no Python loop per row)."""
     valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     result = router.route(np.where(valid, lon, 0.0), np.where(valid, lat, 0.0))
-    columns: dict[str, pa.Array] = {"lon": pa.array(lon, mask=~valid), "lat": pa.array(lat, mask=~valid)}
+    columns: dict[str, pa.Array] = {"lon": _arrow(lon, ~valid), "lat": _arrow(lat, ~valid)}
     gap = OUTCOMES.index("gap")
-    for kind in result.kinds:
-        provider, outcome, area, _rule = result.column(kind)
+    kinds = [(kind, result.column(kind)) for kind in result.kinds]
+    # The points that are a gap in some kind, in metres once for every kind's nearest area.
+    any_gap = np.zeros(len(lon), dtype=bool)
+    for _kind, (_provider, outcome, _area, _rule) in kinds:
+        any_gap |= valid & (outcome == gap)
+    metric_x, metric_y = np.full(len(lon), np.nan), np.full(len(lon), np.nan)
+    if any_gap.any():
+        metric_x[any_gap], metric_y[any_gap] = router.to_metric(lon[any_gap], lat[any_gap])
+    for kind, (provider, outcome, area, _rule) in kinds:
         codes = np.where(valid, outcome, len(OUTCOMES))
-        for code, name in enumerate(_NAMES):
-            counts[name] = counts.get(name, 0) + int((codes == code).sum())
+        tally = np.bincount(codes, minlength=len(_NAMES))
+        for code, name in enumerate(_NAMES.to_pylist()):
+            counts[name] = counts.get(name, 0) + int(tally[code])
         gaps = np.flatnonzero(valid & (outcome == gap))
-        s_area, s_provider, s_m = router.nearest_within(kind, lon[gaps], lat[gaps])
+        s_area, s_provider, s_m = router.nearest_within(kind, lon[gaps], lat[gaps], xy=(metric_x[gaps], metric_y[gaps]))
         sugg_provider, sugg_area, sugg_m = (np.zeros(len(lon), np.int64), np.zeros(len(lon), np.int64),
                                             np.full(len(lon), np.nan))
         sugg_provider[gaps], sugg_area[gaps], sugg_m[gaps] = s_provider, s_area, np.round(s_m, 1)
         columns[f"{kind}_provider"] = _ids(provider, valid)
-        columns[f"{kind}_outcome"] = pa.array(_NAMES[codes], type=pa.string())
+        columns[f"{kind}_outcome"] = _NAMES.take(_arrow(codes))
         columns[f"{kind}_area"] = _ids(area, valid)
         columns[f"{kind}_suggested_provider"] = _ids(sugg_provider, valid)
         columns[f"{kind}_suggested_area"] = _ids(sugg_area, valid)
-        columns[f"{kind}_suggested_m"] = pa.array(sugg_m, mask=np.isnan(sugg_m))
-    return pa.table(columns)
+        columns[f"{kind}_suggested_m"] = _arrow(sugg_m, np.isnan(sugg_m))
+    return pa.Table.from_arrays(list(columns.values()), names=list(columns))
 
 
 class Command(BaseCommand):
+    # A file-to-file batch job: the system checks (which import every URL and view) are not its business.
+    requires_system_checks: list = []
     help = "Route points from a CSV, Parquet/GeoParquet, GeoPackage or GeoJSON file to providers per service kind."
 
     def add_arguments(self, parser):

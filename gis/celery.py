@@ -23,6 +23,11 @@ app.autodiscover_tasks()
 ESCALATION_SWEEP_SECONDS = float(os.environ.get("ECITY_SWEEP_SECONDS", "180"))
 
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "60"))
+# The outbox's own run, whatever the on-commit kicks did (a kick lost while Redis was down is made up here).
+OUTBOX_SECONDS = float(os.environ.get("OUTBOX_SECONDS", "60"))
+# The 07:00 summary again every so often (idempotent per date and recipient): a 07:00 tick the beat could not
+# hand to Redis (down at that minute) is made up within this period once Redis is back.
+DAILY_SUMMARY_CATCHUP_SECONDS = float(os.environ.get("DAILY_SUMMARY_CATCHUP_SECONDS", "600"))
 
 app.conf.beat_schedule = {
     "appeals-escalation-sweep": {
@@ -36,6 +41,13 @@ app.conf.beat_schedule = {
     "reports-daily-summary": {
         "task": "reports.tasks.send_daily_summary",
         "schedule": crontab(hour=7, minute=0, app=app),
+    },
+    # The same task on an interval: it queues the morning's summary (the one due now, selectors.summary_day_for)
+    # to a recipient who has not had it; after one that went out it costs a lookup.
+    "reports-daily-summary-catch-up": {
+        "task": "reports.tasks.send_daily_summary",
+        "schedule": DAILY_SUMMARY_CATCHUP_SECONDS,
+        "options": {"expires": DAILY_SUMMARY_CATCHUP_SECONDS},
     },
     # Retention of personal data (appeals.retention): nightly, in the quiet hours (Kyiv time).
     "appeals-anonymise-old-appeals": {
@@ -51,8 +63,8 @@ app.conf.beat_schedule = {
     # The outbox: every minute, whatever the on-commit kick did (a Redis outage loses no message).
     "appeals-send-notifications": {
         "task": "appeals.tasks.send_notifications",
-        "schedule": 60.0,
-        "options": {"expires": 60.0},
+        "schedule": OUTBOX_SECONDS,
+        "options": {"expires": OUTBOX_SECONDS},
     },
 }
 app.conf.broker_connection_retry_on_startup = True

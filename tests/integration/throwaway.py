@@ -77,3 +77,16 @@ def destroy(cluster: Path, *, hard: bool = False) -> None:
 def psql(url: str, sql: str) -> str:
     return subprocess.run([str(PGBIN / "psql"), "-Atqc", sql, url], check=True, capture_output=True, text=True,
                           timeout=120).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory) -> Path:
+    """collectstatic once per session into a directory of its own (STATIC_ROOT for a served drill's pages)."""
+    import sys
+
+    root = tmp_path_factory.mktemp("drill-static")
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "STATIC_ROOT")}
+    env.update(DJANGO_SETTINGS_MODULE="gis.settings", STATIC_ROOT=str(root))
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
+                   check=True, timeout=600, capture_output=True)
+    return root

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from appeals import online
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound
@@ -318,6 +319,24 @@ def _notify_filed(*, appeal: Appeal, code: str, email: str, phone: str) -> None:
     elif phone:
         queue_notification(channel="sms", to=phone, subject="", body=text.sms, appeal=appeal,
                            dedupe_key=f"filed:{appeal.pk}:sms")
+
+
+def building_for_review(*, building_id: str, address: str) -> Building | None:
+    """The building a dispatcher chose in the online queue: picked on the map or from the geocoder's list (its
+    id), or typed as an address that the geocoder finds at one building. None when nothing was given; an
+    address found nowhere or at several buildings is refused with a Ukrainian message."""
+    if building_id.strip():
+        building = find_building(building_id)
+        if building is None:
+            raise AppealError(_("Такого будинку немає в реєстрі: оберіть його на мапі."))
+        return building
+    if not address.strip():
+        return None
+    hits = [r for r in geocoding.geocode(query=address, limit=2) if r.building_id is not None]
+    if not hits or hits[0].match == "ambiguous" or (len(hits) > 1 and hits[1].score >= hits[0].score):
+        raise AppealError(_("Адресу «%(a)s» не знайдено однозначно: оберіть будинок зі списку або на мапі.")
+                          % {"a": address.strip()[:80]})
+    return find_building(hits[0].building_id)
 
 
 def find_building(building_id) -> Building | None:

@@ -169,8 +169,8 @@ def online_queue(request):
             else:
                 category = Category.objects.filter(pk=request.POST.get("category") or 0).first() \
                     if (request.POST.get("category") or "").isdigit() else None
-                building = services.find_building(request.POST.get("building")) if request.POST.get("building") \
-                    else None
+                building = services.building_for_review(building_id=request.POST.get("building", ""),
+                                                        address=request.POST.get("address", ""))
                 online.review_online(appeal=number, actor=request.user, version=version, category=category,
                                      building=building,
                                      approve_photos=[int(x) for x in request.POST.getlist("approve") if x.isdigit()],
@@ -181,7 +181,7 @@ def online_queue(request):
         return redirect("citizens-online-queue")
     return render(request, "citizens/online_queue.html", {
         "appeals": tracking.review_queue(), "categories": Category.objects.filter(is_consultation=False),
-        "staff_role": request.staff_role,
+        "staff_role": request.staff_role, "map_config": _map_config(),
     })
 
 

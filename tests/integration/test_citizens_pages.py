@@ -202,6 +202,32 @@ def test_the_online_queue_rejects_spam_with_a_reason(world):
     assert appeal.status == Status.CANCELLED and "реклама" in appeal.events.last().note
 
 
+def test_the_online_queue_corrects_the_address_typed_in_any_spelling_and_refuses_one_found_nowhere(world):
+    from django.contrib.messages import get_messages
+
+    number, _ = filed(post_report(Client(), world))
+    staff = Client()
+    staff.force_login(world.dispatcher)
+    page = staff.get("/dispatch/online/").content.decode()
+    assert 'class="place-picker"' in page and "online_queue.js" in page and 'id="map-config"' in page
+    appeal = Appeal.objects.get(number=number)
+    assert appeal.building == world.buildings["druzhby:3"]
+    response = staff.post("/dispatch/online/", {"number": number, "version": appeal.version, "action": "ok",
+                                                "category": world.cat.pk, "address": "ул. Парковая 14"}, follow=True)
+    appeal.refresh_from_db()
+    assert appeal.building == world.buildings["parkova:14"] and not appeal.needs_review
+    assert any("перевірено" in str(m) for m in get_messages(response.wsgi_request)) or "перевірено" in response.content.decode()
+
+    other, _ = filed(post_report(Client(), world, key="second"))
+    second = Appeal.objects.get(number=other)
+    response = staff.post("/dispatch/online/", {"number": other, "version": second.version, "action": "ok",
+                                                "category": world.cat.pk, "address": "вулиця Неіснуюча 999"},
+                          follow=True)
+    assert "не знайдено однозначно" in response.content.decode()
+    second.refresh_from_db()
+    assert second.building == world.buildings["druzhby:3"] and second.needs_review  # nothing changed
+
+
 def test_staff_pages_are_closed_to_residents(world):
     assert Client().get("/dispatch/callbacks/").status_code == 302
     assert Client().get("/dispatch/online/").status_code == 302

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -128,26 +129,27 @@ def detect_outage(*, appeal: Appeal, now: datetime | None = None) -> Detection |
     return Detection(outage=proposal.outage, created=proposal.created, buildings=mine.buildings, appeals=mine.count)
 
 
-# Link and learn which rows were linked in one statement (the ORM's update() returns only a count).
+# Link the open appeals that have no outage yet and write their history events in one statement.
 _LINK_SQL = """
-UPDATE appeals_appeal SET outage_id = %(outage)s, version = version + 1, updated_at = %(at)s
-WHERE id = ANY(%(ids)s) AND outage_id IS NULL AND status = ANY(%(open)s)
-RETURNING id
+WITH linked AS (
+    UPDATE appeals_appeal SET outage_id = %(outage)s, version = version + 1, updated_at = %(at)s
+    WHERE id = ANY(%(ids)s) AND outage_id IS NULL AND status = ANY(%(open)s)
+    RETURNING id
+)
+INSERT INTO appeals_appealevent (appeal_id, at, actor_id, action, from_status, to_status, note, data)
+SELECT id, %(at)s, %(actor)s, %(action)s, '', '', %(note)s, %(data)s::jsonb FROM linked ORDER BY id
 """
 
 
 def _link_appeals(*, outage: Outage, appeal_ids: list[int], at: datetime, actor=None) -> int:
     """Link open appeals that have no outage yet; one history event each."""
+    who = _user(actor)
     with connection.cursor() as cur:
         cur.execute(_LINK_SQL, {"outage": outage.pk, "at": at, "ids": [int(i) for i in appeal_ids],
-                                "open": [str(s) for s in OPEN_STATUSES]})
-        ids = sorted(r[0] for r in cur.fetchall())
-    if not ids:
-        return 0
-    AppealEvent.objects.bulk_create([
-        AppealEvent(appeal_id=i, at=at, actor=_user(actor), action=EventAction.OUTAGE,
-                    note=f"частина відключення №{outage.pk}", data={"outage_id": outage.pk}) for i in ids])
-    return len(ids)
+                                "open": [str(s) for s in OPEN_STATUSES], "actor": who.pk if who else None,
+                                "action": EventAction.OUTAGE.value, "note": f"частина відключення №{outage.pk}",
+                                "data": json.dumps({"outage_id": outage.pk})})
+        return cur.rowcount
 
 
 def link_appeal(*, appeal: Appeal, outage: Outage, actor=None, now: datetime | None = None) -> None:

@@ -123,20 +123,18 @@ def register_online(*, category: Category, place, description: str, channel: str
     if it does not commit; files still missing here are written before their rows (never a row without a file).
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint of its own: nothing here is caught and retried, a failure rolls back the caller's whole
+    # transaction (register_intake keeps its own, for a concurrent submit of the same key).
+    with transaction.atomic(savepoint=False):
         result = services.register_intake(
             dispatcher=None, category=category, phone=phone, description=description, applicant_name=name,
             channel=channel, idempotency_key=idempotency_key, now=now, applicant_email=email, is_formal=is_formal,
             tracking_code_hash=tracking_code_hash, notify_applicant=notify, needs_review=True,
-            hold_for_review=hold_for_review, place=place,
+            hold_for_review=hold_for_review, place=place, source_name=source_name,
         )
-        if result.created:
-            if photos:
-                store_photo_files(photos)
-                attach_photos(appeal=result.appeal, photos=photos, now=now)
-            if source_name:
-                services._event(appeal_id=result.appeal.pk, at=now, actor=None, action=EventAction.COMMENT,
-                                note=f"надійшло через: {source_name[:100]}", data={"source": source_name[:100]})
+        if result.created and photos:
+            store_photo_files(photos)
+            attach_photos(appeal=result.appeal, photos=photos, now=now)
     return result
 
 

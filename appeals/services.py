@@ -231,6 +231,7 @@ def register_intake(
     needs_review: bool = False,
     hold_for_review: bool = False,
     place=None,
+    source_name: str = "",
 ) -> IntakeResult:
     """Register what a caller (or an online form) brought in: geocode, route, create the appeal and the call.
 
@@ -244,7 +245,8 @@ def register_intake(
 
     Online channels (citizens.services.file_online): needs_review puts the appeal in the dispatcher's
     "online — to check" queue; hold_for_review (the category says so) keeps it registered, routes
-    computed but not sent, until that check. `place` is an already resolved resolve_place() result.
+    computed but not sent, until that check. `place` is an already resolved resolve_place() result;
+    `source_name` the client it came through (an Open311 key's name), noted in the history.
     """
     now = now or timezone.now()
     key = (idempotency_key or "").strip() or None
@@ -266,7 +268,7 @@ def register_intake(
                              extra={"applicant_email": applicant_email.strip(), "is_formal": is_formal,
                                     "tracking_code_hash": tracking_code_hash, "notify_applicant": notify_applicant,
                                     "needs_review": needs_review},
-                             hold=hold_for_review)
+                             hold=hold_for_review, source_name=source_name)
             return _after_new_appeal(result=result, dispatcher=dispatcher, outage=outage, now=now)
     except IntegrityError:
         # The same key committed by a concurrent submit between our check and our insert.
@@ -279,7 +281,7 @@ def register_intake(
 
 def _create(*, dispatcher, category: Category, phone: str, place: _Place, description: str, flat: str,
             applicant_name: str, channel: str, key: str | None, now: datetime, extra: dict | None = None,
-            hold: bool = False) -> IntakeResult:
+            hold: bool = False, source_name: str = "") -> IntakeResult:
     if category.is_consultation:
         raise AppealError("консультація не є зверненням: зареєструйте дзвінок (record_call)")
     # Routed before the row is written, so the appeal is inserted once in its final status (sent when every
@@ -317,7 +319,10 @@ def _create(*, dispatcher, category: Category, phone: str, place: _Place, descri
         steps.append(AppealEvent(appeal_id=appeal.pk, at=now, action=EventAction.STATUS,
                                  from_status=Status.REGISTERED, to_status=Status.SENT,
                                  note="передано автоматично за маршрутом"))
-    for step in AppealEvent.objects.bulk_create(steps):  # ids in this order: created, routed, sent
+    if source_name:
+        steps.append(AppealEvent(appeal_id=appeal.pk, at=now, action=EventAction.COMMENT,
+                                 note=f"надійшло через: {source_name[:100]}", data={"source": source_name[:100]}))
+    for step in AppealEvent.objects.bulk_create(steps):  # ids in this order: created, routed, sent, source
         if step.action == EventAction.STATUS:
             from appeals.applicant_messages import on_status_event
 

@@ -276,7 +276,9 @@ def file_online(
     held = cat.online_review_required
     try:
         # The files first, the rows after; a full or read-only media folder refuses the filing before any row.
-        with online.photo_files(cleaned), transaction.atomic():
+        # No savepoint when a caller's transaction holds this one (Open311 adds its submission): nothing inside
+        # is caught and retried, so a failure rolls all of it back.
+        with online.photo_files(cleaned), transaction.atomic(savepoint=False):
             result = online.register_online(
                 category=cat, place=place, description=description, channel=channel, name=name, phone=phone,
                 email=email, is_formal=is_formal, tracking_code_hash=hash_tracking_code(code),

@@ -96,8 +96,8 @@ def check_rate(*, api_key: ApiKey, now: dt.datetime) -> None:
     """Raise RateLimited when the key has filed its limit within the last minute."""
     limit = api_key.rate_limit_per_minute or settings.OPEN311_RATE_LIMIT_PER_MINUTE
     since = now - dt.timedelta(minutes=1)
-    recent = list(Submission.objects.filter(api_key=api_key, created_at__gt=since)
-                  .order_by("-created_at").values_list("created_at", flat=True)[:limit])
-    if len(recent) >= limit:
-        oldest = recent[-1]
+    # The limit-th newest submission of the last minute, if there is one (one row, not the minute's list).
+    oldest = next(iter(Submission.objects.filter(api_key=api_key, created_at__gt=since)
+                       .order_by("-created_at").values_list("created_at", flat=True)[limit - 1:limit]), None)
+    if oldest is not None:
         raise RateLimited(max(1, int((oldest + dt.timedelta(minutes=1) - now).total_seconds()) + 1))

@@ -240,7 +240,8 @@ def submit_request(*, api_key: ApiKey, form: RequestForm, now: dt.datetime | Non
                 # The client tells its users itself (it follows servicerequestupdates); no mail from us too.
                 notify=False, now=now, photos=form.media,
             )
-            submission = Submission.objects.filter(appeal=result.appeal).first()
+            # A retried POST (the same client id) has its submission already; a new appeal has none to look for.
+            submission = Submission.objects.filter(appeal=result.appeal).first() if result.replayed else None
             if submission is None:
                 submission = Submission.objects.create(
                     appeal=result.appeal, api_key=api_key, account_id=form.account_id[:100],

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from appeals.models import Appeal, AppealEvent, AppealPhoto, AppealRoute, EventAction, Status
@@ -81,12 +83,25 @@ def mask_name(name: str) -> str:
     return " ".join(f"{w[0]}." for w in name.split() if w)
 
 
-def _appeal(number: str) -> Appeal | None:
+def _appeal(number: str, *, with_story: bool = False) -> Appeal | None:
+    """The appeal by its number; with_story: its status steps, providers and approved photos too, in the same
+    query (one round trip for the whole tracking page; shown only when the code matches)."""
     number = (number or "").strip()
     if not number or len(number) > 16:
         return None
-    return (Appeal.objects.select_related("category", "building__street")
-            .filter(number=number).first())
+    qs = Appeal.objects.select_related("category", "building__street")
+    if with_story:
+        qs = qs.select_related("outage").annotate(
+            story_steps=ArraySubquery(
+                AppealEvent.objects.filter(appeal=OuterRef("pk"), action=EventAction.STATUS).order_by("at", "id")
+                .values(json=JSONObject(at="at", status="to_status", note="note", data="data"))),
+            story_providers=ArraySubquery(
+                AppealRoute.objects.filter(appeal=OuterRef("pk"), active=True, provider__isnull=False)
+                .order_by("service_kind_id")
+                .values(json=JSONObject(short_name="provider__short_name", name="provider__name"))),
+            story_photos=ArraySubquery(
+                AppealPhoto.objects.filter(appeal=OuterRef("pk"), approved=True).order_by("id").values("id")))
+    return qs.filter(number=number).first()
 
 
 def own_appeal(*, number: str, code: str) -> Appeal | None:
@@ -97,7 +112,7 @@ def own_appeal(*, number: str, code: str) -> Appeal | None:
 
 
 def story(*, number: str, code: str = "") -> Story | None:
-    appeal = _appeal(number)
+    appeal = _appeal(number, with_story=bool(code))
     if appeal is None:
         return None
     private = bool(code) and code_matches(appeal=appeal, code=code)
@@ -114,15 +129,12 @@ def story(*, number: str, code: str = "") -> Story | None:
                 confirmation=appeal.get_confirmation_display() if appeal.confirmation else "")
     if not private:
         return Story(**base)
-    routes = (AppealRoute.objects.filter(appeal=appeal, active=True, provider__isnull=False)
-              .select_related("provider").order_by("service_kind_id"))
-    events = AppealEvent.objects.filter(appeal=appeal, action=EventAction.STATUS).order_by("at", "id")
-    steps = [Step(at=e.at, status=e.to_status, status_name=str(Status(e.to_status).label),
+    steps = [Step(at=datetime.fromisoformat(e["at"]), status=e["status"], status_name=str(Status(e["status"]).label),
                   # Staff notes are internal unless given as a public reply; what was done and the
                   # applicant's own dispute are theirs to read.
-                  note=e.note if (e.data or {}).get(PUBLIC_NOTE) or e.to_status in (Status.RESOLVED, Status.REOPENED)
-                  else "")
-             for e in events]
+                  note=e["note"] if (e["data"] or {}).get(PUBLIC_NOTE)
+                  or e["status"] in (Status.RESOLVED, Status.REOPENED) else "")
+             for e in appeal.story_steps]
     outage = None
     if appeal.outage_id:
         o = appeal.outage
@@ -131,8 +143,10 @@ def story(*, number: str, code: str = "") -> Story | None:
     mine = {"name": mask_name(appeal.applicant_name), "phone": mask_phone(appeal.applicant_phone),
             "email": mask_email(appeal.applicant_email), "description": appeal.description,
             "formal": appeal.is_formal}
-    photos = [f"/photos/{p.pk}.jpg" for p in AppealPhoto.objects.filter(appeal=appeal, approved=True)]
-    return Story(**base, providers=[str(r.provider) for r in routes], steps=steps, resolution=appeal.resolution,
+    photos = [f"/photos/{pk}.jpg" for pk in appeal.story_photos]
+    # As str(Provider): the short name when it has one.
+    providers = [p["short_name"] or p["name"] for p in appeal.story_providers]
+    return Story(**base, providers=providers, steps=steps, resolution=appeal.resolution,
                  outage=outage, mine=mine, rating=appeal.rating, photos=photos)
 
 

@@ -192,6 +192,20 @@ def test_the_online_queue_approves_a_photo_and_the_photo_becomes_public(world):
     assert photo.approved and not Appeal.objects.get(number=number).needs_review
 
 
+def test_the_tracking_story_lists_its_steps_in_order_and_only_approved_photos(world):
+    client = Client()
+    number, code = filed(post_report(client, world, photos=png()))
+    photo = AppealPhoto.objects.get()
+    appeal = Appeal.objects.get(number=number)
+    services.change_status(appeal=appeal, actor=world.operator, to_status=Status.ACCEPTED, version=appeal.version)
+    page = client.get("/track/", {"number": number, "code": code}).content.decode()
+    steps = re.findall(r"<li><time datetime=\"[^\"]+\">[^<]+</time> — ([^<:]+)", page)
+    assert steps == [str(Status.SENT.label), str(Status.ACCEPTED.label)]
+    assert f"/photos/{photo.pk}.jpg" not in page  # not approved yet
+    AppealPhoto.objects.filter(pk=photo.pk).update(approved=True)
+    assert f"/photos/{photo.pk}.jpg" in client.get("/track/", {"number": number, "code": code}).content.decode()
+
+
 def test_the_online_queue_rejects_spam_with_a_reason(world):
     number, _ = filed(post_report(Client(), world))
     staff = Client()

@@ -157,6 +157,15 @@ def test_too_many_filings_from_one_phone_in_an_hour_are_refused(world, settings)
         file(world)
 
 
+def test_joins_from_one_phone_count_with_its_filings_toward_the_hour_limit(world, settings):
+    settings.CITIZENS_MAX_FILINGS_PER_PHONE_HOUR = 2
+    first = file(world)
+    file(world, join_appeal=first.number, name="Іван", email="")
+    with pytest.raises(ratelimit.RateLimited):
+        file(world)
+    file(world, phone="067 000 11 22", name="Іван", email="")  # another phone is not limited
+
+
 def test_too_many_filings_from_one_ip_in_an_hour_are_refused(world, settings):
     from django.utils import timezone
 

@@ -7,7 +7,7 @@ export DJANGO_SETTINGS_MODULE ?= gis.settings
 USE_PRIVATE_PG := $(if $(DATABASE_URL),,1)
 USE_PRIVATE_REDIS := $(if $(REDIS_URL),,1)
 
-.PHONY: demo serve backup restore test drills bench stop deps venv assets db redis migrate static messages lint clean-db
+.PHONY: demo serve backup restore test drills bench stop deps venv assets db redis standby migrate static messages lint clean-db
 
 deps:
 	@scripts/deps.sh
@@ -33,6 +33,12 @@ db:
 
 redis:
 	@$(if $(USE_PRIVATE_REDIS),scripts/redis.sh start,true)
+
+# A streaming standby of the private cluster (var/pg-standby). Serve with it:
+#   DATABASE_REPLICA_URL=$$(scripts/pg.sh standby-url) make serve
+standby: db
+	@$(if $(USE_PRIVATE_PG),scripts/pg.sh standby-start && scripts/pg.sh standby-status,\
+	  echo "DATABASE_URL is set: its standby is that server's business (see the README)" >&2)
 
 migrate: deps venv db
 	@$(PY) manage.py migrate --noinput -v 0
@@ -78,4 +84,5 @@ stop:
 	@-scripts/serve.sh stop
 	@-scripts/workers.sh stop
 	@-scripts/redis.sh stop
+	@-scripts/pg.sh standby-stop
 	@-scripts/pg.sh stop

@@ -9,6 +9,15 @@ settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 # TRUNCATE (appeals migration 0005) unless a superuser's session says so. Tests connect as postgres.
 _options = settings.DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = (_options.get("options", "") + " -c ecity.allow_history_truncate=on").strip()
+# The `replica` alias exists in every test session, a TEST MIRROR of default (it names the test database),
+# with reads routed to it off: the other tests run on the primary alone, inside their transactions.
+# tests/integration/test_replica.py points it at a real standby and turns the routing on.
+if "replica" not in settings.DATABASES:
+    settings.DATABASES["replica"] = {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}}
+settings.DATABASES["replica"]["CONN_MAX_AGE"] = 0
+settings.DATABASES["replica"]["OPTIONS"] = {**settings.DATABASES["replica"].get("OPTIONS", {}),
+                                            "options": _options["options"]}
+settings.REPLICA_READS = False
 # Tests render templates from the source files (no collectstatic run needed, a changed script is seen at once);
 # tests/integration/test_serving.py runs gunicorn on the collected, hashed and compressed files.
 settings.STORAGES = {**settings.STORAGES,

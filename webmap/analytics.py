@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.db import connection
 from django.utils import timezone
 
+from gis.replica import read_connection
 from gis.srid import METRIC_SRID
 from outages import detection as inc
 from webmap.clusters import MAX_FEATURES
@@ -51,7 +51,7 @@ def heat_frames(*, since: dt.date, until: dt.date, category_codes: list[str], st
                max(frame_appeals)::int
         FROM ranked WHERE rank <= %(cap)s GROUP BY frame ORDER BY frame
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, {"step": step, "t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes,
                           "cap": MAX_FEATURES})
         return [{"start": frame.isoformat(), "points": json.loads(points), "appeals": appeals}
@@ -74,7 +74,7 @@ def category_trend(*, since: dt.date, until: dt.date, category_codes: list[str],
         WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND (%(all)s OR c.code = ANY(%(codes)s))
         GROUP BY 1, 2, 3
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, {"step": step, "t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes})
         rows = cur.fetchall()
     first = since - dt.timedelta(days=since.weekday()) if step == "week" else since
@@ -105,7 +105,7 @@ def heat_points(*, since: dt.date, until: dt.date, category_codes: list[str]) ->
             WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND (%(all)s OR c.code = ANY(%(codes)s))
             GROUP BY 1 ORDER BY 2 DESC LIMIT %(cap)s) AS q
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, {"t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes, "cap": MAX_FEATURES})
         return [list(r) for r in cur.fetchall()]
 
@@ -125,7 +125,7 @@ def find_incidents(*, since: dt.date, until: dt.date, category_codes: list[str],
         CROSS JOIN LATERAL (SELECT ST_Transform({_POSITION}, {METRIC_SRID}) AS m) AS q
         WHERE a.created_at >= %(t0)s AND a.created_at < %(t1)s AND (%(all)s OR c.code = ANY(%(codes)s))
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, {"t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes})
         rows = cur.fetchall()
     numbers = {r[0]: r[1] for r in rows}
@@ -133,7 +133,7 @@ def find_incidents(*, since: dt.date, until: dt.date, category_codes: list[str],
     found = inc.find_incidents(points, eps_m=eps_m, window_hours=window_hours, min_buildings=min_buildings)
     features = []
     if found:
-        with connection.cursor() as cur:
+        with read_connection().cursor() as cur:
             cur.execute("SELECT ST_AsGeoJSON(ST_Transform(ST_GeomFromText(w, %s), 4326), 6) FROM unnest(%s::text[]) "
                         "WITH ORDINALITY AS u(w, i) ORDER BY i", [METRIC_SRID, [i.extent_wkt for i in found]])
             extents = [json.loads(r[0]) for r in cur.fetchall()]
@@ -179,7 +179,7 @@ def choropleth(*, by: str, since: dt.date, until: dt.date, category_codes: list[
         ) ORDER BY g.id), '[]'::json)::text
         FROM g LEFT JOIN LATERAL (SELECT sum(pts.n)::int AS n FROM pts WHERE ST_Covers(g.geom, pts.p)) AS q ON true
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, {"t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes})
         return {"type": "FeatureCollection", "features": json.loads(cur.fetchone()[0])}
 
@@ -201,7 +201,7 @@ def repeat_addresses(*, since: dt.date, until: dt.date, category_codes: list[str
         ORDER BY count(*) DESC, b.id
         LIMIT %(limit)s
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, {"t0": t0, "t1": t1, "all": not category_codes, "codes": category_codes,
                           "min": min_appeals, "limit": min(limit, 1000)})
         return [{"building_id": bid, "address": addr, "lon": round(lon, 6), "lat": round(lat, 6), "count": n,

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection
-
+from gis.replica import read_connection
 from webmap.clusters import MAX_FEATURES
 
 # name → (title, SQL of the rows: id, properties json, geometry) ; %(bbox_*)s restrict by the 4326 index.
@@ -136,7 +135,7 @@ def layer_geojson(*, layer: str, bbox: tuple[float, float, float, float] | None 
                                          ORDER BY id),
                                 '[]'::json)::text FROM page)
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, params)
         matched, returned, last_id, features = cur.fetchone()
     out = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,

@@ -20,13 +20,13 @@ import json
 import re
 from datetime import date
 
-from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from appeals import roles
+from gis.replica import read_connection
 from webmap import geojson
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -299,7 +299,7 @@ _TABLES = {"boundary": "layers_boundary", "neighbourhoods": "layers_neighbourhoo
 
 def _extent(layer: str) -> list[float] | None:
     table, column = (_TABLES[layer], "geom") if layer in _TABLES else ("appeals_appeal", "point")
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         # table and column come from the fixed mapping above, never from the request
         cur.execute(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent({column}) AS e FROM {table}) q")
         row = cur.fetchone()
@@ -309,7 +309,7 @@ def _extent(layer: str) -> list[float] | None:
 def _temporal(layer: str) -> list | None:
     if layer not in geojson.TEMPORAL:
         return None
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         if layer == "appeals":
             cur.execute("SELECT min(created_at)::date, max(created_at)::date, false FROM appeals_appeal")
         else:

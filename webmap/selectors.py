@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from appeals import precision
 from appeals.models import OPEN_STATUSES, Status
+from gis.replica import read_connection
 from webmap import cells
 from webmap import clusters as cl
 
@@ -64,7 +65,7 @@ def today() -> dt.date:
 
 def public_categories() -> list[dict]:
     """Categories shown on the public map: id, code, name."""
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute("SELECT id, code, name_uk FROM layers_category WHERE is_public ORDER BY sort_order, name_uk")
         return [{"id": i, "code": c, "name": n} for i, c, n in cur.fetchall()]
 
@@ -72,7 +73,7 @@ def public_categories() -> list[dict]:
 def category_ids(*, codes: list[str] | None, public_only: bool) -> tuple[int, ...]:
     """Ids of the categories with these codes (all when none given) that the caller may see."""
     sql = "SELECT id FROM layers_category WHERE (%s OR is_public) AND (%s OR code = ANY(%s)) ORDER BY id"
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, [not public_only, not codes, list(codes or [])])
         return tuple(r[0] for r in cur.fetchall())
 
@@ -146,7 +147,8 @@ def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: floa
     """
     if f.scoped:
         raise ValueError("clusters by provider are computed from appeals, not cells")
-    with transaction.atomic(), connection.cursor() as cur:
+    db = read_connection()
+    with transaction.atomic(using=db.alias), db.cursor() as cur:
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute(_CLUSTER_SQL, _cluster_params(f, zoom=zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
         return [{"cell": (cx, cy), "x": x, "y": y, "count": n, "by_status": json.loads(bs), "last_week": last}
@@ -224,7 +226,8 @@ JOIN layers_category AS c ON c.id = q.category_id
 
 def fetch_one_serial(sql: str, params: dict) -> tuple:
     """Run a small indexed query without parallel workers: starting them costs more than these queries take."""
-    with transaction.atomic(), connection.cursor() as cur:
+    db = read_connection()
+    with transaction.atomic(using=db.alias), db.cursor() as cur:
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cur.execute(sql, params)
         return cur.fetchone()
@@ -277,7 +280,7 @@ def public_card(*, number: str) -> dict | None:
     window): what a resident may see, at appeals.precision's precision; else None. Older numbers are not
     answered, so sequential numbers cannot walk the archive."""
     t0, t1 = _day_bounds(public_filter())
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(_card_sql(precision.min_flats()), {"number": number, "t0": t0, "t1": t1})
         row = cur.fetchone()
     if row is None:
@@ -295,8 +298,17 @@ def public_card(*, number: str) -> dict | None:
 
 # --- data versions (cache keys) ----------------------------------------------------------------
 
-def data_versions() -> tuple[int, int]:
-    """(appeals, registry) data versions: sequences every write statement advances (migration 0001)."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT (SELECT last_value FROM webmap_appeals_version), (SELECT last_value FROM webmap_registry_version)")
-        return cur.fetchone()
+def data_versions() -> tuple[str, str]:
+    """(appeals, registry) data versions for cache keys, read from the server the data is read from.
+
+    On the primary: sequences every write statement advances (migration 0001). A standby sees a sequence
+    move only every 32 values (PostgreSQL logs them ahead), so there the version is the WAL position it has
+    replayed: exact, though any write moves it, not only these.
+    """
+    with read_connection().cursor() as cur:
+        cur.execute("SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0')::bigint, "
+                    "(SELECT last_value FROM webmap_appeals_version), (SELECT last_value FROM webmap_registry_version)")
+        standby, lsn, appeals, registry = cur.fetchone()
+    if standby:
+        return f"w{lsn}", f"w{lsn}"
+    return f"s{appeals}", f"s{registry}"

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from django.core.cache import cache
-from django.db import connection
 
 from appeals import precision
+from gis.replica import read_connection
 from webmap import cells, selectors
 from webmap import clusters as cl
 from webmap.selectors import AppealFilter
@@ -117,7 +117,7 @@ LIMIT {cl.MAX_FEATURES}
 
 
 def render_registry_tile(*, layer: str, z: int, x: int, y: int) -> bytes:
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(_wrap(layer, REGISTRY_SQL[layer]), {"layer": layer, "z": z, "x": x, "y": y})
         return bytes(cur.fetchone()[0] or b"")
 

@@ -10,6 +10,10 @@ DEBUG                 "1"/"true" to enable; off otherwise (never on in productio
 ALLOWED_HOSTS         comma-separated host names (default: localhost names)
 CSRF_TRUSTED_ORIGINS  comma-separated origins with scheme, e.g. https://ecity.example.org (default: none)
 CONN_MAX_AGE          seconds a database connection is kept (default 600; checked before reuse)
+DATABASE_REPLICA_URL  postgres://... of a streaming standby (scripts/pg.sh standby-url): the read-only surfaces
+                      read from it (gis/replica.py); REPLICA_MAX_LAG_SECONDS (default 5) behind or down, they read
+                      the primary; REPLICA_READ_YOUR_WRITES_SECONDS (default 10) after a write a browser reads the
+                      primary; REPLICA_CHECK_SECONDS (default 2) how long its health is kept per process
 STATIC_ROOT           where collectstatic puts the files WhiteNoise serves (default var/static)
 ECITY_ENV             "production" refuses to start on a missing secret or with DEBUG on
 HTTPS                 "1" behind an HTTPS proxy: HSTS (HSTS_SECONDS, HSTS_INCLUDE_SUBDOMAINS), secure cookies,
@@ -108,6 +112,24 @@ DATABASES = {
 # Each developer or helper may run the suite at once with its own test database.
 DATABASES["default"]["TEST"] = {"NAME": "test_ecity_" + os.environ.get("ECITY_TEST_DB", "main")}
 
+# A streaming standby for the read-only surfaces (gis/replica.py decides which reads go there, and when not).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], engine="django.contrib.gis.db.backends.postgis",
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")), conn_health_checks=True)
+    # A standby that is gone must not hold a request for long (the health check then sends reads to the primary).
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # In tests the alias names the test database (on whichever server it points at), never the real one.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["gis.replica.PrimaryReplicaRouter"]
+REPLICA_READS = _env_bool("REPLICA_READS", True)
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_READ_YOUR_WRITES_SECONDS = float(os.environ.get("REPLICA_READ_YOUR_WRITES_SECONDS", "10"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "2"))
+if REPLICA_READ_YOUR_WRITES_SECONDS < REPLICA_MAX_LAG_SECONDS:
+    # A writer's next reads could then come from a standby that has not replayed the write yet.
+    raise ImproperlyConfigured("REPLICA_READ_YOUR_WRITES_SECONDS must be at least REPLICA_MAX_LAG_SECONDS.")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -135,6 +157,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gis.static.StaticFilesMiddleware",
+    # Marks the read-only surfaces' requests that may read from the standby; stamps writers (gis/replica.py).
+    "gis.replica.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gis.locale.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -107,7 +107,7 @@ CONF
   fi
   # Ready when it streams from the primary (pg_ctl -w waited for hot standby to accept connections).
   local i
-  for i in $(seq 1 300); do
+  for i in $(seq 1 1200); do
     [ "$(psql_standby "SELECT status FROM pg_stat_wal_receiver")" = streaming ] && return 0
     sleep 0.1
   done

@@ -10,9 +10,9 @@ primary, see ``scripts/pg.sh standby-start``). Everything about using it is deci
 * **Read-your-writes.** A request with an unsafe method (POST, PUT, PATCH, DELETE) that succeeded,
   by staff or resident, gets a signed cookie; for ``REPLICA_READ_YOUR_WRITES_SECONDS`` after it that
   browser's requests read the primary, so a writer sees what they wrote even when the standby is behind.
-* **Fallback.** ``replica_health()`` asks the standby how far its replay is behind
-  (``pg_last_xact_replay_timestamp``, or nothing when it has replayed all it received from a live
-  stream); a standby that is down or more than ``REPLICA_MAX_LAG_SECONDS`` behind is not used. The
+* **Fallback.** ``replica_health()`` asks the standby how far its replay is behind (nothing when it has
+  replayed all it received from a live stream; else the age of its last replayed commit, or, when smaller,
+  the age of the earlier check whose received WAL it has since replayed); a standby that is down or more than ``REPLICA_MAX_LAG_SECONDS`` behind is not used. The
   answer is kept for ``REPLICA_CHECK_SECONDS`` per process, so a request costs no extra query. Should the
   standby fail in the middle of a request, the view runs once more on the primary.
 * ``PrimaryReplicaRouter`` sends the ORM's reads of an eligible request to the replica; sessions, users,
@@ -32,6 +32,7 @@ import contextlib
 import re
 import threading
 import time
+from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -88,11 +89,29 @@ SELECT pg_is_in_recovery(),
        CASE WHEN NOT pg_is_in_recovery() THEN 0
             WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
                  AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0
-            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END
+            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END,
+       pg_last_wal_receive_lsn() - '0/0', pg_last_wal_replay_lsn() - '0/0'
 """
 
 _health: Health | None = None
 _health_lock = threading.Lock()
+# (time.monotonic(), WAL position received by then) of the last checks in this process. The age of the last
+# replayed commit overstates the lag after a quiet spell (a burst's first WAL arrives, the last commit
+# replayed is old); once replay has passed what had been received at an earlier check, the standby is at most
+# that check's age behind, and the smaller of the two bounds is the lag.
+_received: deque[tuple[float, int]] = deque(maxlen=64)
+
+
+def _lag_bound(now: float, received: int | None, replayed: int | None) -> float | None:
+    """Seconds since the latest earlier check whose received WAL is now replayed (None: no such check)."""
+    bound = None
+    if replayed is not None:
+        for at, position in _received:
+            if position <= replayed:
+                bound = now - at
+    if received is not None:
+        _received.append((now, int(received)))
+    return bound
 
 
 def check_replica() -> Health:
@@ -101,10 +120,13 @@ def check_replica() -> Health:
     try:
         with connections[REPLICA].cursor() as cur:
             cur.execute(_LAG_SQL)
-            _in_recovery, lag = cur.fetchone()
+            _in_recovery, lag, received, replayed = cur.fetchone()
     except DatabaseError as exc:
         connections[REPLICA].close()
         return Health(False, None, f"unreachable: {exc.__class__.__name__}", now)
+    bound = _lag_bound(now, received, replayed)
+    if lag is not None and bound is not None:
+        lag = min(lag, bound)
     limit = float(settings.REPLICA_MAX_LAG_SECONDS)
     if lag is None:
         return Health(False, None, "nothing replayed yet", now)
@@ -134,6 +156,7 @@ def forget_health() -> None:
     """Drop the kept answer (after a failure, or in tests): the next eligible read asks again."""
     global _health
     _health = None
+    _received.clear()
 
 
 def _mark_down(reason: str) -> None:

@@ -12,6 +12,7 @@ gap); the script only joins: the comparison flatters the script.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,10 +43,15 @@ else:
 """
 
 
-def _timed(args: list[str], env: dict) -> float:
+def _timed(args: list[str], env: dict) -> tuple[float, float]:
+    """Wall-clock seconds of the whole process, and its CPU seconds (user + system: on a shared machine the
+    wall clock mostly measures the other jobs)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(args, check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, timeout=3600)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -84,10 +90,12 @@ def main() -> None:
         py = sys.executable
         for ext in ("csv", "parquet"):
             src = str(d / f"in.{ext}")
-            command = _timed([py, "manage.py", "route_points", src, str(d / f"out_cmd.{ext}")], env)
-            script = _timed([py, str(d / "script.py"), src, str(d / "areas.gpkg"), str(d / f"out_gpd.{ext}")], env)
-            print(f"   {ext} → {ext}: manage.py route_points {command:.1f} s, geopandas script {script:.1f} s: "
-                  f"{script / command:.1f}× (target ≥ 5×)", flush=True)
+            command, command_cpu = _timed([py, "manage.py", "route_points", src, str(d / f"out_cmd.{ext}")], env)
+            script, script_cpu = _timed([py, str(d / "script.py"), src, str(d / "areas.gpkg"), str(d / f"out_gpd.{ext}")],
+                                        env)
+            print(f"   {ext} → {ext}: manage.py route_points {command:.1f} s (CPU {command_cpu:.1f} s), geopandas script "
+                  f"{script:.1f} s (CPU {script_cpu:.1f} s): {script / command:.1f}× wall, "
+                  f"{script_cpu / command_cpu:.1f}× CPU (target ≥ 5×); load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

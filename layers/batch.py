@@ -73,11 +73,13 @@ class BatchResult:
     def column(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(provider, outcome, area, rule) arrays for one service kind."""
         k = self.kinds.index(kind)
-        rows = self.table[:, k, :][self.signature]
+        # One small contiguous table column gathered per point: cheaper than gathering whole (n, 4) rows.
+        cols = [np.take(np.ascontiguousarray(self.table[:, k, c]), self.signature) for c in range(4)]
         for (p, kk), values in self.overrides.items():
             if kk == k:
-                rows[p] = values
-        return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+                for c in range(4):
+                    cols[c][p] = values[c]
+        return cols[0], cols[1], cols[2], cols[3]
 
     def provider(self, kind: str) -> np.ndarray:
         return self.column(kind)[0]
@@ -328,6 +330,11 @@ class BatchRouter:
                 out[key] = (0, OVERLAP, 0, RULE_ASSIGNMENT)
         return out
 
+
+    def kind_areas(self, kind: str) -> tuple[int, ...]:
+        """The areas (indexes) of a service kind: two kinds with the same areas have the same nearest area."""
+        k = self.kind_index.get(kind)
+        return () if k is None else tuple(np.flatnonzero(self.area_kind[:, k]).tolist())
 
     def to_metric(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """lon/lat → METRIC_SRID x, y (once per chunk of points, for every kind's nearest_within)."""

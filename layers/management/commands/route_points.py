@@ -69,13 +69,23 @@ def routed_table(router, lon: np.ndarray, lat: np.ndarray, counts: dict[str, int
     metric_x, metric_y = np.full(len(lon), np.nan), np.full(len(lon), np.nan)
     if any_gap.any():
         metric_x[any_gap], metric_y[any_gap] = router.to_metric(lon[any_gap], lat[any_gap])
+    nearest: dict[tuple[int, ...], tuple] = {}
     for kind, (provider, outcome, area, _rule) in kinds:
         codes = np.where(valid, outcome, len(OUTCOMES))
         tally = np.bincount(codes, minlength=len(_NAMES))
         for code, name in enumerate(_NAMES.to_pylist()):
             counts[name] = counts.get(name, 0) + int(tally[code])
-        gaps = np.flatnonzero(valid & (outcome == gap))
-        s_area, s_provider, s_m = router.nearest_within(kind, lon[gaps], lat[gaps], xy=(metric_x[gaps], metric_y[gaps]))
+        gap_mask = valid & (outcome == gap)
+        gaps = np.flatnonzero(gap_mask)
+        # Kinds served by the same areas (several kinds of one utility) share the nearest area of the same gaps.
+        areas = router.kind_areas(kind)
+        seen = nearest.get(areas)
+        if seen is not None and np.array_equal(seen[0], gap_mask):
+            s_area, s_provider, s_m = seen[1]
+        else:
+            s_area, s_provider, s_m = router.nearest_within(kind, lon[gaps], lat[gaps],
+                                                            xy=(metric_x[gaps], metric_y[gaps]))
+            nearest[areas] = (gap_mask, (s_area, s_provider, s_m))
         sugg_provider, sugg_area, sugg_m = (np.zeros(len(lon), np.int64), np.zeros(len(lon), np.int64),
                                             np.full(len(lon), np.nan))
         sugg_provider[gaps], sugg_area[gaps], sugg_m[gaps] = s_provider, s_area, np.round(s_m, 1)

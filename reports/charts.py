@@ -29,17 +29,18 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def monthly_png(report) -> bytes:
+def monthly_png(rows) -> bytes:
+    """rows: (month, calls, appeals, calls a year earlier, appeals a year earlier), as PeriodReport.monthly."""
     plt = _pyplot()
-    months = [m for m, *_rest in report.monthly]
+    months = [m for m, *_rest in rows]
     labels = [f"{m:%m.%Y}" for m in months]
     x = range(len(months))
     fig, ax = plt.subplots(figsize=(9, 3.6))
     try:
-        ax.plot(x, [r[1] for r in report.monthly], marker="o", color="#1f4e99", label="дзвінки")
-        ax.plot(x, [r[3] for r in report.monthly], linestyle="--", color="#1f4e99", alpha=0.5, label="дзвінки, рік тому")
-        ax.plot(x, [r[2] for r in report.monthly], marker="s", color="#c0392b", label="звернення")
-        ax.plot(x, [r[4] for r in report.monthly], linestyle="--", color="#c0392b", alpha=0.5, label="звернення, рік тому")
+        ax.plot(x, [r[1] for r in rows], marker="o", color="#1f4e99", label="дзвінки")
+        ax.plot(x, [r[3] for r in rows], linestyle="--", color="#1f4e99", alpha=0.5, label="дзвінки, рік тому")
+        ax.plot(x, [r[2] for r in rows], marker="s", color="#c0392b", label="звернення")
+        ax.plot(x, [r[4] for r in rows], linestyle="--", color="#c0392b", alpha=0.5, label="звернення, рік тому")
         ax.set_xticks(list(x), labels, rotation=45 if len(months) > 8 else 0, fontsize=8)
         ax.set_ylim(bottom=0)
         ax.grid(axis="y", alpha=0.3)

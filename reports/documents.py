@@ -39,7 +39,7 @@ def period_pdf(report) -> bytes:
 
     from reports import charts
 
-    images = {"monthly": data_uri(charts.monthly_png(report)),
+    images = {"monthly": data_uri(charts.monthly_png(report.monthly)),
               "choropleth": data_uri(charts.choropleth_png(report.neighbourhood_counts))}
     html = render_to_string("reports/period_document.html", period_context(report, charts=images))
     return pdf_from_html(html)

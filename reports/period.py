@@ -20,36 +20,34 @@ datetime.date(2023, 2, 28)
 from __future__ import annotations
 
 import calendar
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Avg,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
-    OuterRef,
     Q,
 )
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from appeals.models import (
     OPEN_STATUSES,
     Appeal,
-    AppealEvent,
     AppealRoute,
     Call,
     CallOutcome,
     Channel,
     ConfirmationOutcome,
     ControlLevel,
-    Status,
 )
 from layers.models import Category, Neighbourhood, Provider, ServiceKind
 
@@ -273,6 +271,44 @@ class ProviderPerformance:
         return self.reopened / self.resolved if self.resolved else None
 
 
+# Routes given to a provider in the period; "accepted in time" when the appeal was accepted or taken into work
+# within ACCEPT_HOURS of the routing. One join of the period's routes to the take-up events, bounded by plain
+# time predicates on both sides (so it reads the period, not the whole history, of a table partitioned by time),
+# instead of a probe into the history per route.
+_RECEIVED_SQL = """
+WITH r AS (
+    SELECT r.id, r.appeal_id, r.provider_id, r.service_kind_id, r.created_at, r.rejected
+      FROM appeals_appealroute r
+     WHERE r.provider_id IS NOT NULL AND r.created_at >= %(lo)s AND r.created_at < %(hi)s
+       AND (%(all)s OR r.provider_id = ANY(%(ids)s::bigint[]))
+), took AS (
+    SELECT DISTINCT r.id
+      FROM r JOIN appeals_appealevent e ON e.appeal_id = r.appeal_id
+     WHERE e.action = 'status' AND e.to_status IN ('accepted', 'in_progress')  -- the index event_taken_up_at
+       AND e.at >= %(lo)s AND e.at < %(hi_took)s
+       AND e.at >= r.created_at AND e.at <= r.created_at + %(accept)s
+)
+SELECT r.provider_id, count(DISTINCT r.appeal_id), count(DISTINCT r.appeal_id) FILTER (WHERE took.id IS NOT NULL),
+       count(*) FILTER (WHERE r.rejected),
+       count(*) FILTER (WHERE r.rejected AND EXISTS (
+           SELECT 1 FROM appeals_appealroute o
+            WHERE o.appeal_id = r.appeal_id AND o.service_kind_id = r.service_kind_id AND o.active
+              AND o.provider_id IS NOT NULL AND o.provider_id <> r.provider_id))
+  FROM r LEFT JOIN took ON took.id = r.id
+ GROUP BY r.provider_id
+"""
+# The appeals a provider holds (an active route) resolved in the period.
+_RESOLVED_BY_PROVIDER_SQL = """
+SELECT r.provider_id, count(DISTINCT a.id), count(DISTINCT a.id) FILTER (WHERE a.resolved_at <= a.deadline),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY a.resolved_at - r.created_at),
+       count(DISTINCT a.id) FILTER (WHERE a.reopen_count > 0), count(a.rating), avg(a.rating)::float
+  FROM appeals_appeal a JOIN appeals_appealroute r ON r.appeal_id = a.id
+ WHERE a.resolved_at >= %(lo)s AND a.resolved_at < %(hi)s AND r.active AND r.provider_id IS NOT NULL
+   AND (%(all)s OR r.provider_id = ANY(%(ids)s::bigint[]))
+ GROUP BY r.provider_id
+"""
+
+
 def provider_performance(*, period: Period, now: datetime, provider_ids: list[int] | None = None
                          ) -> list[ProviderPerformance]:
     """Per provider, for the period:
@@ -287,30 +323,17 @@ def provider_performance(*, period: Period, now: datetime, provider_ids: list[in
     reopen share      of those resolved, reopened at least once; mean rating of those rated.
     """
     lo, hi = period.bounds
+    params = {"lo": lo, "hi": hi, "hi_took": hi + timedelta(hours=ACCEPT_HOURS), "accept": timedelta(hours=ACCEPT_HOURS),
+              "ids": provider_ids,
+              "all": provider_ids is None}
+    received = {pid: {"n_received": n, "n_accepted": acc, "n_rejected": rej, "n_right": right}
+                for pid, n, acc, rej, right in _fetch(_RECEIVED_SQL, params)}
+    resolved = {pid: {"resolved": n, "on_time": on_time, "median": median, "reopened": reopened, "rated": rated,
+                      "rating": rating}
+                for pid, n, on_time, median, reopened, rated, rating in _fetch(_RESOLVED_BY_PROVIDER_SQL, params)}
     routes = AppealRoute.objects.filter(provider__isnull=False)
     if provider_ids is not None:
         routes = routes.filter(provider_id__in=provider_ids)
-    taken_up = AppealEvent.objects.filter(
-        appeal_id=OuterRef("appeal_id"), action="status", to_status__in=[Status.ACCEPTED, Status.IN_PROGRESS],
-        at__gte=OuterRef("created_at"), at__lte=OuterRef("created_at") + timedelta(hours=ACCEPT_HOURS))
-    other_now = AppealRoute.objects.filter(appeal_id=OuterRef("appeal_id"), service_kind_id=OuterRef("service_kind_id"),
-                                           active=True, provider__isnull=False).exclude(provider_id=OuterRef("provider_id"))
-    received = {r["provider_id"]: r for r in routes.filter(created_at__gte=lo, created_at__lt=hi).order_by()
-                .annotate(taken_up=Exists(taken_up), other_now=Exists(other_now))
-                .values("provider_id").annotate(
-                    n_received=Count("appeal_id", distinct=True),
-                    n_accepted=Count("appeal_id", distinct=True, filter=Q(taken_up=True)),
-                    n_rejected=Count("id", filter=Q(rejected=True)),
-                    n_right=Count("id", filter=Q(rejected=True, other_now=True)))}
-    took = ExpressionWrapper(F("appeal__resolved_at") - F("created_at"), output_field=DurationField())
-    resolved = {r["provider_id"]: r for r in routes.filter(active=True, appeal__resolved_at__gte=lo,
-                                                           appeal__resolved_at__lt=hi).order_by()
-                .values("provider_id").annotate(
-                    resolved=Count("appeal_id", distinct=True),
-                    on_time=Count("appeal_id", distinct=True, filter=Q(appeal__resolved_at__lte=F("appeal__deadline"))),
-                    median=Percentile(took, 0.5, output_field=DurationField()),
-                    reopened=Count("appeal_id", distinct=True, filter=Q(appeal__reopen_count__gt=0)),
-                    rated=Count("appeal__rating"), rating=Avg("appeal__rating", output_field=FloatField()))}
     overdue = _grouped(routes.filter(active=True, appeal__status__in=OPEN_STATUSES, appeal__deadline__lt=now),
                        "provider_id", distinct_of="appeal_id")
     ids = set(received) | set(resolved) | set(overdue)
@@ -364,32 +387,106 @@ class PeriodReport:
         ]
 
 
-def _monthly(qs, field_name: str) -> dict[date, int]:
-    rows = (qs.order_by().annotate(m=TruncMonth(field_name, tzinfo=KYIV)).values_list("m")
-            .annotate(n=Count("id")).values_list("m", "n"))
-    return {m.astimezone(KYIV).date() if isinstance(m, datetime) else m: n for m, n in rows}
+# One pass over a period's appeals gives every breakdown of them (PostgreSQL GROUPING SETS): a scan of the period's
+# rows by the created_at index instead of one per breakdown. Plain bounds on created_at / started_at, so a table
+# partitioned by those columns reads only the partitions of the period. The text is fixed; values are parameters.
+_APPEAL_SETS_SQL = """
+SELECT GROUPING(a.category_id, a.channel, a.is_formal, b.neighbourhood_id,
+                date_trunc('month', a.created_at AT TIME ZONE 'Europe/Kyiv')) AS g,
+       a.category_id, a.channel, a.is_formal, b.neighbourhood_id,
+       date_trunc('month', a.created_at AT TIME ZONE 'Europe/Kyiv')::date AS month, count(*)
+  FROM appeals_appeal a LEFT JOIN layers_building b ON b.id = a.building_id
+ WHERE a.created_at >= %(lo)s AND a.created_at < %(hi)s
+ GROUP BY GROUPING SETS ((a.category_id), (a.channel), (a.is_formal), (b.neighbourhood_id),
+                         (date_trunc('month', a.created_at AT TIME ZONE 'Europe/Kyiv')), ())
+"""
+# GROUPING() sets a bit for each argument *not* grouped on, the first argument highest.
+_APPEAL_SETS = {0b01111: "category", 0b10111: "channel", 0b11011: "formal", 0b11101: "neighbourhood",
+                0b11110: "month", 0b11111: "total"}
+
+_CALL_SETS_SQL = """
+SELECT GROUPING(c.outcome, date_trunc('month', c.started_at AT TIME ZONE 'Europe/Kyiv')) AS g, c.outcome,
+       date_trunc('month', c.started_at AT TIME ZONE 'Europe/Kyiv')::date AS month, count(*)
+  FROM appeals_call c
+ WHERE c.started_at >= %(lo)s AND c.started_at < %(hi)s
+ GROUP BY GROUPING SETS ((c.outcome), (date_trunc('month', c.started_at AT TIME ZONE 'Europe/Kyiv')))
+"""
+
+# Distinct appeals per service kind and per provider of their routes (any route, rerouted-away ones too), for
+# the period and the year before in one pass over the routes (their join to the appeals is the costly part).
+_ROUTE_SETS_SQL = """
+SELECT GROUPING(r.service_kind_id, r.provider_id) AS g, r.service_kind_id, r.provider_id,
+       count(DISTINCT r.appeal_id) FILTER (WHERE a.created_at >= %(lo)s AND a.created_at < %(hi)s),
+       count(DISTINCT r.appeal_id) FILTER (WHERE a.created_at >= %(plo)s AND a.created_at < %(phi)s)
+  FROM appeals_appealroute r JOIN appeals_appeal a ON a.id = r.appeal_id
+ WHERE (a.created_at >= %(lo)s AND a.created_at < %(hi)s) OR (a.created_at >= %(plo)s AND a.created_at < %(phi)s)
+ GROUP BY GROUPING SETS ((r.service_kind_id), (r.provider_id))
+"""
 
 
-def _routes_two_periods(period: Period, prev: Period, field_name: str) -> tuple[dict, dict]:
-    """Distinct appeals per `field_name` of their routes, for both periods in one pass over the routes (the join
-    of routes to appeals is the costly part of the report at a million appeals)."""
+def _fetch(query: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+@dataclass
+class AppealCounts:
+    """Every count of one period's appeals (by created_at) and calls (by started_at), but those of routes."""
+
+    appeals: int = 0
+    category: dict = field(default_factory=dict)
+    channel: dict = field(default_factory=dict)
+    formal: dict = field(default_factory=dict)
+    neighbourhood: dict = field(default_factory=dict)  # None: no building, or a building outside every one
+    month: dict = field(default_factory=dict)
+    calls_by_outcome: dict = field(default_factory=dict)
+    calls_by_month: dict = field(default_factory=dict)
+
+
+def appeal_counts(period: Period) -> AppealCounts:
     lo, hi = period.bounds
-    plo, phi = prev.bounds
-    cur = Q(appeal__created_at__gte=lo, appeal__created_at__lt=hi)
-    old = Q(appeal__created_at__gte=plo, appeal__created_at__lt=phi)
-    qs = AppealRoute.objects.filter(cur | old)
-    if field_name == "provider_id":
-        qs = qs.filter(provider__isnull=False)
-    rows = (qs.order_by().values_list(field_name)
-            .annotate(c=Count("appeal_id", distinct=True, filter=cur), p=Count("appeal_id", distinct=True, filter=old))
-            .values_list(field_name, "c", "p"))
-    out_c, out_p = {}, {}
-    for key, c, p in rows:
-        if c:
-            out_c[key] = c
-        if p:
-            out_p[key] = p
-    return out_c, out_p
+    params = {"lo": lo, "hi": hi}
+    out = AppealCounts()
+    for g, category_id, channel, is_formal, neighbourhood_id, month, n in _fetch(_APPEAL_SETS_SQL, params):
+        kind = _APPEAL_SETS[g]
+        if kind == "total":
+            out.appeals = n
+        else:
+            key = {"category": category_id, "channel": channel, "formal": is_formal, "neighbourhood": neighbourhood_id,
+                   "month": month}[kind]
+            getattr(out, kind)[key] = n
+    for g, outcome, month, n in _fetch(_CALL_SETS_SQL, params):
+        if g == 0b01:
+            out.calls_by_outcome[outcome] = n
+        else:
+            out.calls_by_month[month] = n
+    return out
+
+
+@dataclass
+class RouteCounts:
+    """Distinct appeals per service kind and per provider, this period and a year earlier."""
+
+    service_kind: tuple[dict, dict]
+    provider: tuple[dict, dict]
+
+
+def route_counts(period: Period, prev: Period) -> RouteCounts:
+    (lo, hi), (plo, phi) = period.bounds, prev.bounds
+    sk, pr = ({}, {}), ({}, {})
+    for g, service_kind_id, provider_id, cur, old in _fetch(_ROUTE_SETS_SQL, {"lo": lo, "hi": hi, "plo": plo, "phi": phi}):
+        if g == 0b01:
+            target, key = sk, service_kind_id
+        elif provider_id is not None:
+            target, key = pr, provider_id
+        else:
+            continue
+        if cur:
+            target[0][key] = cur
+        if old:
+            target[1][key] = old
+    return RouteCounts(service_kind=sk, provider=pr)
 
 
 NO_NEIGHBOURHOOD = "none"
@@ -405,55 +502,93 @@ def _by_neighbourhood(period: Period) -> dict:
 def period_report(*, period: Period, now: datetime, with_performance: bool = True) -> PeriodReport:
     """Every figure of the period report, beside the same period a year earlier."""
     prev = period.previous()
-    calls_c, calls_p = _grouped(_calls(period), "outcome"), _grouped(_calls(prev), "outcome")
-    appeals_c, appeals_p = _appeals(period).count(), _appeals(prev).count()
+    jobs = {"cur": lambda: appeal_counts(period), "prev": lambda: appeal_counts(prev),
+            "routes": lambda: route_counts(period, prev), "quality": lambda: quality(period),
+            "quality_prev": lambda: quality(prev)}
+    if with_performance:
+        jobs["performance"] = lambda: provider_performance(period=period, now=now)
+    done = _run_all(jobs)
+    cur_n, prev_n, routes = done["cur"], done["prev"], done["routes"]
     report = PeriodReport(period=period, previous=prev, now=now,
-                          calls=Row("calls", _("Дзвінки"), sum(calls_c.values()), sum(calls_p.values())),
-                          appeals=Row("appeals", _("Звернення"), appeals_c, appeals_p))
+                          calls=Row("calls", _("Дзвінки"), sum(cur_n.calls_by_outcome.values()),
+                                    sum(prev_n.calls_by_outcome.values())),
+                          appeals=Row("appeals", _("Звернення"), cur_n.appeals, prev_n.appeals))
+    calls_c, calls_p = cur_n.calls_by_outcome, prev_n.calls_by_outcome
     outcome_labels = {k: v for k, v in CallOutcome.choices}
     report.breakdowns.append(_compare("calls", _("Дзвінки за результатом"), _("результат дзвінка"), calls_c, calls_p,
                                       outcome_labels, with_total=True,
                                       order=[k for k, _l in CallOutcome.choices] + sorted((set(calls_c) | set(calls_p)) - set(outcome_labels))))
-    cat_c, cat_p = _grouped(_appeals(period), "category_id"), _grouped(_appeals(prev), "category_id")
-    report.breakdowns.append(_compare("categories", _("Звернення за категоріями"), _("категорія"), cat_c, cat_p,
-                                      dict(Category.objects.values_list("pk", "name_uk")), with_total=True))
-    sk_c, sk_p = _routes_two_periods(period, prev, "service_kind_id")
+    report.breakdowns.append(_compare("categories", _("Звернення за категоріями"), _("категорія"), cur_n.category,
+                                      prev_n.category, dict(Category.objects.values_list("pk", "name_uk")),
+                                      with_total=True))
     report.breakdowns.append(_compare(
-        "service_kinds", _("Звернення за видами послуг"), _("вид послуги"), sk_c, sk_p,
+        "service_kinds", _("Звернення за видами послуг"), _("вид послуги"), *routes.service_kind,
         dict(ServiceKind.objects.values_list("code", "name_uk")), with_total=False,
         note=_("Звернення, що потребує двох служб (напр. гаряча вода), враховано в кожній.")))
-    pr_c, pr_p = _routes_two_periods(period, prev, "provider_id")
+    pr_c, pr_p = routes.provider
     report.breakdowns.append(_compare(
         "providers", _("Звернення за виконавцями"), _("виконавець"), pr_c, pr_p,
         dict(Provider.objects.filter(pk__in=set(pr_c) | set(pr_p)).values_list("pk", "name")), with_total=False,
         note=_("Кожен виконавець, якому звернення передавали (і після переадресації), враховує його.")))
-    nb_c, nb_p = _by_neighbourhood(period), _by_neighbourhood(prev)
+    nb_c, nb_p = _with_none_key(cur_n.neighbourhood), _with_none_key(prev_n.neighbourhood)
     nb_labels = dict(Neighbourhood.objects.values_list("pk", "name_uk"))
     nb_labels[NO_NEIGHBOURHOOD] = _("без будинку / поза мікрорайонами")
     report.breakdowns.append(_compare("neighbourhoods", _("Звернення за мікрорайонами"), _("мікрорайон"), nb_c, nb_p,
                                       nb_labels, with_total=True))
     report.neighbourhood_counts = {k: v for k, v in nb_c.items() if k != NO_NEIGHBOURHOOD}
-    ch_c, ch_p = _grouped(_appeals(period), "channel"), _grouped(_appeals(prev), "channel")
+    ch_c, ch_p = cur_n.channel, prev_n.channel
     report.breakdowns.append(_compare("channels", _("Звернення за каналами"), _("канал"), ch_c, ch_p,
                                       dict(Channel.choices), with_total=True,
                                       order=[k for k, _l in Channel.choices] + sorted((set(ch_c) | set(ch_p)) - set(Channel.values))))
-    report.quality_current, report.quality_previous = quality(period), quality(prev)
+    report.quality_current, report.quality_previous = done["quality"], done["quality_prev"]
     report.breakdowns.append(_compare(
         "confirmation", _("Підтвердження заявниками (виконані за період)"), _("результат"),
         report.quality_current.confirmation, report.quality_previous.confirmation,
         dict(ConfirmationOutcome.choices), with_total=True, order=list(ConfirmationOutcome.values)))
-    formal_c, formal_p = _grouped(_appeals(period), "is_formal"), _grouped(_appeals(prev), "is_formal")
     report.breakdowns.append(_compare(
         "formal", _("Звернення за Законом і повідомлення без контактів"), _("вид"),
-        formal_c, formal_p, {True: _("звернення за Законом"), False: _("повідомлення на карту без контактів")},
+        cur_n.formal, prev_n.formal, {True: _("звернення за Законом"), False: _("повідомлення на карту без контактів")},
         with_total=True, order=[True, False]))
-    calls_m_c, calls_m_p = _monthly(_calls(period), "started_at"), _monthly(_calls(prev), "started_at")
-    app_m_c, app_m_p = _monthly(_appeals(period), "created_at"), _monthly(_appeals(prev), "created_at")
-    report.monthly = [(m, calls_m_c.get(m, 0), app_m_c.get(m, 0), calls_m_p.get(_year_earlier(m), 0),
-                       app_m_p.get(_year_earlier(m), 0)) for m in period.months()]
-    if with_performance:
-        report.performance = provider_performance(period=period, now=now)
+    report.monthly = _monthly_rows(period, cur_n, prev_n)
+    report.performance = done.get("performance", [])
     return report
+
+
+def _run_all(jobs: dict) -> dict:
+    """Run the report's independent reads at once, each on a connection of its own (PostgreSQL works on them in
+    parallel while this process waits), REPORTS_PARALLEL_READS at a time. Inside a transaction (a test, or a
+    caller's atomic block) other connections would not see its rows: there they run one after another."""
+    workers = max(1, int(getattr(settings, "REPORTS_PARALLEL_READS", 3)))
+    if workers == 1 or connection.in_atomic_block:
+        return {name: job() for name, job in jobs.items()}
+
+    def run(job):
+        try:
+            return job()
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report") as pool:
+        futures = {name: pool.submit(run, job) for name, job in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
+def _with_none_key(counts: dict) -> dict:
+    out = dict(counts)
+    if None in out:
+        out[NO_NEIGHBOURHOOD] = out.pop(None)
+    return out
+
+
+def _monthly_rows(period: Period, cur_n: AppealCounts, prev_n: AppealCounts) -> list[tuple[date, int, int, int, int]]:
+    return [(m, cur_n.calls_by_month.get(m, 0), cur_n.month.get(m, 0), prev_n.calls_by_month.get(_year_earlier(m), 0),
+             prev_n.month.get(_year_earlier(m), 0)) for m in period.months()]
+
+
+def monthly(*, period: Period) -> list[tuple[date, int, int, int, int]]:
+    """Calls and appeals per month against the same months a year earlier (the monthly chart alone)."""
+    done = _run_all({"cur": lambda: appeal_counts(period), "prev": lambda: appeal_counts(period.previous())})
+    return _monthly_rows(period, done["cur"], done["prev"])
 
 
 def by_neighbourhood_counts(*, period: Period) -> dict:

@@ -140,7 +140,7 @@ def period_chart(request, name: str):
 
     p = _valid_period(request)
     if name == "monthly":
-        png = charts.monthly_png(period.period_report(period=p, now=timezone.now(), with_performance=False))
+        png = charts.monthly_png(period.monthly(period=p))
     elif name == "choropleth":
         png = charts.choropleth_png(period.by_neighbourhood_counts(period=p))
     else:

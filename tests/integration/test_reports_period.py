@@ -165,9 +165,43 @@ def test_provider_performance_equals_independent_sql_counts(generated):
     assert {n: x.rejected for n, x in perf.items() if x.rejected} == rejected
     assert {n: (x.resolved, x.resolved_on_time) for n, x in perf.items() if x.resolved} == resolved
     assert {n: x.overdue_now for n, x in perf.items() if x.overdue_now} == overdue
-    for x in perf.values():
-        assert x.accepted_in_time <= x.received and x.rejected_proved_right <= x.rejected
-    assert sum(x.accepted_in_time for x in perf.values()) > 0
+    # Accepted in time, proved right, median, reopened and ratings recounted in Python from the raw rows.
+    routes = rows("SELECT r.id, r.appeal_id, p.name, r.service_kind_id, r.created_at, r.rejected FROM appeals_appealroute r "
+                  "JOIN layers_provider p ON p.id = r.provider_id WHERE " + IN.format(col="r.created_at"), b)
+    taken = {}
+    for appeal_id, at in rows("SELECT appeal_id, at FROM appeals_appealevent WHERE action = 'status' "
+                              "AND to_status IN ('accepted', 'in_progress')", []):
+        taken.setdefault(appeal_id, []).append(at)
+    active = {}
+    for appeal_id, kind, provider in rows("SELECT appeal_id, service_kind_id, provider_id FROM appeals_appealroute "
+                                          "WHERE active AND provider_id IS NOT NULL", []):
+        active.setdefault((appeal_id, kind), set()).add(provider)
+    ids = dict(rows("SELECT name, id FROM layers_provider", []))
+    accepted, right = {}, {}
+    for _id, appeal_id, name, kind, created, was_rejected in routes:
+        if any(created <= at <= created + timedelta(hours=period.ACCEPT_HOURS) for at in taken.get(appeal_id, ())):
+            accepted.setdefault(name, set()).add(appeal_id)
+        if was_rejected and active.get((appeal_id, kind), set()) - {ids[name]}:
+            right[name] = right.get(name, 0) + 1
+    assert sum(len(v) for v in accepted.values()) > 100 and sum(right.values()) > 0
+    assert {n: x.accepted_in_time for n, x in perf.items() if x.accepted_in_time} == {n: len(v) for n, v in accepted.items()}
+    assert {n: x.rejected_proved_right for n, x in perf.items() if x.rejected_proved_right} == right
+    held = {}
+    for name, appeal_id, hours, reopened, rating in rows(
+            "SELECT p.name, a.id, extract(epoch FROM a.resolved_at - r.created_at) / 3600, a.reopen_count > 0, a.rating "
+            "FROM appeals_appealroute r JOIN appeals_appeal a ON a.id = r.appeal_id JOIN layers_provider p ON p.id = r.provider_id "
+            "WHERE r.active AND " + IN.format(col="a.resolved_at"), b):
+        held.setdefault(name, []).append((appeal_id, float(hours), reopened, rating))
+    for name, xs in held.items():
+        x = perf[name]
+        assert x.median_hours == pytest.approx(statistics.median(h for _a, h, _r, _t in xs), rel=1e-9)
+        assert x.reopened == len({a for a, _h, r, _t in xs if r})
+        ratings = [t for _a, _h, _r, t in xs if t is not None]
+        assert x.rated == len(ratings)
+        assert (x.mean_rating is None and not ratings) or x.mean_rating == pytest.approx(statistics.mean(ratings))
+    one = next(iter(perf.values()))
+    (alone,) = period.provider_performance(period=p, now=NOW, provider_ids=[one.provider_id])
+    assert alone == one
 
 
 def test_the_pdf_holds_the_counts_and_the_xlsx_opens_with_totals_that_add_up(generated, tmp_path):
@@ -220,7 +254,7 @@ def test_the_choropleth_and_the_monthly_chart_are_drawn_offline_into_the_pdf(gen
     report = period.period_report(period=period.months_period(months=6, year=2026), now=NOW, with_performance=False)
     png = charts.choropleth_png(report.neighbourhood_counts)
     assert png.startswith(b"\x89PNG") and len(png) > 5000
-    assert charts.monthly_png(report).startswith(b"\x89PNG")
+    assert charts.monthly_png(report.monthly).startswith(b"\x89PNG")
     pdf = documents.period_pdf(report)
     reader = PdfReader(io.BytesIO(pdf))
     images = sum(len(page.images) for page in reader.pages)
@@ -256,3 +290,24 @@ def test_deputy_mayors_and_analysts_see_the_period_pages_and_provider_operators_
     pdf = client.get(reverse("reports-period-pdf"), query)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(reverse("reports-period-pdf"), {"months": "7", "year": "2026"}).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reads_run_at_once_on_connections_of_their_own_and_give_the_same_report_as_one_after_another(
+        registry, settings):
+    """Outside a transaction the report's reads run in threads, each on its own connection (what the command and
+    the pages do); the figures are those of the same reads run one after another, and of the raw SQL."""
+    history.generate_history(years=1.2, calls_per_year=1500, now=NOW, seed=5)
+    assert not connection.in_atomic_block
+    p = period.months_period(months=9, year=2026)
+    settings.REPORTS_PARALLEL_READS = 4
+    together = period.period_report(period=p, now=NOW)
+    settings.REPORTS_PARALLEL_READS = 1
+    apart = period.period_report(period=p, now=NOW)
+    assert together.appeals == apart.appeals and together.calls == apart.calls and together.monthly == apart.monthly
+    assert [(b.key, b.rows, b.total) for b in together.breakdowns] == [(b.key, b.rows, b.total) for b in apart.breakdowns]
+    assert together.quality_current == apart.quality_current and together.performance == apart.performance
+    want = expected(p)
+    assert together.appeals.current == want["appeals"] > 100 and together.calls.current == want["calls"]
+    assert as_dict(together.breakdown("providers")) == want["providers"]
+    assert [m[2] for m in period.monthly(period=p)] == [m[2] for m in together.monthly]

@@ -13,6 +13,11 @@ from pathlib import Path
 PRINT_CSS = Path(__file__).resolve().parent / "static" / "reports" / "print.css"
 
 
+def load_engine() -> None:
+    """Import WeasyPrint (and with it Pango and the fonts) now, e.g. in a thread while the figures are read."""
+    import weasyprint  # noqa: F401
+
+
 def pdf_from_html(html: str, *, base_url: str | None = None) -> bytes:
     """The PDF of an HTML document, styled by print.css. Images may be data: URIs (charts)."""
     from weasyprint import CSS, HTML  # heavy import (Pango), only where a PDF is made

@@ -20,12 +20,10 @@ datetime.date(2023, 2, 28)
 from __future__ import annotations
 
 import calendar
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -50,6 +48,7 @@ from appeals.models import (
     ControlLevel,
 )
 from layers.models import Category, Neighbourhood, Provider, ServiceKind
+from reports import reads
 
 KYIV = ZoneInfo("Europe/Kyiv")
 MAX_DAYS = 3 * 366
@@ -507,7 +506,7 @@ def period_report(*, period: Period, now: datetime, with_performance: bool = Tru
             "quality_prev": lambda: quality(prev)}
     if with_performance:
         jobs["performance"] = lambda: provider_performance(period=period, now=now)
-    done = _run_all(jobs)
+    done = reads.run_all(jobs)
     cur_n, prev_n, routes = done["cur"], done["prev"], done["routes"]
     report = PeriodReport(period=period, previous=prev, now=now,
                           calls=Row("calls", _("Дзвінки"), sum(cur_n.calls_by_outcome.values()),
@@ -554,25 +553,6 @@ def period_report(*, period: Period, now: datetime, with_performance: bool = Tru
     return report
 
 
-def _run_all(jobs: dict) -> dict:
-    """Run the report's independent reads at once, each on a connection of its own (PostgreSQL works on them in
-    parallel while this process waits), REPORTS_PARALLEL_READS at a time. Inside a transaction (a test, or a
-    caller's atomic block) other connections would not see its rows: there they run one after another."""
-    workers = max(1, int(getattr(settings, "REPORTS_PARALLEL_READS", 3)))
-    if workers == 1 or connection.in_atomic_block:
-        return {name: job() for name, job in jobs.items()}
-
-    def run(job):
-        try:
-            return job()
-        finally:
-            connection.close()  # this thread's own connection
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report") as pool:
-        futures = {name: pool.submit(run, job) for name, job in jobs.items()}
-        return {name: f.result() for name, f in futures.items()}
-
-
 def _with_none_key(counts: dict) -> dict:
     out = dict(counts)
     if None in out:
@@ -587,7 +567,7 @@ def _monthly_rows(period: Period, cur_n: AppealCounts, prev_n: AppealCounts) -> 
 
 def monthly(*, period: Period) -> list[tuple[date, int, int, int, int]]:
     """Calls and appeals per month against the same months a year earlier (the monthly chart alone)."""
-    done = _run_all({"cur": lambda: appeal_counts(period), "prev": lambda: appeal_counts(period.previous())})
+    done = reads.run_all({"cur": lambda: appeal_counts(period), "prev": lambda: appeal_counts(period.previous())})
     return _monthly_rows(period, done["cur"], done["prev"])
 
 

@@ -253,26 +253,43 @@ def outages_in_window(*, start: datetime, end: datetime) -> tuple[bool, list[Out
     return True, rows
 
 
+def reopened_in_window(*, start: datetime, end: datetime) -> int:
+    """Appeals reopened in the window (a reopening step; the history's index event_reopened_at)."""
+    return (AppealEvent.objects.filter(to_status=Status.REOPENED, at__gte=start, at__lt=end)
+            .exclude(from_status=Status.REOPENED).order_by().values("appeal_id").distinct().count())
+
+
 def daily_figures(*, day: date) -> DailyFigures:
-    """Every figure of the 07:00 summary for the morning of `day`."""
+    """Every figure of the 07:00 summary for the morning of `day` (the reads at once, reports.reads)."""
+    from reports import reads
+
     start, end = summary_window(day=day)
     f = DailyFigures(day=day, window_start=start, window_end=end)
-    f.calls_by_outcome = calls_by_outcome(start=start, end=end)
+    window = {"start": start, "end": end}
+    done = reads.run_all({
+        "calls": lambda: calls_by_outcome(**window),
+        "category": lambda: appeals_by_category(**window),
+        "channel": lambda: appeals_by_channel(**window),
+        "provider": lambda: appeals_by_provider(**window),
+        "resolved": lambda: Appeal.objects.filter(resolved_at__gte=start, resolved_at__lt=end).count(),
+        # Overdue now: the status is today's (the history of statuses is not replayed for an old morning).
+        "overdue": lambda: Appeal.objects.filter(status__in=OPEN_STATUSES, deadline__lt=end).count(),
+        "escalated": lambda: Appeal.objects.filter(control_level=ControlLevel.SUPERVISOR, escalated_at__gte=start,
+                                                   escalated_at__lt=end).count(),
+        "reopened": lambda: reopened_in_window(**window),
+        "outages": lambda: outages_in_window(**window),
+        "repeat": lambda: repeat_call_addresses(**window),
+        "long_overdue": lambda: long_overdue(end=end),
+    })
+    f.calls_by_outcome = done["calls"]
     f.calls_total = sum(x.n for x in f.calls_by_outcome)
-    f.by_category = appeals_by_category(start=start, end=end)
+    f.by_category = done["category"]
     f.appeals_total = sum(x.n for x in f.by_category)
-    f.by_channel = appeals_by_channel(start=start, end=end)
-    f.by_provider = appeals_by_provider(start=start, end=end)
-    f.resolved = Appeal.objects.filter(resolved_at__gte=start, resolved_at__lt=end).count()
-    # Overdue now: the status is today's (the history of statuses is not replayed for an old morning).
-    f.overdue = Appeal.objects.filter(status__in=OPEN_STATUSES, deadline__lt=end).count()
-    f.escalated = Appeal.objects.filter(control_level=ControlLevel.SUPERVISOR, escalated_at__gte=start,
-                                        escalated_at__lt=end).count()
-    f.reopened = (AppealEvent.objects.filter(to_status=Status.REOPENED, at__gte=start, at__lt=end)
-                  .exclude(from_status=Status.REOPENED).order_by().values("appeal_id").distinct().count())
-    f.outages_available, f.outages = outages_in_window(start=start, end=end)
-    f.repeat_addresses = repeat_call_addresses(start=start, end=end)
-    f.long_overdue_total, f.long_overdue = long_overdue(end=end)
+    f.by_channel, f.by_provider = done["channel"], done["provider"]
+    f.resolved, f.overdue, f.escalated, f.reopened = done["resolved"], done["overdue"], done["escalated"], done["reopened"]
+    f.outages_available, f.outages = done["outages"]
+    f.repeat_addresses = done["repeat"]
+    f.long_overdue_total, f.long_overdue = done["long_overdue"]
     return f
 
 

@@ -28,15 +28,18 @@ class ReportError(Exception):
 
 
 def _daily_context(*, day: date, now: datetime) -> dict:
-    figures = selectors.daily_figures(day=day)
+    from reports import reads
+
     report_day = selectors.report_day_for(day=day)
-    return {
-        "figures": figures,
-        "generated_at": now,
-        "report_day": report_day,
-        "provider_reports": selectors.provider_reports(report_day=report_day),
-        "missing": selectors.providers_not_reported(day=day),
-    }
+    done = reads.run_all({
+        "figures": lambda: selectors.daily_figures(day=day),
+        "provider_reports": lambda: selectors.provider_reports(report_day=report_day),
+        "missing": lambda: selectors.providers_not_reported(day=day),
+        # WeasyPrint's import (Pango through cffi) takes a good part of a second: done while the database counts.
+        "pdf_engine": documents.load_engine,
+    })
+    return {"figures": done["figures"], "generated_at": now, "report_day": report_day,
+            "provider_reports": done["provider_reports"], "missing": done["missing"]}
 
 
 def render_daily(*, day: date, now: datetime | None = None) -> tuple[dict, str, str]:

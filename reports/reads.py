@@ -1,0 +1,34 @@
+"""The reports' independent reads, run at once.
+
+A report is a dozen independent aggregates over the same tables; PostgreSQL can work on several at once (one
+backend each) while this process only waits on the sockets. `run_all` runs them in threads, each on a Django
+connection of its own (closed when its read is done), REPORTS_PARALLEL_READS at a time.
+
+Inside a transaction (a test, or a caller's atomic block) the other connections would not see its rows, so
+there the reads run one after another on the caller's connection: the same functions, the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import connection
+
+
+def run_all(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
+    """{name: job()} for every job; at once when outside a transaction."""
+    workers = max(1, int(getattr(settings, "REPORTS_PARALLEL_READS", 3)))
+    if workers == 1 or len(jobs) == 1 or connection.in_atomic_block:
+        return {name: job() for name, job in jobs.items()}
+
+    def run(job):
+        try:
+            return job()
+        finally:
+            connection.close()  # the thread's own connection, not the caller's
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="report-read") as pool:
+        futures = {name: pool.submit(run, job) for name, job in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}

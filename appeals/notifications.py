@@ -57,11 +57,14 @@ class SmsError(Exception):
 
 def queue_notification(*, channel: str, to: str, subject: str, body: str, html_body: str = "",
                        appeal: Appeal | None = None, dedupe_key: str | None = None,
-                       attachments: list[tuple[str, bytes, str]] | None = None) -> Notification | None:
+                       attachments: list[tuple[str, bytes, str]] | None = None,
+                       fresh_key: bool = False) -> Notification | None:
     """Write a message to the outbox (in the caller's transaction); sent by Celery after the commit.
 
     Returns None, writing nothing, when a message with this dedupe_key already exists.
-    Attachments are (name, content bytes, mimetype) and go with e-mail only.
+    Attachments are (name, content bytes, mimetype) and go with e-mail only. ``fresh_key``: the dedupe_key
+    names a row created in this very transaction (a new appeal's "filed" message), so no other message can
+    hold it yet and no savepoint is needed to survive a duplicate.
     """
     if channel not in NotificationChannel.values:
         raise NotificationError(f"невідомий канал сповіщення: {channel}")
@@ -72,6 +75,10 @@ def queue_notification(*, channel: str, to: str, subject: str, body: str, html_b
               for name, content, mimetype in (attachments or [])]
     row = Notification(channel=channel, recipient=to, subject=subject[:200], body=body, html_body=html_body,
                        appeal=appeal, dedupe_key=dedupe_key or None, attachments=stored, created_at=timezone.now())
+    if fresh_key or not dedupe_key:  # nothing it could collide with: no savepoint (two round trips) needed
+        row.save()
+        transaction.on_commit(kick)
+        return row
     try:
         # A savepoint: a duplicate key must not break the caller's transaction.
         with transaction.atomic():

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
 from django.utils import timezone
 
 from appeals import deadlines, roles, workflow
@@ -284,6 +284,8 @@ def _create(*, dispatcher, category: Category, phone: str, place: _Place, descri
             hold: bool = False, source_name: str = "") -> IntakeResult:
     if category.is_consultation:
         raise AppealError("консультація не є зверненням: зареєструйте дзвінок (record_call)")
+    # The category's kinds once, for routing here and for live detection after (appeal.category is this object).
+    prefetch_related_objects([category], "service_kinds")
     # Routed before the row is written, so the appeal is inserted once in its final status (sent when every
     # kind found its provider) and its first history steps go in one INSERT: one write and one map-cell
     # update per appeal instead of an INSERT, an UPDATE to "sent" and a cell update for each.

@@ -317,10 +317,10 @@ def _notify_filed(*, appeal: Appeal, code: str, email: str, phone: str) -> None:
     text = messages.filed(appeal=appeal, code=format_code(code))
     if email:
         queue_notification(channel="email", to=email, subject=text.subject, body=text.body, html_body=text.html,
-                           appeal=appeal, dedupe_key=f"filed:{appeal.pk}:email")
+                           appeal=appeal, dedupe_key=f"filed:{appeal.pk}:email", fresh_key=True)
     elif phone:
         queue_notification(channel="sms", to=phone, subject="", body=text.sms, appeal=appeal,
-                           dedupe_key=f"filed:{appeal.pk}:sms")
+                           dedupe_key=f"filed:{appeal.pk}:sms", fresh_key=True)
 
 
 def building_for_review(*, building_id: str, address: str) -> Building | None:

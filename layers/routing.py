@@ -277,7 +277,7 @@ def route_category(*, category: Category, building: Building | None = None, lon:
 
     Give a building, or lon and lat (a street-level problem: a pothole, a street light).
     """
-    kinds = sorted(category.service_kinds.values_list("code", flat=True))
+    kinds = sorted(k.pk for k in category.service_kinds.all())  # a caller's prefetch is used, if it made one
     if not kinds:
         return []
     if building is not None:

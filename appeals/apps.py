@@ -12,3 +12,11 @@ class AppealsConfig(AppConfig):
         from layers.services import routing_changed
 
         routing_changed.connect(reroute_on_routing_change, dispatch_uid="appeals.reroute_on_routing_change")
+
+        # The admin's own login form gets the second step too (appeals.two_factor): a user with a confirmed
+        # TOTP device is asked for the code before the admin opens.
+        from django.contrib import admin
+
+        from appeals.two_factor_views import admin_login
+
+        admin.site.login = admin_login

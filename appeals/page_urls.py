@@ -3,10 +3,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from appeals import views
+from appeals import two_factor_views, views
 
 urlpatterns = [
     path("accounts/login/", views.StaffLoginView.as_view(), name="login"),
+    path("accounts/login/code/", two_factor_views.login_code, name="login-code"),
+    path("accounts/two-factor/", two_factor_views.setup, name="two-factor"),
+    path("accounts/two-factor/qr.svg", two_factor_views.qr, name="two-factor-qr"),
     path("accounts/logout/", auth_views.LogoutView.as_view(template_name="appeals/logged_out.html"), name="logout"),
     # The rest of Django's auth views (password change and reset) under the same prefix.
     path("accounts/", include("django.contrib.auth.urls")),

@@ -36,6 +36,7 @@ from appeals.deadlines import DeadlineError
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
 from appeals.models import CallOutcome, Status
 from appeals.page_helpers import CONTROL_ROLES, DISPATCH_ROLES, JOURNAL_ROLES, SEARCH_ROLES, require_role
+from appeals.two_factor_views import TwoStepLoginMixin
 from layers.models import Building, Category
 from outages import selectors as outage_selectors
 from outages.errors import OutageError
@@ -43,7 +44,7 @@ from outages.errors import OutageError
 PAGE_SIZE = 50
 
 
-class StaffLoginView(LoginView):
+class StaffLoginView(TwoStepLoginMixin, LoginView):
     template_name = "appeals/login.html"
     next_page = reverse_lazy("appeals-home")
 

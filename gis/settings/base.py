@@ -21,6 +21,7 @@ HTTPS                 "1" behind an HTTPS proxy: HSTS (HSTS_SECONDS, HSTS_INCLUD
 SESSION_IDLE_MINUTES  staff sessions end after this long without a request (default 60)
 LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES   sign-in lockout (django-axes; default 10 failures, 30 min)
 API_RATE_GEOCODING, API_RATE_PUBLIC, API_RATE_LOOKUP   anonymous API rates per address ("1200/min")
+TWO_FACTOR_REQUIRED   "1": administrators and deputy mayors must sign in with a TOTP code (default off)
 HEARTBEAT_SECONDS     how often Celery beat records the heartbeat /healthz reads (default 60)
 """
 
@@ -152,6 +153,8 @@ INSTALLED_APPS = [
     "citizens",
     "citizens.open311",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +167,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor (appeals.two_factor)?
+    "django_otp.middleware.OTPMiddleware",
+    "appeals.two_factor_views.TwoFactorRequiredMiddleware",
     "gis.throttling.AnonymousAPIThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -214,6 +220,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "errors/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "gis.security.client_ip"
+# Second factor (TOTP, django-otp; appeals/two_factor.py) for administrators and deputy mayors: anyone of
+# them may enrol at /accounts/two-factor/; TWO_FACTOR_REQUIRED=1 makes it required for them (off in the demo,
+# whose accounts sign in with the password alone until they enrol). Wrong codes wait 1, 2, 4 … s each
+# (OTP_TOTP_THROTTLE_FACTOR) and count as failed sign-ins for the lockout above.
+TWO_FACTOR_REQUIRED = _env_bool("TWO_FACTOR_REQUIRED", False)
+TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "E-City 1505")
+OTP_TOTP_ISSUER = TWO_FACTOR_ISSUER
+OTP_TOTP_THROTTLE_FACTOR = 1
 # Proxies whose X-Forwarded-For is believed (nginx on the same machine); see gis/security.py.
 TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 

@@ -76,6 +76,10 @@ class Command(BaseCommand):
             for username, label, scope in rows:
                 line = f"  {username:<22} {demo_password(username):<28} {label}"
                 self.stdout.write(line + (f" — {scope}" if scope else ""))
+            required = "обов'язковий" if getattr(settings, "TWO_FACTOR_REQUIRED", False) else (
+                "за бажанням (TWO_FACTOR_REQUIRED=1 робить його обов'язковим)")
+            self.stdout.write(f"Двофакторний вхід (TOTP) для admin і заступників міського голови — {required}: "
+                              "увійдіть і відкрийте /accounts/two-factor/ (QR-код або ключ у застосунку-автентифікаторі).")
         elif options.get("verbosity", 1) >= 1:
             self.stdout.write(f"{len(rows)} demo accounts ready (--print-accounts to list them)")
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from appeals import precision
@@ -147,12 +146,10 @@ def clusters(f: AppealFilter, *, zoom: int, xmin: float, ymin: float, xmax: floa
     """
     if f.scoped:
         raise ValueError("clusters by provider are computed from appeals, not cells")
-    db = read_connection()
-    with transaction.atomic(using=db.alias), db.cursor() as cur:
-        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        cur.execute(_CLUSTER_SQL, _cluster_params(f, zoom=zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax))
-        return [{"cell": (cx, cy), "x": x, "y": y, "count": n, "by_status": json.loads(bs), "last_week": last}
-                for cx, cy, n, x, y, bs, last in cur.fetchall()]
+    rows = _fetch_serial(_CLUSTER_SQL, _cluster_params(f, zoom=zoom, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax),
+                         many=True)
+    return [{"cell": (cx, cy), "x": x, "y": y, "count": n, "by_status": json.loads(bs), "last_week": last}
+            for cx, cy, n, x, y, bs, last in rows]
 
 
 # --- individual appeals (street zooms) ---------------------------------------------------------
@@ -224,13 +221,25 @@ JOIN layers_category AS c ON c.id = q.category_id
 """
 
 
+_SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0;\n"
+
+
+def _fetch_serial(sql: str, params: dict, *, many: bool):
+    """Run a small indexed query without parallel workers: starting them costs more than these queries take.
+
+    One round trip: the SET LOCAL and the query go in one message (client-side binding), which PostgreSQL
+    runs as one implicit transaction, so the setting ends with it. BEGIN, SET and COMMIT as statements of
+    their own were four round trips, more than the query itself on a busy machine. Inside a transaction
+    block (atomic) the setting lasts until that block ends, as SET LOCAL did before.
+    """
+    with read_connection().cursor() as cur:
+        cur.execute(_SERIAL + sql, params)
+        cur.nextset()  # past the SET
+        return cur.fetchall() if many else cur.fetchone()
+
+
 def fetch_one_serial(sql: str, params: dict) -> tuple:
-    """Run a small indexed query without parallel workers: starting them costs more than these queries take."""
-    db = read_connection()
-    with transaction.atomic(using=db.alias), db.cursor() as cur:
-        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        cur.execute(sql, params)
-        return cur.fetchone()
+    return _fetch_serial(sql, params, many=False)
 
 
 def _day_bounds(f: AppealFilter) -> tuple[dt.datetime, dt.datetime]:

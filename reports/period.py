@@ -41,7 +41,6 @@ from appeals.models import (
     OPEN_STATUSES,
     Appeal,
     AppealRoute,
-    Call,
     CallOutcome,
     Channel,
     ConfirmationOutcome,
@@ -180,11 +179,6 @@ def _grouped(qs, field_name: str, *, distinct_of: str | None = None) -> dict:
 def _appeals(period: Period):
     lo, hi = period.bounds
     return Appeal.objects.filter(created_at__gte=lo, created_at__lt=hi)
-
-
-def _calls(period: Period):
-    lo, hi = period.bounds
-    return Call.objects.filter(started_at__gte=lo, started_at__lt=hi)
 
 
 def _resolved(period: Period):

@@ -70,7 +70,7 @@ answers() {  # any HTTP answer from /healthz (503 while beat has not yet beaten 
   "$V/python" - "http://$BIND/healthz" <<'PY'
 import sys, urllib.error, urllib.request
 try:
-    urllib.request.urlopen(sys.argv[1], timeout=2)
+    urllib.request.urlopen(sys.argv[1], timeout=10)
 except urllib.error.HTTPError:
     pass
 except OSError:
@@ -85,8 +85,10 @@ case "${1:-}" in
     if [[ -z "${REDIS_URL:-}" ]]; then scripts/redis.sh start; fi
     setsid nohup "$0" run >>"$DIR/supervisor.log" 2>&1 </dev/null &
     echo $! >"$DIR/supervisor.pid"
-    for _ in $(seq 120); do answers && break; sleep 0.5; done
-    if answers; then log "E-City on http://$BIND/ (gunicorn, Celery worker and beat; logs in var/serve/; make stop)"
+    # The answer seen in the loop counts: asking again could time out on a loaded machine and fail a good start.
+    ok=0
+    for _ in $(seq 120); do if answers; then ok=1; break; fi; sleep 0.5; done
+    if (( ok )); then log "E-City on http://$BIND/ (gunicorn, Celery worker and beat; logs in var/serve/; make stop)"
     else log "gunicorn does not answer on $BIND yet: see var/serve/web.log"; exit 1; fi ;;
   run) supervise ;;
   stop)

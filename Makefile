@@ -7,7 +7,7 @@ export DJANGO_SETTINGS_MODULE ?= gis.settings
 USE_PRIVATE_PG := $(if $(DATABASE_URL),,1)
 USE_PRIVATE_REDIS := $(if $(REDIS_URL),,1)
 
-.PHONY: demo serve backup restore test drills bench stop deps venv assets db redis standby migrate static messages lint clean-db
+.PHONY: demo serve backup restore test drills bench loadtest stop deps venv assets db redis migrate static messages lint clean-db
 
 deps:
 	@scripts/deps.sh
@@ -79,6 +79,11 @@ drills: deps venv messages assets db redis
 
 bench: deps venv assets db redis migrate
 	@$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# The production server at 1M appeals under the issue-17 mix for LOADTEST_MINUTES (10): p95 per endpoint, what
+# saturates first, the headroom. See scripts/loadtest.sh for LOADTEST_DUMP, LOADTEST_SCALE and the rest.
+loadtest: deps venv messages assets db redis static
+	@scripts/loadtest.sh
 
 stop:
 	@-scripts/serve.sh stop

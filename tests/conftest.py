@@ -94,6 +94,23 @@ def empty_registry(db):
 
 
 @pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """STATIC_ROOT of collected, hashed and compressed files for the tests that run gunicorn (collectstatic
+    takes a minute or more under load: once per session)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    static_root = tmp_path_factory.mktemp("static")
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "STATIC_ROOT")}
+    env.update(DJANGO_SETTINGS_MODULE="gis.settings", STATIC_ROOT=str(static_root))
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                   cwd=Path(__file__).resolve().parents[1], env=env, check=True, timeout=900)
+    return static_root
+
+
+@pytest.fixture(scope="session")
 def _demo_city_session(django_db_setup, django_db_blocker):
     from django.core.management import call_command
 

@@ -22,6 +22,8 @@ SESSION_IDLE_MINUTES  staff sessions end after this long without a request (defa
 LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES   sign-in lockout (django-axes; default 10 failures, 30 min)
 API_RATE_GEOCODING, API_RATE_PUBLIC, API_RATE_LOOKUP   anonymous API rates per address ("1200/min")
 TWO_FACTOR_REQUIRED   "1": administrators and deputy mayors must sign in with a TOTP code (default off)
+CITIZENS_MAX_FILINGS_PER_IP_HOUR, CITIZENS_MAX_FILINGS_PER_PHONE_HOUR   residents' filings an hour (20, 5)
+OPEN311_RATE_LIMIT_PER_MINUTE   Open311 POSTs a minute per key without a rate of its own (60)
 HEARTBEAT_SECONDS     how often Celery beat records the heartbeat /healthz reads (default 60)
 """
 
@@ -374,6 +376,9 @@ OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "kramatorsk.
 OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "Єдиний контакт-центр 1505, м. Краматорськ, тел. 1505")
 OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "Ключ видає адміністратор E-City (manage.py open311_keys add NAME)")
 OPEN311_RATE_LIMIT_PER_MINUTE = int(os.environ.get("OPEN311_RATE_LIMIT_PER_MINUTE", "60"))
+# Residents' filings (online and Open311) an hour per client address and per phone (citizens.ratelimit).
+CITIZENS_MAX_FILINGS_PER_IP_HOUR = int(os.environ.get("CITIZENS_MAX_FILINGS_PER_IP_HOUR", "20"))
+CITIZENS_MAX_FILINGS_PER_PHONE_HOUR = int(os.environ.get("CITIZENS_MAX_FILINGS_PER_PHONE_HOUR", "5"))
 # Open311 places appeals by the public map's one rule: PUBLIC_EXACT_MIN_FLATS (appeals.precision).
 
 LOGGING = {

@@ -37,15 +37,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, tmp_path_factory):
+def server(django_db_setup, django_db_blocker, tmp_path_factory, collected_static):
     with django_db_blocker.unblock():
         database_url = _database_url()
-    static_root = tmp_path_factory.mktemp("static")
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "STATIC_ROOT")}
-    env.update(DJANGO_SETTINGS_MODULE="gis.settings", DATABASE_URL=database_url, STATIC_ROOT=str(static_root),
+    env.update(DJANGO_SETTINGS_MODULE="gis.settings", DATABASE_URL=database_url, STATIC_ROOT=str(collected_static),
                SECRET_KEY="test-serving-" + "x" * 40, WEB_CONCURRENCY="1", WEB_THREADS="2")
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                   check=True, timeout=600)
     port = _free_port()
     log = (tmp_path_factory.mktemp("gunicorn") / "gunicorn.log").open("w")
     proc = subprocess.Popen([str(GUNICORN), "-c", "scripts/gunicorn.conf.py", "gis.wsgi:application"],

@@ -11,6 +11,7 @@
 #   LOADTEST_APPEALS    with load_demo_city + generate_appeals --count N (default 1000000), as the benchmarks do
 #   LOADTEST_PORT     where gunicorn listens on 127.0.0.1 (default 8140)
 #   LOADTEST_OUT      plan, CSV, samples, logs and report.md (default var/loadtest)
+#   LOADTEST_WARMUP_SECONDS  a run at a fifth of the rates before the measured one, not counted (default 30)
 # Rate limits are lifted for the run by the settings in benchmarks/load/limits.env, never by code. The load
 # goes to 127.0.0.1 only and is bounded in time (the locustfile's shape, plus `timeout`) and in requests.
 # Exit status: 0 when no request failed.
@@ -34,7 +35,7 @@ export DJANGO_SETTINGS_MODULE=gis.settings
 mkdir -p "$OUT"
 
 log() { echo "$(date -u +%FT%TZ) loadtest: $*"; }
-psql_() { "$PGBIN/psql" -h "$SOCK" -U postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
+psql_() { PGOPTIONS=--client-min-messages=warning "$PGBIN/psql" -h "$SOCK" -U postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
 exists() { [[ "$(psql_ -c "SELECT 1 FROM pg_database WHERE datname = '$1'" postgres)" == 1 ]]; }
 manage() { "$V/python" manage.py "$@"; }
 
@@ -83,6 +84,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 scripts/serve.sh start
+
+# --- warm-up: every worker loads its gazetteer and caches, as a server that has run for a while has ----------
+WARMUP=${LOADTEST_WARMUP_SECONDS:-30}
+if (( WARMUP > 0 )); then
+  log "warm-up: $WARMUP s at a fifth of the rates (not counted)"
+  LOADTEST_PLAN="$OUT/plan.json" LOADTEST_SECONDS=$WARMUP LOADTEST_SCALE=0.2 \
+    timeout --signal=INT --kill-after=30 $(( WARMUP + 120 )) \
+    "$V/locust" -f benchmarks/load/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
+    --csv "$OUT/warmup" --only-summary --loglevel WARNING --exit-code-on-error 0 >"$OUT/warmup.log" 2>&1 || true
+fi
 
 # --- the load, sampled ---------------------------------------------------------------------------------------
 rm -f "$OUT"/run_*.csv "$OUT/samples.jsonl"

@@ -189,7 +189,7 @@ class PhoneIntake(_Base):
         key = secrets.token_urlsafe(16)
         body: dict = {"category": random.choice(PLAN["intake_categories"]), "phone": _phone(), "channel": "phone",
                       "applicant_name": "Навантаження Тест", "description": "Навантажувальний тест: дзвінок"}
-        link = PHONED and random.random() < 0.1
+        link = bool(PHONED) and random.random() < 0.1  # a bool: PHONED itself grows while the request runs
         if link:
             body["link_to_appeal"] = random.choice(PHONED)
         elif random.random() < 0.5:

@@ -140,6 +140,12 @@ def cpu(samples: list[dict]) -> tuple[list[str], dict]:
         lines.append(f"  pg_stat_activity: {statistics.fmean(total):.0f} sessions, active mean {statistics.fmean(active):.1f}"
                      f" (max {max(active)}); active by wait: "
                      + ", ".join(f"{k} {v:.1f}" for k, v in sorted(waits.items(), key=lambda kv: -kv[1])))
+    locks: dict[str, float] = {}
+    for s in samples:
+        for k, n in s.get("pg_locks", {}).items():
+            locks[k] = locks.get(k, 0) + n / len(samples)
+    for k, n in sorted(locks.items(), key=lambda kv: -kv[1])[:6]:
+        lines.append(f"    lock {k} (mean {n:.2f} sessions)")
     queue = [s["celery_queue"] for s in samples if s.get("celery_queue") is not None]
     if queue:
         lines.append(f"  Celery queue length: mean {statistics.fmean(queue):.1f}, max {max(queue)}, last {queue[-1]}")
@@ -148,7 +154,10 @@ def cpu(samples: list[dict]) -> tuple[list[str], dict]:
                    "active_pg": statistics.fmean(active) if sessions else None}
 
 
-def saturation(figures: dict, held: dict[str, float], scale: float, web_slots: int) -> list[str]:
+def saturation(figures: dict, held: dict[str, float], scale: float, web_slots: int, requests: int,
+               seconds: float, out: dict | None = None) -> list[str]:
+    """Lines naming what saturates first; `out` gets "capacity": the mix's rate a machine of this kind of its
+    own would hold, as a multiple of the planned mix (from the server's CPU per request)."""
     if not figures:
         return ["saturation: no samples"]
     means = figures["means"]
@@ -174,6 +183,17 @@ def saturation(figures: dict, held: dict[str, float], scale: float, web_slots: i
     if figures.get("queue_max") is not None:
         lines.append(f"  Celery's queue peaked at {figures['queue_max']} and ended at {figures['queue_last']}: "
                      + ("it keeps up" if (figures["queue_last"] or 0) < 100 else "it falls behind"))
+    if requests:
+        server_cores = sum(server.values())
+        per_request = server_cores * seconds / requests
+        planned = sum(target for _k, _p, target in KINDS) * scale
+        needed = per_request * planned
+        if out is not None and needed > 0:
+            out["capacity"] = cores / needed
+        lines.append(f"  the server (gunicorn, PostgreSQL, Celery, Redis) spent {per_request * 1000:.1f} ms of CPU per "
+                     f"request of this mix: the full mix ({planned:.0f}/s) needs about {needed:.1f} cores of this "
+                     f"kind, {'within' if needed <= cores else 'more than'} the machine's {cores} "
+                     "if the server had them to itself")
     if short:
         lines.append("  rates below target (the clients waited on the server): " + ", ".join(short))
     else:
@@ -181,21 +201,36 @@ def saturation(figures: dict, held: dict[str, float], scale: float, web_slots: i
     return lines
 
 
-def headroom(plan: dict, held: dict[str, float]) -> list[str]:
-    intake = held.get("intake", 0.0)
+def headroom(plan: dict, held: dict[str, float], *, capacity: float | None = None, scale: float = 1.0) -> list[str]:
+    measured = held.get("intake", 0.0)
+    target = next(t for k, _p, t in KINDS if k == "intake") * scale
+    # On a machine of its own the server would hold the mix `capacity` times over (never more than measured
+    # shows when it held its target anyway).
+    estimated = target * capacity if capacity else None
+    intake = measured
     factor = plan.get("peak_hour_factor") or 0
     average = KYIV_APPEALS_PER_YEAR / (365 * 24 * 3600) * CALLS_PER_APPEAL
-    lines = [f"Headroom (intake held: {intake:.1f} requests/s, with the rest of the mix beside it):"]
+    lines = [f"Headroom (intake held in the run: {measured:.1f} requests/s, with the rest of the mix beside it):"]
+    if estimated is not None:
+        lines.append(f"  (in brackets: from the server's CPU per request, a machine like this one of its own would hold "
+                     f"the whole mix {capacity:.1f} times over, i.e. intake ≈ {estimated:.1f}/s with the rest beside it"
+                     + ("; the run itself did not hold its intake target on the shared machine)" if measured < 0.95 * target
+                        else ")"))
+    alt = estimated
     lines.append(f"  Kyiv, {KYIV_APPEALS_PER_YEAR:,} appeals a year × {CALLS_PER_APPEAL} calls each: average "
-                 f"{average * 3600:.0f} calls/h = {average:.3f}/s → headroom {intake / average:,.0f}×")
+                 f"{average * 3600:.0f} calls/h = {average:.3f}/s → headroom {intake / average:,.0f}×"
+                 + (f" ({alt / average:,.0f}×)" if alt else ""))
     if factor:
         peak = average * factor
         lines.append(f"  Kyiv's peak hour: {factor:.1f}× the average hour (the busiest hour of "
                      f"{plan.get('history_hours', 0):,.0f} in the database's history, {plan.get('busiest_hour_appeals')} "
-                     f"appeals) = {peak * 3600:.0f} calls/h = {peak:.3f}/s → headroom {intake / peak:,.0f}×")
+                     f"appeals) = {peak * 3600:.0f} calls/h = {peak:.3f}/s → headroom {intake / peak:,.1f}×"
+                 + (f" ({alt / peak:,.1f}×)" if alt else ""))
     burst = BURST_CALLS_PER_HOUR / 3600
     lines.append(f"  a burst of {BURST_CALLS_PER_HOUR} calls in an hour in a city of 150k: {burst:.3f}/s → headroom "
-                 f"{intake / burst:,.0f}× (or all {BURST_CALLS_PER_HOUR} within {BURST_CALLS_PER_HOUR / max(intake, 1e-9):.0f} s)")
+                 f"{intake / burst:,.0f}×" + (f" ({alt / burst:,.0f}×)" if alt else "")
+                 + (f" (all {BURST_CALLS_PER_HOUR} would be taken within {BURST_CALLS_PER_HOUR / intake:.0f} s)"
+                    if intake > 0 else ""))
     return lines
 
 
@@ -219,8 +254,11 @@ def main() -> None:
     rate_lines, held = rates(rows, args.seconds, args.scale)
     lines += rate_lines + [""]
     cpu_lines, figures = cpu(samples)
-    lines += cpu_lines + [""] + saturation(figures, held, args.scale, args.web_slots) + [""]
-    lines += headroom(plan, held) + [""]
+    n_req_all = int(total["Request Count"]) if total else sum(int(r["Request Count"]) for r in rows)
+    extra: dict = {}
+    lines += cpu_lines + [""] + saturation(figures, held, args.scale, args.web_slots, n_req_all, args.seconds,
+                                           extra) + [""]
+    lines += headroom(plan, held, capacity=extra.get("capacity"), scale=args.scale) + [""]
     n_fail = int(total["Failure Count"]) if total else sum(int(r["Failure Count"]) for r in rows)
     n_req = int(total["Request Count"]) if total else sum(int(r["Request Count"]) for r in rows)
     for f in failures[:20]:

@@ -84,6 +84,18 @@ _SESSIONS = """SELECT coalesce(state, '?'), coalesce(wait_event_type, 'CPU'), co
                FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1, 2"""
 
 
+# Who waits on a lock, and on whom: the statements (first 90 characters) of waiting sessions and of the
+# sessions blocking them.
+_LOCK_WAITS = """SELECT 'waits: ' || left(regexp_replace(w.query, '\\s+', ' ', 'g'), 90), count(*)
+                 FROM pg_stat_activity AS w WHERE w.datname = current_database() AND w.wait_event_type = 'Lock'
+                 GROUP BY 1
+                 UNION ALL
+                 SELECT 'blocks: ' || left(regexp_replace(b.query, '\\s+', ' ', 'g'), 90), count(*)
+                 FROM pg_stat_activity AS w CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+                 JOIN pg_stat_activity AS b ON b.pid = bp.pid
+                 WHERE w.datname = current_database() AND w.wait_event_type = 'Lock' GROUP BY 1"""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -135,6 +147,9 @@ def main() -> None:
                 with conn.cursor() as cur:
                     cur.execute(_SESSIONS)
                     line["pg_sessions"] = {f"{state}/{wait}": n for state, wait, n in cur.fetchall()}
+                    if any(k.endswith("/Lock") for k in line["pg_sessions"]):
+                        cur.execute(_LOCK_WAITS)
+                        line["pg_locks"] = dict(cur.fetchall())
             if broker is not None:
                 try:
                     line["celery_queue"] = broker.llen("celery")

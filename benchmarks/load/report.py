@@ -149,7 +149,11 @@ def cpu(samples: list[dict]) -> tuple[list[str], dict]:
     queue = [s["celery_queue"] for s in samples if s.get("celery_queue") is not None]
     if queue:
         lines.append(f"  Celery queue length: mean {statistics.fmean(queue):.1f}, max {max(queue)}, last {queue[-1]}")
-    return lines, {"means": means, "machine": machine_mean, "cores": cores, "loadavg": statistics.fmean(loads),
+    waits_lock = 0.0
+    if sessions:
+        waits_lock = statistics.fmean([sum(n for k, n in s.items() if k == "active/Lock") for s in sessions])
+    top_lock = max(((k, n) for k, n in locks.items() if k.startswith("waits:")), key=lambda kv: kv[1], default=("", 0))[0]
+    return lines, {"lock_waits": waits_lock, "top_lock": top_lock.removeprefix("waits: ")[:70], "means": means, "machine": machine_mean, "cores": cores, "loadavg": statistics.fmean(loads),
                    "queue_max": max(queue) if queue else None, "queue_last": queue[-1] if queue else None,
                    "active_pg": statistics.fmean(active) if sessions else None}
 
@@ -177,9 +181,16 @@ def saturation(figures: dict, held: dict[str, float], scale: float, web_slots: i
     else:
         lines.append(f"  the machine still had {cores - busy:.2f} cores idle on average; the busiest part is {first}.")
     if figures.get("active_pg") is not None:
-        lines.append(f"  PostgreSQL had {figures['active_pg']:.1f} active sessions on average for {web_slots} "
-                     "gunicorn threads: " + ("requests wait in the database" if figures["active_pg"] > 0.5 * web_slots
-                                             else "most request time is spent in Python, not in the database"))
+        waiting = figures.get("lock_waits", 0.0)
+        if waiting > 0.5 * figures["active_pg"] and waiting >= 1:
+            top = figures.get("top_lock", "")
+            lines.append(f"  PostgreSQL had {figures['active_pg']:.1f} active sessions on average for {web_slots} gunicorn "
+                         f"threads, {waiting:.1f} of them waiting on a lock ({top}): writes queue behind one another "
+                         "there before the CPU is used up")
+        else:
+            lines.append(f"  PostgreSQL had {figures['active_pg']:.1f} active sessions on average for {web_slots} "
+                         "gunicorn threads: " + ("requests wait in the database" if figures["active_pg"] > 0.5 * web_slots
+                                                 else "most request time is spent in Python, not in the database"))
     if figures.get("queue_max") is not None:
         lines.append(f"  Celery's queue peaked at {figures['queue_max']} and ended at {figures['queue_last']}: "
                      + ("it keeps up" if (figures["queue_last"] or 0) < 100 else "it falls behind"))

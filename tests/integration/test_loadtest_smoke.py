@@ -55,7 +55,8 @@ def history(transactional_db, demo_city):
     """A small history on the demo city, committed so that gunicorn sees it (the flush after the test removes it)."""
     from django.core.management import call_command
 
-    call_command("generate_appeals", count=1500, verbosity=0)
+    # --replace: earlier tests of the session may have left appeals of their own (old, or not public).
+    call_command("generate_appeals", count=1500, replace=True, verbosity=0)
     return True
 
 

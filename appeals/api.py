@@ -113,7 +113,7 @@ _FILTERS = [
 class AppealListView(APIView):
     permission_classes = [HasAppealsRole]
 
-    @extend_schema(parameters=_FILTERS, responses=AppealPersonalSerializer(many=True),
+    @extend_schema(parameters=_FILTERS, responses={200: AppealPersonalSerializer(many=True), 400: ErrorSerializer},
                    summary="Звернення в межах ролі користувача")
     def get(self, request: Request) -> Response:
         q = request.query_params
@@ -211,7 +211,7 @@ class DuplicatesView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("category", str, required=True), OpenApiParameter("building", int),
                                OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
-                   responses=AppealSerializer(many=True),
+                   responses={200: AppealSerializer(many=True), 400: ErrorSerializer},
                    summary="Ймовірні дублікати (48 год; 150 м для вуличних); аналітику без вільного тексту")
     def get(self, request: Request) -> Response:
         q = request.query_params

@@ -225,13 +225,14 @@ def openapi_document(server_url: str) -> dict:
             "/collections": {"get": {"operationId": "ogcCollections", "parameters": [f],
                                      "responses": {"200": json_ok}}},
             "/collections/{collectionId}": {"get": {"operationId": "ogcCollection", "parameters": [collection_id, f],
-                                                    "responses": {"200": json_ok, "404": {"description": "no such collection"}}}},
+                                                    "responses": {"200": json_ok, "401": denied, "403": denied,
+                                                                  "404": {"description": "no such collection"}}}},
             "/collections/{collectionId}/queryables": {"get": {
                 "operationId": "ogcQueryables", "parameters": [collection_id, f],
                 "responses": {"200": {"description": "JSON Schema of the queryable properties", "content": {
                     "application/schema+json": {"schema": {"type": "object"}},
                     "text/html": {"schema": {"type": "string"}}}},
-                    "404": {"description": "no such collection"}}}},
+                    "401": denied, "403": denied, "404": {"description": "no such collection"}}}},
             "/collections/{collectionId}/items": {"get": {
                 "operationId": "ogcItems",
                 "parameters": [

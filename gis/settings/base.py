@@ -301,7 +301,7 @@ SPECTACULAR_SETTINGS = {
     # The Open311 paths are plain Django views: their description is added by a hook (citizens/open311/schema.py).
     # So are the OGC API – Features paths (webmap/ogc.py, which also serves them alone at /ogc/api).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "citizens.open311.schema.add_paths",
-                             "webmap.ogc.add_schema_paths"],
+                             "webmap.ogc.add_schema_paths", "webmap.api_schema.add_paths"],
 }
 
 

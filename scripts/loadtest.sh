@@ -56,11 +56,11 @@ if ! exists "$DB"; then
     DATABASE_URL="postgres://postgres@/$partial?host=$SOCK" manage load_demo_city
     DATABASE_URL="postgres://postgres@/$partial?host=$SOCK" manage generate_appeals --count "$APPEALS"
   fi
+  psql_ -c "ANALYZE" "$partial"  # planner statistics of the new rows (autovacuum keeps them up afterwards)
   psql_ -c "ALTER DATABASE \"$partial\" RENAME TO \"$DB\"" postgres
   log "database $DB ready in $(( $(date +%s) - started )) s"
 fi
 manage migrate --noinput -v 0
-psql_ -c "ANALYZE" "$DB"
 log "$(psql_ -c "SELECT count(*) FROM appeals_appeal" "$DB") appeals in $DB"
 
 # --- accounts, key and samples for the clients ---------------------------------------------------------------

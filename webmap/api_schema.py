@@ -254,11 +254,14 @@ def add_paths(result: dict, generator, request, public) -> dict:
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             responses = op.setdefault("responses", {})
-            if _throttled(path) and "429" not in responses:
-                too_many = error("забагато запитів з цієї адреси; повторіть після Retry-After")
-                if path.startswith("/open311/"):
-                    too_many = responses.get("400", too_many) | {"description": too_many["description"]}
-                responses["429"] = too_many | {"headers": _RETRY_AFTER}
+            if _throttled(path):
+                # The rate-limit middleware answers with the Error body in JSON whatever the view (Open311's own
+                # per-key limit on POST answers its error list: either may come).
+                too_many = responses.setdefault("429", error("забагато запитів з цієї адреси; повторіть після Retry-After"))
+                too_many.setdefault("headers", _RETRY_AFTER)
+                json_body = too_many.setdefault("content", {}).setdefault("application/json", {"schema": ERROR})
+                if json_body.get("schema") != ERROR:
+                    json_body["schema"] = {"anyOf": [json_body["schema"], ERROR]}
             secured = [s for s in op.get("security", []) if s]
             if secured and {} not in op.get("security", []) and path.startswith("/api/"):
                 responses.setdefault("401", error("токен не існує або неактивний"))

@@ -19,6 +19,7 @@ from appeals.page_helpers import require_role
 from citizens import ratelimit, selectors, services, tracking
 from citizens.api import script_for
 from citizens.forms import ConfirmForm, ReportForm, TrackForm
+from gis import security
 from layers.models import Category
 
 # Kramatorsk: where the map opens when nothing better is known.
@@ -26,9 +27,9 @@ CITY_CENTRE = (37.56, 48.73)
 
 
 def client_ip(request) -> str:
-    # Behind our own reverse proxy the first X-Forwarded-For hop is the client (scripts/serve.sh sets it).
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", ""))[:45]
+    # X-Forwarded-For counts only from a proxy in TRUSTED_PROXIES (gis.security): anyone else could forge it
+    # and file past the per-address limit.
+    return security.client_ip(request)[:45]
 
 
 def _map_config() -> dict:

@@ -32,8 +32,9 @@ def post_report(client, w, **kw):
     data = {"category": w.cat.pk, "building": w.buildings["druzhby:3"].pk, "description": "Тече дах над під'їздом",
             "name": "Оксана Петренко", "phone": "0501234567", "email": "oksana@example.org", "consent": "on",
             "notify": "on", "idempotency_key": kw.pop("key", "")}
+    headers = kw.pop("headers", None)
     data.update(kw)
-    return client.post("/report/", data)
+    return client.post("/report/", data, headers=headers)
 
 
 def png() -> BytesIO:
@@ -345,3 +346,21 @@ def test_internal_notes_stay_with_staff_and_public_replies_reach_the_tracking_pa
     staff.force_login(world.operator)
     card = staff.get(f"/appeals/{number}/").content.decode()
     assert "ключі від горища" in card and "внутрішня" in card and "публічна відповідь" in card
+
+
+def test_a_forged_x_forwarded_for_does_not_get_past_the_per_address_limit(world, settings):
+    settings.CITIZENS_MAX_FILINGS_PER_IP_HOUR = 1
+    from django.db import connection
+    from django.utils import timezone
+
+    from citizens import ratelimit
+
+    settings.TRUSTED_PROXIES = []  # the resident's request reaches us directly: the header is theirs to forge
+    ip = f"198.51.100.{connection.connection.info.backend_pid % 250}"
+    ratelimit.reset_ip(ip, timezone.now())
+    client = Client(REMOTE_ADDR=ip)
+    filed(post_report(client, world, key="first", headers={"x-forwarded-for": "10.0.0.1"}))
+    second = post_report(client, world, key="second", phone="0671234567", headers={"x-forwarded-for": "10.0.0.2"})
+    assert Appeal.objects.count() == 1  # the second filing from the same client is refused
+    assert "забагато звернень за годину" in second.content.decode()
+    ratelimit.reset_ip(ip, timezone.now())

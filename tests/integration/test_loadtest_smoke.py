@@ -11,16 +11,15 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.integration.test_celery_worker import _database_url
+from tests.servers import free_port, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 # The parts of the mix the run must have asked (benchmarks/load/locustfile.py COVER, which cannot be imported
@@ -32,17 +31,6 @@ BIN = Path(sys.executable).parent
 SECONDS = 60  # at most: the run ends once every part of the mix has been answered (LOADTEST_UNTIL_COVERED)
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    for port in range(8140, 8200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail("no free port in 8140-8199")
 
 
 def _limits() -> dict[str, str]:
@@ -66,29 +54,8 @@ def server(history, collected_static, tmp_path):
     env.update(_limits(), DJANGO_SETTINGS_MODULE="gis.settings", DATABASE_URL=_database_url(),
                STATIC_ROOT=str(collected_static), SECRET_KEY="test-loadtest-" + "x" * 40, WEB_CONCURRENCY="2",
                WEB_THREADS="2", CONN_MAX_AGE="0")
-    port = _free_port()
-    log = (tmp_path / "gunicorn.log").open("w")
-    proc = subprocess.Popen([str(BIN / "gunicorn"), "-c", "scripts/gunicorn.conf.py", "gis.wsgi:application"],
-                            cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                requests.get(url + "/healthz", timeout=30)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start: " + Path(log.name).read_text()[-2000:])
-                time.sleep(0.3)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with gunicorn(env, tmp_path / "gunicorn.log", port=free_port(8140, 8200)) as (url, pid):
+        yield url, pid
 
 
 def test_the_load_mix_runs_against_the_production_server_with_no_failure_and_the_report_passes(server, tmp_path):

@@ -9,10 +9,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,20 +16,9 @@ import requests
 
 from gis import health
 from tests.integration.test_celery_worker import _database_url
+from tests.servers import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def _free_port() -> int:
-    for port in range(8100, 8200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail("no free port in 8100-8199")
 
 
 @pytest.fixture(scope="module")
@@ -43,29 +28,8 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory, collected_stati
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "STATIC_ROOT")}
     env.update(DJANGO_SETTINGS_MODULE="gis.settings", DATABASE_URL=database_url, STATIC_ROOT=str(collected_static),
                SECRET_KEY="test-serving-" + "x" * 40, WEB_CONCURRENCY="1", WEB_THREADS="2")
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("gunicorn") / "gunicorn.log").open("w")
-    proc = subprocess.Popen([str(GUNICORN), "-c", "scripts/gunicorn.conf.py", "gis.wsgi:application"],
-                            cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                requests.get(url + "/healthz", timeout=30)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start: " + Path(log.name).read_text()[-2000:])
-                time.sleep(0.3)
+    with gunicorn(env, tmp_path_factory.mktemp("gunicorn") / "gunicorn.log") as (url, _pid):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _stylesheet(server: str) -> str:

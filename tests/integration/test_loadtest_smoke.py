@@ -43,6 +43,9 @@ def history(transactional_db, demo_city):
     """A small history on the demo city, committed so that gunicorn sees it (the flush after the test removes it)."""
     from django.core.management import call_command
 
+    from layers.categories import ensure_categories
+
+    ensure_categories()  # an earlier transactional test's flush removed the seeded categories
     # --replace: earlier tests of the session may have left appeals of their own (old, or not public).
     call_command("generate_appeals", count=1500, replace=True, verbosity=0)
     return True
@@ -78,6 +81,12 @@ def test_the_load_mix_runs_against_the_production_server_with_no_failure_and_the
          "--database-url", _database_url()], cwd=ROOT)
     try:
         output, _ = locust.communicate(timeout=SECONDS + 120)
+        # A run that covers the mix quickly can end before the sampler (a process of its own) took its first
+        # sample: wait for it, bounded, instead of reading an empty file.
+        samples_file, deadline = tmp_path / "samples.jsonl", time.monotonic() + 60
+        while sampler.poll() is None and time.monotonic() < deadline and not (
+                samples_file.exists() and samples_file.read_text().count("\n") >= 2):
+            time.sleep(0.2)
     finally:
         sampler.terminate()
         sampler.wait(timeout=30)

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.integration.test_celery_worker import _database_url
-from tests.integration.test_serving import _free_port
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def _wait(condition, seconds: float = 90) -> None:
 
 
 def test_the_supervisor_restarts_gunicorn_when_it_dies_and_stop_ends_everything(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     env.update(SERVE_DIR=str(tmp_path), SERVE_PROCS="web", BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1",
                DATABASE_URL=_database_url(), SECRET_KEY="test-serve-script-" + "y" * 40)

@@ -18,149 +18,17 @@ benchmark's one client.
 
 from __future__ import annotations
 
-import http.client
 import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.servers import COUNTED_RATES, Client, Gunicorn
+
 N = int(os.environ.get("BENCH_HTTP_REQUESTS", "1000"))
 THREADS = os.environ.get("BENCH_HTTP_THREADS", "")
-RATE = "1200/s"
-RATES_ENV = {"API_RATE_GEOCODING": RATE, "API_RATE_PUBLIC": RATE, "API_RATE_LOOKUP": RATE}
-
-
-def _free_port(taken: set[int] = frozenset()) -> int:
-    for port in range(8150, 8200):
-        if port in taken:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8150-8199")
-
-
-def _database_url() -> str:
-    from django.db import connection
-
-    s = connection.settings_dict
-    host = s.get("HOST") or (s.get("OPTIONS") or {}).get("host", "")
-    user = quote(s.get("USER") or "")
-    password = f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else ""
-    if not host or host.startswith("/"):
-        return f"postgres://{user}{password}@/{s['NAME']}?host={quote(host)}"
-    return f"postgres://{user}{password}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
-
-
-class Gunicorn:
-    """gunicorn with scripts/gunicorn.conf.py and one worker, serving `app` on a port of its own."""
-
-    def __init__(self, app: str, *, name: str, taken: set[int] = frozenset(),
-                 settings_module: str = "gis.settings") -> None:
-        self.port = _free_port(taken)
-        env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-        env.update(RATES_ENV, DJANGO_SETTINGS_MODULE=settings_module, DATABASE_URL=_database_url(),
-                   BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY="1",
-                   WEB_ACCESS_LOG=str(ROOT / "var" / f"bench_http_{name}_access.log"))
-        if THREADS:
-            env["WEB_THREADS"] = THREADS
-        # libpq names the worker's connections, so their PostgreSQL backends can be found (database_cpu_s).
-        self.app_name = f"ecity-bench-{name}-{os.getpid()}"
-        env["PGAPPNAME"] = self.app_name
-        self.log = open(ROOT / "var" / f"bench_http_{name}.log", "w")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c",
-                                      "scripts/gunicorn.conf.py", app],
-                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.client = Client(self.port)
-
-    def wait(self, path: str) -> None:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                self.client.get(path)
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                self.client.reset()
-                time.sleep(0.3)
-        raise RuntimeError("gunicorn did not start: see var/bench_http_*.log")
-
-    def worker_cpu_s(self) -> float:
-        """User + system CPU seconds of the worker process (the master's one child)."""
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-        return _cpu_s(int(children[0]))
-
-    def database_cpu_s(self) -> float:
-        """User + system CPU seconds of the PostgreSQL backends serving this server's connections."""
-        from django.db import connection
-
-        with connection.cursor() as cur:
-            cur.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [self.app_name])
-            pids = [r[0] for r in cur.fetchall()]
-        return sum(_cpu_s(pid) for pid in pids)
-
-    def cpu_s(self) -> float:
-        """The worker's and its database backends' CPU seconds: what a request costs the machine."""
-        return self.worker_cpu_s() + self.database_cpu_s()
-
-    def stop(self) -> None:
-        self.client.reset()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class Client:
-    """One keep-alive HTTP/1.1 connection (http.client: little client-side cost); reconnects when closed."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn: http.client.HTTPConnection | None = None
-
-    def reset(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-        self.conn = None
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        for attempt in range(2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            try:
-                self.conn.request("GET", path)
-                response = self.conn.getresponse()
-                body = response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                self.reset()  # the server closed a kept-alive connection: once more on a new one
-                if attempt:
-                    raise
-                continue
-            if response.getheader("Connection", "").lower() == "close" or response.version == 10:
-                self.reset()
-            return response.status, body
-        raise AssertionError("unreachable")
+RATE = COUNTED_RATES["API_RATE_PUBLIC"]
 
 
 def _timed(client: Client, path: str) -> float:
@@ -226,8 +94,9 @@ def main() -> None:
           f"gunicorn 1 worker, {worker}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}", flush=True)
 
     in_process = {label: percentiles(_in_process(paths)) for label, paths in endpoints.items()}
-    web = Gunicorn("gis.wsgi:application", name="web")
-    bare = Gunicorn("benchmarks.bare_wsgi:application", name="bare", taken={web.port})
+    env = {**COUNTED_RATES, **({"WEB_THREADS": THREADS} if THREADS else {})}
+    web = Gunicorn("gis.wsgi:application", name="http_web", env=env)
+    bare = Gunicorn("benchmarks.bare_wsgi:application", name="http_bare", taken={web.port}, env=env)
     try:
         web.wait("/healthz")
         bare.wait("/")

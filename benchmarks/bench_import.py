@@ -119,18 +119,6 @@ def remove_bench_buildings() -> None:
         Building.objects.filter(source__in=["bench", "bench2"]).delete()
 
 
-def _database_url() -> str:
-    from django.conf import settings
-
-    d = settings.DATABASES["default"]
-    host = d.get("HOST") or d.get("OPTIONS", {}).get("host") or ""
-    where = f"host={host}" if host.startswith("/") else f"host={host}&port={d.get('PORT') or 5432}"
-    auth = d.get("USER") or "postgres"
-    if d.get("PASSWORD"):
-        auth += f":{d['PASSWORD']}"
-    return f"postgres://{auth}@/{d['NAME']}?{where}"
-
-
 def _import_osm_process(osm: Path, boundary: Path) -> tuple[int, float]:
     """`manage.py import_osm FILE --commit` as its own process; (buildings created, wall seconds)."""
     import re
@@ -140,7 +128,9 @@ def _import_osm_process(osm: Path, boundary: Path) -> tuple[int, float]:
     from layers.models import Building
 
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "DATABASE_URL": _database_url()}
+    from benchmarks.servers import database_url
+
+    env = {**os.environ, "DATABASE_URL": database_url()}
     before = Building.objects.filter(source="bench").count()
     t = time.perf_counter()
     out = subprocess.run([sys.executable, str(root / "manage.py"), "import_osm", str(osm), "--boundary", str(boundary),

@@ -23,8 +23,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.bench_http import Client, Gunicorn, _free_port
 from benchmarks.bench_maps import _tile_xy, _viewport
+from benchmarks.servers import COUNTED_RATES, Client, Gunicorn, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 N_TILES = int(os.environ.get("BENCH_MAPS_GUNICORN_TILES", "100"))  # per zoom
@@ -42,7 +42,7 @@ class Tipg:
     """tipg under uvicorn on our bench database (its asyncpg pool reads DATABASE_URL)."""
 
     def __init__(self, taken: set[int]) -> None:
-        self.port = _free_port(taken)
+        self.port = free_port(taken)
         env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
         # pydantic's PostgresDsn wants a host: our socket's directory, percent-encoded, is one asyncpg reads.
         from urllib.parse import quote
@@ -129,8 +129,9 @@ def main() -> None:
             raise RuntimeError(f"{path}: HTTP {response.status_code}")
         return elapsed
 
-    web = Gunicorn("gis.wsgi:application", name="maps", settings_module="benchmarks.settings_nocache")
-    bare = Gunicorn("benchmarks.bare_wsgi:application", name="maps_bare", taken={web.port})
+    web = Gunicorn("gis.wsgi:application", name="maps", settings_module="benchmarks.settings_nocache",
+                   env=COUNTED_RATES)
+    bare = Gunicorn("benchmarks.bare_wsgi:application", name="maps_bare", taken={web.port}, env=COUNTED_RATES)
     tipg = Tipg({web.port, bare.port}) if TIPG.exists() else None
     try:
         web.wait("/healthz")

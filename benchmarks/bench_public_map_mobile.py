@@ -13,47 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.servers import Gunicorn
+
 LOADS = int(os.environ.get("BENCH_MOBILE_LOADS", "10"))
 WIDTH, HEIGHT = 390, 844
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(port: int) -> subprocess.Popen:
-    from benchmarks.bench_import import _database_url
-
-    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-    env.update(DJANGO_SETTINGS_MODULE="gis.settings", DATABASE_URL=_database_url(), BIND=f"127.0.0.1:{port}",
-               API_RATE_PUBLIC="100000000/min")
-    log = open(ROOT / "var" / "bench_public_map_mobile.log", "w")  # noqa: SIM115 (the server's for its life)
-    return subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c", "scripts/gunicorn.conf.py",
-                             "gis.wsgi:application"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait(port: int, proc: subprocess.Popen) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/public/categories", timeout=10).read()
-            return
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not start: see var/bench_public_map_mobile.log")
 
 
 def _driver():
@@ -97,13 +61,15 @@ def main() -> None:
 
     total = _prepare()
     call_command("collectstatic", interactive=False, verbosity=0)
-    port = _free_port()
-    server = _serve(port)
+    # The production worker count (scripts/gunicorn.conf.py from the cores); the public rate lifted for the
+    # browser's many tile and cluster requests from one address.
+    server = Gunicorn("gis.wsgi:application", name="public_map_mobile",
+                      env={"WEB_CONCURRENCY": "", "API_RATE_PUBLIC": "100000000/min"})
     driver = None
     try:
-        _wait(port, server)
+        server.wait("/api/v1/public/categories")
         driver = _driver()
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{server.port}"
         print(f"   {total:,} appeals; gunicorn (scripts/gunicorn.conf.py, DEBUG off); Chromium {WIDTH}×{HEIGHT}, "
               f"cache cleared before each of {LOADS} loads; load average {os.getloadavg()[0]:.1f}", flush=True)
         drawn = None
@@ -116,8 +82,4 @@ def main() -> None:
     finally:
         if driver is not None:
             driver.quit()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.stop()

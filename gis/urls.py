@@ -12,13 +12,15 @@ urlpatterns = [
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # Prefixed includes before the apps mounted at "": Django tries patterns in order, and an Open311 request
+    # would otherwise be matched against every pattern of six apps first.
+    path("open311/", include("citizens.open311.urls")),
     path("", include("layers.urls")),
     path("", include("geocoding.urls")),
     path("", include("appeals.urls")),
     path("", include("citizens.urls")),
     path("", include("webmap.urls")),
     path("", include("reports.urls")),
-    path("open311/", include("citizens.open311.urls")),
 ]
 
 handler400 = views.bad_request

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -119,9 +119,7 @@ def detect_outage(*, appeal: Appeal, now: datetime | None = None) -> Detection |
     if not found:
         return None
     mine = found[0]
-    hull = GEOSGeometry(mine.extent_wkt, srid=METRIC_SRID)
-    hull.transform(STORAGE_SRID)
-    hull = MultiPolygon(hull, srid=STORAGE_SRID) if hull.geom_type == "Polygon" else hull
+    hull = GEOSGeometry(mine.extent_wkt, srid=METRIC_SRID)  # transformed to EPSG:4326 by PostGIS, in the write
     with transaction.atomic(savepoint=False):  # inside the intake's transaction: all of it or none
         proposal = outage_services.propose_suspected(category=appeal.category, hull=hull, buildings=mine.buildings,
                                                      appeals=mine.count, now=now)

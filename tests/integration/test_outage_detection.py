@@ -108,3 +108,27 @@ def test_an_appeal_filed_inside_an_outage_joins_it_only_when_it_is_about_what_is
                                     building=b["parkova:14"], outage=known.pk)
     assert water.appeal.__class__.objects.get(pk=water.appeal.pk).outage_id == known.pk
     assert lift.appeal.__class__.objects.get(pk=lift.appeal.pk).outage_id is None
+
+
+@override_settings(OUTAGE_DETECTION={"no_cold_water": {"min_buildings": 2, "radius_m": 100, "window_minutes": 30}})
+def test_a_growing_suspected_outage_keeps_its_affected_buildings_equal_to_an_independent_count(city):
+    from django.db import connection
+
+    from outages.models import OutageBuilding
+
+    _file(city, "parkova:12")
+    first = _file(city, "parkova:12А", minutes=1).detection
+    assert first is not None and first.created
+    grown = _file(city, "parkova:14", minutes=2).detection  # 37 m further east: outside the first hull
+    assert grown.outage.pk == first.outage.pk and not grown.created
+    outage = Outage.objects.get()
+    assert outage.area.covers(city.buildings["parkova:14"].point) and outage.detected_buildings == 3
+    with connection.cursor() as cur:  # every building the area meets (a suspected outage names no provider)
+        cur.execute("SELECT b.id, coalesce(b.flats, 0), coalesce(b.residents, 0) FROM layers_building b "
+                    "JOIN outages_outage o ON ST_Intersects(b.geom, o.area) WHERE o.id = %s", [outage.pk])
+        expected = {r[0]: r[1:] for r in cur.fetchall()}
+    rows = {r.building_id: (r.flats, r.residents) for r in OutageBuilding.objects.filter(outage=outage)}
+    assert rows == expected and len(rows) >= 3
+    assert (outage.affected_buildings, outage.affected_flats, outage.affected_residents) == (
+        len(expected), sum(f for f, _ in expected.values()), sum(r for _, r in expected.values()))
+    assert Appeal.objects.filter(outage=outage).count() == 3

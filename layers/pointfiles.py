@@ -164,7 +164,14 @@ class PointWriter:
             self._writer.write_table(table)
         elif self.format == "parquet":
             if self._writer is None:
-                self._writer = pq.ParquetWriter(self.path, table.schema)
+                # Dictionary pages for the columns of few values (outcomes, ids), statistics for the columns a
+                # reader filters on (lon, lat, ids): not for the distances, where both cost and serve nothing.
+                fields = table.schema
+                ids = [f.name for f in fields if pa.types.is_integer(f.type)]
+                self._writer = pq.ParquetWriter(
+                    self.path, fields,
+                    use_dictionary=[f.name for f in fields if pa.types.is_dictionary(f.type)] + ids,
+                    write_statistics=[n for n in ("lon", "lat") if n in fields.names] + ids)
             self._writer.write_table(table)
         else:
             import pyogrio
@@ -173,7 +180,10 @@ class PointWriter:
             lat = table.column("lat").to_numpy(zero_copy_only=False)
             wkb = shapely.to_wkb(shapely.points(np.where(np.isnan(lon), 0.0, lon), np.where(np.isnan(lat), 0.0, lat)))
             wkb = np.where(np.isnan(lon) | np.isnan(lat), None, wkb)
-            with_geom = table.append_column("geometry", pa.array(wkb, type=pa.binary()))
+            plain = pa.Table.from_arrays(  # GDAL's Arrow reader wants plain strings, not dictionaries
+                [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns],
+                names=table.column_names)
+            with_geom = plain.append_column("geometry", pa.array(wkb, type=pa.binary()))
             pyogrio.write_arrow(with_geom, self.path, layer="routed_points", driver="GPKG", geometry_name="geometry",
                                 geometry_type="Point", crs="EPSG:4326", append=self._chunks > 0)
         self._chunks += 1

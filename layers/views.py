@@ -4,6 +4,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from gis.api_errors import error_json
+from gis.params import BadParameter, parse_bbox
 from layers import selectors
 
 
@@ -19,12 +20,9 @@ def basemap(request):
 def house_numbers(request):
     """GET /api/v1/layers/housenumbers?bbox=west,south,east,north: house numbers for the basemap's street zooms."""
     try:
-        west, south, east, north = (float(v) for v in request.GET.get("bbox", "").split(","))
-    except ValueError:
-        return error_json(_("bbox: чотири числа через кому — захід,південь,схід,північ у градусах (lon, lat)."),
-                          code="invalid_bbox")
-    if not (-180 <= west < east <= 180 and -85.06 <= south < north <= 85.06):
-        return error_json(_("bbox порожній або поза межами градусів."), code="invalid_bbox")
+        west, south, east, north = parse_bbox(request.GET.get("bbox"))
+    except BadParameter as exc:
+        return exc.response()
     span = selectors.HOUSE_NUMBERS_MAX_SPAN_DEG
     if east - west > span or north - south > span:
         return error_json(_("bbox завеликий для номерів будинків: наблизьте карту."), code="bbox_too_large")

@@ -23,40 +23,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appeals.models import Status
-from gis.api_errors import error_json
+from gis.params import BadParameter, parse_bbox
 from webmap import clusters as cl
 from webmap import geojson, selectors
 
 # A whole screen at zoom 17 holds thousands of appeals: the viewport API still clusters there (on the
 # finest stored cells) and sends appeals one by one from zoom 18. Tiles are smaller: one by one from 17.
 VIEWPORT_CLUSTER_MAX_ZOOM = cl.CLUSTER_MAX_ZOOM + 1
-
-
-class BadRequest(ValueError):
-    """A malformed query parameter, answered with 400 {detail (Ukrainian), code}."""
-
-    def __init__(self, detail: str, *, code: str = "invalid_parameter"):
-        super().__init__(detail)
-        self.code = code
-
-    def response(self):
-        return error_json(str(self), code=self.code)
-
-
-def parse_bbox(value: str | None) -> tuple[float, float, float, float]:
-    """'west,south,east,north' in lon/lat → a tuple; rejects anything else.
-
-    >>> parse_bbox("37.5,48.7,37.6,48.8")
-    (37.5, 48.7, 37.6, 48.8)
-    """
-    try:
-        west, south, east, north = (float(v) for v in (value or "").split(","))
-    except ValueError as exc:
-        raise BadRequest(_("bbox: чотири числа через кому — захід,південь,схід,північ у градусах (lon, lat)."),
-                         code="invalid_bbox") from exc
-    if not (-180 <= west < east <= 180 and -85.06 <= south < north <= 85.06):
-        raise BadRequest(_("bbox порожній або поза межами градусів."), code="invalid_bbox")
-    return west, south, east, north
 
 
 def _list(request, name: str) -> list[str]:
@@ -68,7 +41,7 @@ def filter_from_request(request) -> selectors.AppealFilter:
     try:
         days_n = int(days) if days else None
     except ValueError as exc:
-        raise BadRequest(_("days: очікується ціле число днів."), code="invalid_days") from exc
+        raise BadParameter(_("days: очікується ціле число днів."), code="invalid_days") from exc
     return selectors.public_filter(days=days_n, category_codes=_list(request, "category"),
                                    statuses=_list(request, "status"))
 
@@ -114,11 +87,11 @@ def clusters(request):
         try:
             zoom = int(request.GET.get("zoom", ""))
         except ValueError as exc:
-            raise BadRequest(_("zoom: очікується ціле число від 0 до 22."), code="invalid_zoom") from exc
+            raise BadParameter(_("zoom: очікується ціле число від 0 до 22."), code="invalid_zoom") from exc
         if not 0 <= zoom <= 22:
-            raise BadRequest(_("zoom: очікується ціле число від 0 до 22."), code="invalid_zoom")
+            raise BadParameter(_("zoom: очікується ціле число від 0 до 22."), code="invalid_zoom")
         f = filter_from_request(request)
-    except BadRequest as exc:
+    except BadParameter as exc:
         return exc.response()
     payload = clusters_payload(f, zoom=zoom, bbox=bbox)
     if isinstance(payload, str):
@@ -143,7 +116,7 @@ def layer(request, layer: str):
     try:
         bbox = parse_bbox(request.GET.get("bbox")) if request.GET.get("bbox") else None
         kind = request.GET.get("service_kind") or None
-    except BadRequest as exc:
+    except BadParameter as exc:
         return exc.response()
     collection = geojson.layer_geojson(layer=layer, bbox=bbox, service_kind=kind)
     return HttpResponse(json.dumps(collection, ensure_ascii=False), content_type="application/geo+json")

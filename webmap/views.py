@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from appeals.models import Status
+from gis.params import BadParameter
 from webmap import access, public_api, selectors, tiles
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -106,7 +107,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
         try:
             data = tiles.tile(layer=layer, z=z, x=x, y=y, filter_key=key,
                               make_filter=lambda: public_api.filter_from_request(request))
-        except public_api.BadRequest as exc:
+        except BadParameter as exc:
             return exc.response()
     else:
         data = tiles.tile(layer=layer, z=z, x=x, y=y)

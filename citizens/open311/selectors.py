@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from appeals import precision
 from appeals.models import OPEN_STATUSES, Status
@@ -235,7 +234,7 @@ def _request_rows(rows: list[tuple]) -> list[dict]:
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    params = {"limit": MAX_ROWS, "offset": 0, "floor": public_floor(timezone.now()), **params}
+    params = {"limit": MAX_ROWS, "offset": 0, **params}  # every caller gives its public floor
     # One statement, no transaction around it, prepared once per connection (planning a statement of this
     # size costs more than running it for one appeal or a page of ten): each round trip counts on the small
     # requests.

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.integration.test_celery_worker import _database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,14 +23,8 @@ PORTS = range(8110, 8120)  # this drill's own TCP ports
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    """A free port of the drills' own range (tests.servers.free_port)."""
+    return servers.free_port(PORTS.start, PORTS.stop)
 
 
 def backup(url: str | None = None) -> Path:

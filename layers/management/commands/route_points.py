@@ -31,7 +31,8 @@ def _strings(values: list[str]) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
 
 
-# Outcome names by code (the last one for unreadable points), taken per row in Arrow: no Python string per row.
+# Outcome names by code (the last one for unreadable points): each outcome column is dictionary-encoded over
+# them (codes per row, no string per row), as Parquet stores it anyway; CSV writes the names.
 _NAMES = _strings([*OUTCOMES, "invalid"])
 
 
@@ -90,7 +91,7 @@ def routed_table(router, lon: np.ndarray, lat: np.ndarray, counts: dict[str, int
                                             np.full(len(lon), np.nan))
         sugg_provider[gaps], sugg_area[gaps], sugg_m[gaps] = s_provider, s_area, np.round(s_m, 1)
         columns[f"{kind}_provider"] = _ids(provider, valid)
-        columns[f"{kind}_outcome"] = _NAMES.take(_arrow(codes))
+        columns[f"{kind}_outcome"] = pa.DictionaryArray.from_arrays(_arrow(codes), _NAMES)
         columns[f"{kind}_area"] = _ids(area, valid)
         columns[f"{kind}_suggested_provider"] = _ids(sugg_provider, valid)
         columns[f"{kind}_suggested_area"] = _ids(sugg_area, valid)

@@ -331,10 +331,15 @@ class BatchRouter:
         return out
 
 
-    def kind_areas(self, kind: str) -> tuple[int, ...]:
-        """The areas (indexes) of a service kind: two kinds with the same areas have the same nearest area."""
-        k = self.kind_index.get(kind)
-        return () if k is None else tuple(np.flatnonzero(self.area_kind[:, k]).tolist())
+    def geometry_key(self, kind: str) -> tuple[bytes, ...]:
+        """The shapes of a service kind's areas, in order (their WKB): kinds whose areas have the same
+        shapes (one city-wide area per utility, each its own row) have the same near pairs (near_pairs)."""
+        cache = self.__dict__.setdefault("_geometry_keys", {})
+        if kind not in cache:
+            k = self.kind_index.get(kind)
+            members = () if k is None else np.flatnonzero(self.area_kind[:, k])
+            cache[kind] = tuple(shapely.to_wkb(self.geoms[i]) for i in members)
+        return cache[kind]
 
     def to_metric(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """lon/lat → METRIC_SRID x, y (once per chunk of points, for every kind's nearest_within)."""
@@ -346,12 +351,42 @@ class BatchRouter:
             self._to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
         return self._to_metric.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
 
+    def near_pairs(self, kind: str, x: np.ndarray, y: np.ndarray, *, max_m: float = 100.0):
+        """Every (point, area) within max_m metres of each other: point indexes, the areas' positions among the
+        kind's areas, metres. x, y in METRIC_SRID (to_metric); distances are never measured in degrees."""
+        empty = np.zeros(0, dtype=np.int64)
+        k = self.kind_index.get(kind)
+        if k is None or len(x) == 0:
+            return empty, empty, np.zeros(0)
+        tree, _members = self._metric_tree(k)
+        if tree is None:
+            return empty, empty, np.zeros(0)
+        # Candidates: points inside the union of the kind's areas grown by a little more than max_m (one
+        # prepared polygon, tested on raw coordinates: most points are far from every area), then inside
+        # each grown area; the exact distance decides, for those candidates only.
+        grown, grown_union = self._grown(k, max_m)
+        near_any = np.flatnonzero(shapely.contains_xy(grown_union, x, y))
+        found_p, found_t = [empty], [empty]
+        for t, g in enumerate(grown):
+            inside = near_any[shapely.contains_xy(g, x[near_any], y[near_any])]
+            found_p.append(inside)
+            found_t.append(np.full(len(inside), t, dtype=np.int64))
+        p_i, t_i = np.concatenate(found_p), np.concatenate(found_t)
+        if len(p_i) == 0:
+            return empty, empty, np.zeros(0)
+        d = shapely.distance(tree.geometries[t_i], shapely.points(x[p_i], y[p_i]))
+        near = d <= max_m
+        return p_i[near], t_i[near], d[near]
+
     def nearest_within(self, kind: str, lon: np.ndarray, lat: np.ndarray, *, max_m: float = 100.0,
-                       xy: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       xy: tuple[np.ndarray, np.ndarray] | None = None,
+                       pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each point, the nearest area of `kind` within max_m metres: (area id, provider id, metres).
 
         0, 0, nan where there is none. Distances are measured in METRIC_SRID, never in degrees; ties go
-        to the lower area id, as in layers.routing. ``xy``: the points already in METRIC_SRID (to_metric).
+        to the lower area id, as in layers.routing. ``xy``: the points already in METRIC_SRID (to_metric);
+        ``pairs``: their near_pairs for a kind of the same geometry_key, already measured.
         """
         n = len(lon)
         area_out = np.zeros(n, dtype=np.int64)
@@ -363,23 +398,10 @@ class BatchRouter:
         tree, members = self._metric_tree(k)
         if tree is None:
             return area_out, provider_out, dist_out
-        x, y = xy if xy is not None else self.to_metric(lon, lat)
-        # Candidates: points inside the union of the kind's areas grown by a little more than max_m (one
-        # prepared polygon, tested on raw coordinates: most points are far from every area), then inside
-        # each grown area; the exact distance decides, for those candidates only.
-        grown, grown_union = self._grown(k, max_m)
-        near_any = np.flatnonzero(shapely.contains_xy(grown_union, x, y))
-        found_p, found_t = [], []
-        for t, g in enumerate(grown):
-            inside = near_any[shapely.contains_xy(g, x[near_any], y[near_any])]
-            found_p.append(inside)
-            found_t.append(np.full(len(inside), t, dtype=np.int64))
-        p_i, t_i = np.concatenate(found_p), np.concatenate(found_t)
-        if len(p_i) == 0:
-            return area_out, provider_out, dist_out
-        d = shapely.distance(tree.geometries[t_i], shapely.points(x[p_i], y[p_i]))
-        near = d <= max_m
-        p_i, t_i, d = p_i[near], t_i[near], d[near]
+        if pairs is None:
+            x, y = xy if xy is not None else self.to_metric(lon, lat)
+            pairs = self.near_pairs(kind, x, y, max_m=max_m)
+        p_i, t_i, d = pairs
         if len(p_i) == 0:
             return area_out, provider_out, dist_out
         a_i = members[t_i]

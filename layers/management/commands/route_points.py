@@ -70,7 +70,7 @@ def routed_table(router, lon: np.ndarray, lat: np.ndarray, counts: dict[str, int
     metric_x, metric_y = np.full(len(lon), np.nan), np.full(len(lon), np.nan)
     if any_gap.any():
         metric_x[any_gap], metric_y[any_gap] = router.to_metric(lon[any_gap], lat[any_gap])
-    nearest: dict[tuple[int, ...], tuple] = {}
+    nearest: dict[tuple[bytes, ...], tuple] = {}
     for kind, (provider, outcome, area, _rule) in kinds:
         codes = np.where(valid, outcome, len(OUTCOMES))
         tally = np.bincount(codes, minlength=len(_NAMES))
@@ -78,15 +78,16 @@ def routed_table(router, lon: np.ndarray, lat: np.ndarray, counts: dict[str, int
             counts[name] = counts.get(name, 0) + int(tally[code])
         gap_mask = valid & (outcome == gap)
         gaps = np.flatnonzero(gap_mask)
-        # Kinds served by the same areas (several kinds of one utility) share the nearest area of the same gaps.
-        areas = router.kind_areas(kind)
-        seen = nearest.get(areas)
+        # Kinds whose areas have the same shapes (several kinds of one utility, or one city-wide area per
+        # service, each its own row) share the measuring of the same gaps; each kind then picks its own areas.
+        shapes = router.geometry_key(kind)
+        seen = nearest.get(shapes)
         if seen is not None and np.array_equal(seen[0], gap_mask):
-            s_area, s_provider, s_m = seen[1]
+            pairs = seen[1]
         else:
-            s_area, s_provider, s_m = router.nearest_within(kind, lon[gaps], lat[gaps],
-                                                            xy=(metric_x[gaps], metric_y[gaps]))
-            nearest[areas] = (gap_mask, (s_area, s_provider, s_m))
+            pairs = router.near_pairs(kind, metric_x[gaps], metric_y[gaps])
+            nearest[shapes] = (gap_mask, pairs)
+        s_area, s_provider, s_m = router.nearest_within(kind, lon[gaps], lat[gaps], pairs=pairs)
         sugg_provider, sugg_area, sugg_m = (np.zeros(len(lon), np.int64), np.zeros(len(lon), np.int64),
                                             np.full(len(lon), np.nan))
         sugg_provider[gaps], sugg_area[gaps], sugg_m[gaps] = s_provider, s_area, np.round(s_m, 1)

@@ -91,3 +91,24 @@ def test_the_sparse_fallback_for_very_large_grids_routes_like_the_dense_matrices
     sparse = r.route(x, y)
     assert (dense.provider("power") == sparse.provider("power")).all()
     assert (dense.outcome("power") == sparse.outcome("power")).all()
+
+
+def test_kinds_whose_areas_have_the_same_shape_share_their_measured_pairs_but_keep_their_own_areas():
+    # One city-wide shape, one row per utility (as the demo city and real registries hold them), near Kramatorsk.
+    city = shapely.box(37.50, 48.70, 37.52, 48.72)
+    r = router([area(1, 10, city, kinds=("power",)), area(2, 20, city, kinds=("water",)),
+                area(3, 30, shapely.box(37.50, 48.70, 37.51, 48.71), kinds=("gas",))],
+               kinds=("power", "water", "gas"), cell=0.005)
+    assert r.geometry_key("power") == r.geometry_key("water") != r.geometry_key("gas")
+    lon = np.array([37.5207, 37.5300, 37.5213])  # ~50 m east of the edge, ~740 m, ~95 m
+    lat = np.array([48.71, 48.71, 48.71])
+    x, y = r.to_metric(lon, lat)
+    pairs = r.near_pairs("power", x, y)
+    shared = r.nearest_within("water", lon, lat, pairs=pairs)
+    fresh = r.nearest_within("water", lon, lat)
+    for got, want in zip(shared, fresh, strict=True):
+        np.testing.assert_array_equal(got, want)
+    area_id, provider, metres = shared
+    assert area_id.tolist() == [2, 0, 2] and provider.tolist() == [20, 0, 20]
+    assert 40 < metres[0] < 60 and np.isnan(metres[1]) and 85 < metres[2] < 100
+    assert r.nearest_within("power", lon, lat, pairs=pairs)[1].tolist() == [10, 0, 10]

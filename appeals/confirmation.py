@@ -50,7 +50,9 @@ def _transition(*, appeal: Appeal, to_status: str, actor, role: str, now: dateti
     from_status = appeal.status
     appeal = services._apply(appeal=appeal, version=appeal.version, now=now, status=to_status, **fields)
     services._event(appeal_id=appeal.pk, at=now, actor=actor, action=EventAction.STATUS, from_status=from_status,
-                    to_status=to_status, note=note or reason, data={"confirmation": fields.get("confirmation", "")})
+                    to_status=to_status, note=note or reason,
+                    data={"confirmation": fields.get("confirmation", ""),
+                          **({"rating": fields["rating"]} if fields.get("rating") is not None else {})})
     return appeal
 
 

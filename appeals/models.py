@@ -46,6 +46,13 @@ class ConfirmationOutcome(models.TextChoices):
     UNREACHABLE = "unreachable", _("не вдалося підтвердити")
 
 
+# A fix reported (again) waits for the applicant's word on *this* fix: an earlier dispute, its rating and the
+# callbacks made about the earlier fix are history (kept in the events), not this fix's outcome. Set with every
+# move to "resolved" (appeals.services.change_status, appeals.outage_services.resolve_outage).
+AWAITING_CONFIRMATION = {"confirmation": ConfirmationOutcome.NONE, "confirmed_at": None, "rating": None,
+                         "callback_attempts": 0, "callback_due_at": None}
+
+
 class CallOutcome(models.TextChoices):
     NEW_APPEAL = "new_appeal", _("нове звернення")
     ADDED_TO_APPEAL = "added", _("додано до наявного звернення")

@@ -25,6 +25,7 @@ from django.utils import timezone
 from appeals import deadlines
 from appeals.errors import AppealError
 from appeals.models import (
+    AWAITING_CONFIRMATION,
     OPEN_STATUSES,
     Appeal,
     AppealEvent,
@@ -263,7 +264,8 @@ def resolve_outage(*, outage: Outage | int, actor=None, note: str = "", ended_at
                       .values_list("pk", "status"))
         ids = [pk for pk, _s in linked]
         Appeal.objects.filter(pk__in=ids).update(status=Status.RESOLVED, resolution=resolution, resolved_at=now,
-                                                 last_report_at=now, updated_at=now, version=F("version") + 1)
+                                                 last_report_at=now, updated_at=now, version=F("version") + 1,
+                                                 **AWAITING_CONFIRMATION)
         events = AppealEvent.objects.bulk_create([
             AppealEvent(appeal_id=pk, at=now, actor=_user(actor), action=EventAction.STATUS, from_status=status,
                         to_status=Status.RESOLVED, note=resolution, data={"outage_id": o.pk})

@@ -20,6 +20,7 @@ from appeals import deadlines, roles, workflow
 from appeals.control import SweepReport, record_shift_report, run_escalation_sweep  # noqa: F401 (one import for callers)
 from appeals.errors import AddressNotFound, AppealError, AppealNotFound, Conflict, NotAllowed
 from appeals.models import (
+    AWAITING_CONFIRMATION,
     OPEN_STATUSES,
     Appeal,
     AppealEvent,
@@ -444,7 +445,7 @@ def change_status(*, appeal: Appeal | int | str, actor, to_status: str, version:
             fields["rejection_count"] = F("rejection_count") + 1
             _end_routes(appeal=appeal, actor=actor, now=now, rejection_reason=reason)
         elif to_status == Status.RESOLVED:
-            fields.update(resolved_at=now, resolution=resolution)
+            fields.update(resolved_at=now, resolution=resolution, **AWAITING_CONFIRMATION)
         elif to_status == Status.REOPENED:
             fields.update(reopen_count=F("reopen_count") + 1, resolved_at=None)
         elif to_status in (Status.CLOSED, Status.CANCELLED):

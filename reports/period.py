@@ -40,11 +40,13 @@ from django.utils.translation import gettext as _
 from appeals.models import (
     OPEN_STATUSES,
     Appeal,
+    AppealEvent,
     AppealRoute,
     CallOutcome,
     Channel,
     ConfirmationOutcome,
     ControlLevel,
+    Status,
 )
 from layers.models import Category, Neighbourhood, Provider, ServiceKind
 from reports import reads
@@ -198,7 +200,8 @@ class Quality:
     escalated: int
     rated: int
     mean_rating: float | None
-    confirmation: dict
+    confirmation: dict  # the fixes of the period by their applicant's final word (ConfirmationOutcome)
+    disputed: int = 0  # fixes disputed in the period ("не виконано": resolved → reopened)
 
     @property
     def on_time_share(self) -> float | None:
@@ -222,9 +225,13 @@ def quality(period: Period) -> Quality:
     escalated = Appeal.objects.filter(control_level=ControlLevel.SUPERVISOR, escalated_at__gte=lo,
                                       escalated_at__lt=hi).count()
     confirmation = _grouped(_resolved(period), "confirmation")
+    # A dispute reopens the appeal (and its next fix waits for a new word), so disputes are counted as steps of the
+    # history in the period (the index event_reopened_at), not as the outcome of a fix.
+    disputed = AppealEvent.objects.filter(to_status=Status.REOPENED, from_status=Status.RESOLVED, at__gte=lo,
+                                          at__lt=hi).count()
     return Quality(resolved=agg["n"], median_hours=_hours(agg["median"]), p90_hours=_hours(agg["p90"]),
                    on_time=agg["on_time"], reopened=agg["reopened"], escalated=escalated, rated=agg["rated"],
-                   mean_rating=agg["rating"], confirmation=confirmation)
+                   mean_rating=agg["rating"], confirmation=confirmation, disputed=disputed)
 
 
 # --- provider performance ---------------------------------------------------------------------------
@@ -375,6 +382,7 @@ class PeriodReport:
             (_("Взято на контроль заступників (2 рівень)"), c.escalated, p.escalated, "num"),
             (_("Відкрито повторно (з виконаних)"), c.reopened, p.reopened, "num"),
             (_("Частка відкритих повторно"), c.reopen_share, p.reopen_share, "pct"),
+            (_("Виконання оскаржено заявниками («не виконано»)"), c.disputed, p.disputed, "num"),
             (_("Оцінок заявників"), c.rated, p.rated, "num"),
             (_("Середня оцінка (1–5)"), c.mean_rating, p.mean_rating, "dec2"),
         ]
@@ -537,7 +545,8 @@ def period_report(*, period: Period, now: datetime, with_performance: bool = Tru
     report.breakdowns.append(_compare(
         "confirmation", _("Підтвердження заявниками (виконані за період)"), _("результат"),
         report.quality_current.confirmation, report.quality_previous.confirmation,
-        dict(ConfirmationOutcome.choices), with_total=True, order=list(ConfirmationOutcome.values)))
+        dict(ConfirmationOutcome.choices), with_total=True, order=_confirmation_order(
+            report.quality_current.confirmation, report.quality_previous.confirmation)))
     report.breakdowns.append(_compare(
         "formal", _("Звернення за Законом і повідомлення без контактів"), _("вид"),
         cur_n.formal, prev_n.formal, {True: _("звернення за Законом"), False: _("повідомлення на карту без контактів")},
@@ -545,6 +554,12 @@ def period_report(*, period: Period, now: datetime, with_performance: bool = Tru
     report.monthly = _monthly_rows(period, cur_n, prev_n)
     report.performance = done.get("performance", [])
     return report
+
+
+def _confirmation_order(*counts: dict) -> list:
+    """The final words a fix can have (a dispute is not one: it reopens the appeal), then any other value found."""
+    final = [ConfirmationOutcome.NONE, ConfirmationOutcome.CONFIRMED, ConfirmationOutcome.UNREACHABLE]
+    return final + sorted({k for c in counts for k in c} - set(final))
 
 
 def _with_none_key(counts: dict) -> dict:

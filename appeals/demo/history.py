@@ -446,8 +446,9 @@ def confirmation_of(life: Life, *, has_phone: bool, side: random.Random, max_att
     by_status = {s.status: s for s in life.steps}
     if CONFIRMED in by_status:
         return Confirmation("confirmed", by_status[CONFIRMED].at, life.rating)
-    if REOPENED in by_status:
-        # The fix was disputed ("не виконано"): the appeal went back to the provider.
+    if REOPENED in by_status and life.resolved_at is None:
+        # The fix was disputed ("не виконано"): the appeal went back to the provider and is not fixed again yet
+        # (a fix reported after the dispute waits for the applicant's word on it, as appeals.services records).
         return Confirmation("disputed", by_status[REOPENED].at, (1 if z < 0.6 else 2) if y < DISPUTE_RATED_SHARE else None)
     if life.status == CLOSED and life.resolved_at is not None and has_phone and x < UNREACHABLE_SHARE:
         return Confirmation("unreachable", by_status[CLOSED].at, None, max_attempts)

@@ -8,6 +8,7 @@ from io import BytesIO
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from appeals import notifications, services
@@ -146,6 +147,38 @@ def test_a_dispute_reopens_to_the_same_provider_with_a_new_deadline(world):
     assert appeal.confirmation == ConfirmationOutcome.DISPUTED and appeal.deadline >= resolved.deadline
     assert appeal.deadline == compute_deadline(registered_at=reopened_at, hours=72, is_emergency=False)
     assert appeal.routes.filter(active=True, provider=world.providers["zhek1"]).exists()
+
+
+def test_fixed_again_after_a_dispute_it_waits_for_a_new_confirmation_and_shows_the_final_outcome(world):
+    from appeals import confirmation
+    from reports import period
+
+    client = Client()
+    number, code = filed(post_report(client, world))
+    _resolve(world, number)
+    client.post("/track/confirm", {"number": number, "code": code, "outcome": "disputed", "comment": "досі тече",
+                                   "rating": "1"})
+    disputed = Appeal.objects.get(number=number)
+    assert (disputed.status, disputed.confirmation, disputed.rating) == (Status.REOPENED, ConfirmationOutcome.DISPUTED, 1)
+    # The dispute's rating stays in the history; the appeal's own outcome is the next confirmation's.
+    assert disputed.events.get(to_status=Status.REOPENED).data == {"confirmation": "disputed", "rating": 1}
+    fixed = services.change_status(appeal=disputed, actor=world.operator, to_status=Status.RESOLVED,
+                                   version=disputed.version, resolution="Дах перекрито")
+    assert (fixed.confirmation, fixed.confirmed_at, fixed.rating, fixed.callback_attempts) == ("", None, None, 0)
+    # Waiting for a new confirmation: on the resident's tracking page and in the dispatchers' callback list.
+    page = client.get("/track/", {"number": number, "code": code}).content.decode()
+    assert 'id="confirm-form"' in page and 'id="story-confirmation"' not in page and "Дах перекрито" in page
+    assert number in [a.number for a in confirmation.callback_worklist()]
+    client.post("/track/confirm", {"number": number, "code": code, "outcome": "confirmed", "rating": "4"})
+    final = Appeal.objects.get(number=number)
+    assert (final.status, final.confirmation, final.rating) == (Status.CLOSED, ConfirmationOutcome.CONFIRMED, 4)
+    page = client.get("/track/", {"number": number, "code": code}).content.decode()
+    outcome = re.search(r'id="story-confirmation">([^<]+)<', page).group(1)
+    assert outcome.startswith(str(ConfirmationOutcome.CONFIRMED.label)) and "4/5" in outcome
+    # The period report counts the fix by its final outcome, and the dispute as a dispute of that period.
+    day = timezone.localdate(final.resolved_at, period.KYIV)
+    q = period.quality(period.Period(start=day, end=day))
+    assert q.confirmation == {ConfirmationOutcome.CONFIRMED: 1} and q.disputed == 1 and q.mean_rating == 4
 
 
 def test_the_callback_worklist_shows_the_phone_and_no_answer_three_times_closes_as_unconfirmed(world, settings):

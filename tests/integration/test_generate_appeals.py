@@ -169,12 +169,15 @@ def test_the_command_generates_exactly_the_asked_count_of_appeals(registry):
 
 def test_fixes_carry_the_applicants_confirmation_and_reports_to_the_map_carry_no_contacts(generated):
     """The callbacks' outcomes as appeals.confirmation records them: a confirmed fix has its time and rating, a
-    reopened one was disputed, an unconfirmed closed one with a phone was unreachable after every attempt; online
-    and Open311 filings without a name and phone are reports to the map (is_formal False), counted apart."""
+    reopened one not fixed again is disputed, a fix after a dispute has the applicant's word on that fix, an
+    unconfirmed closed one with a phone was unreachable after every attempt; online and Open311 filings without a
+    name and phone are reports to the map (is_formal False), counted apart."""
     done = Appeal.objects.filter(resolved_at__isnull=False)
     by = dict(done.values_list("confirmation").annotate(n=Count("id")).values_list("confirmation", "n"))
-    assert set(by) == {"confirmed", "disputed", "unreachable", ""}
-    assert 0.35 < by["confirmed"] / done.count() < 0.65 and by["disputed"] < by["unreachable"] < by["confirmed"]
+    assert set(by) == {"confirmed", "unreachable", ""}  # a fix's final word: never the stale dispute of an earlier fix
+    assert 0.35 < by["confirmed"] / done.count() < 0.65 and by["unreachable"] < by["confirmed"]
+    refixed = done.filter(reopen_count__gt=0)
+    assert refixed.filter(confirmation="confirmed").exists() and refixed.exclude(confirmation="confirmed").exists()
     for a in Appeal.objects.exclude(confirmation=""):
         assert a.confirmed_at is not None
         statuses = list(AppealEvent.objects.filter(appeal=a, action="status").values_list("to_status", flat=True))
@@ -183,6 +186,7 @@ def test_fixes_carry_the_applicants_confirmation_and_reports_to_the_map_carry_no
             assert a.confirmed_at in AppealEvent.objects.filter(appeal=a, to_status="confirmed").values_list("at", flat=True)
         elif a.confirmation == "disputed":
             assert "reopened" in statuses and a.reopen_count > 0 and "confirmed" not in statuses
+            assert a.resolved_at is None and statuses[-1] != "resolved"
         else:
             assert a.status == "closed" and a.applicant_phone and a.callback_attempts == history.settings.CALLBACK_MAX_ATTEMPTS
             assert a.rating is None

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from appeals import outage_services, services
-from appeals.models import AppealEvent, Call, Notification, OutageSubscription, Status
+from appeals.models import Appeal, AppealEvent, Call, Notification, OutageSubscription, Status
 from appeals.notifications import send_pending
 from layers.categories import ensure_categories
 from outages.models import OutageStatus
@@ -35,11 +35,16 @@ def test_resolving_an_outage_resolves_its_linked_appeals_and_a_mail_reaches_the_
                                                subscribe_channel="email", subscribe_to="Meshkanets@Example.org")
     assert call.outcome == "outage_known" and OutageSubscription.objects.get().address == "meshkanets@example.org"
 
+    # The first one's earlier fix was disputed by its applicant (reopened, with a low rating and callbacks made).
+    Appeal.objects.filter(pk=filed[0].pk).update(status=Status.REOPENED, confirmation="disputed", rating=1,
+                                                 confirmed_at=timezone.now(), callback_attempts=2)
     result = outage_services.resolve_outage(outage=outage, actor=city.dispatcher, note="Водогін на Парковій відремонтовано")
     assert (result.outage.status, result.appeals_resolved, result.notified) == (OutageStatus.RESOLVED, 2, 1)
     for appeal in filed:
         appeal.refresh_from_db()
         assert (appeal.status, appeal.resolution) == (Status.RESOLVED, "Водогін на Парковій відремонтовано")
+        # This fix waits for its applicant's word (the callback list), not the earlier dispute's.
+        assert (appeal.confirmation, appeal.rating, appeal.confirmed_at, appeal.callback_attempts) == ("", None, None, 0)
         assert AppealEvent.objects.filter(appeal=appeal, to_status=Status.RESOLVED, data__outage_id=outage.pk).exists()
     elsewhere.refresh_from_db()
     assert elsewhere.status != Status.RESOLVED

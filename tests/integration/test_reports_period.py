@@ -85,6 +85,8 @@ def expected(p: period.Period) -> dict:
                             + IN.format(col="escalated_at"), b),
         "confirmation": dict(rows("SELECT confirmation, count(*) FROM appeals_appeal WHERE " + IN.format(col="resolved_at")
                                   + " GROUP BY 1", b)),
+        "disputed": scalar("SELECT count(*) FROM appeals_appealevent WHERE from_status = 'resolved' AND "
+                           "to_status = 'reopened' AND " + IN.format(col="at"), b),
         "formal": dict(rows("SELECT is_formal, count(*) FROM appeals_appeal WHERE " + IN.format(col="created_at")
                             + " GROUP BY 1", b)),
         "rating": scalar("SELECT avg(rating)::float FROM appeals_appeal WHERE " + IN.format(col="resolved_at"), b),
@@ -104,7 +106,7 @@ def outcomes_are_present(p: period.Period) -> None:
     """The generator fills what the callbacks and online filing record: every confirmation outcome among the fixes
     of the period, ratings, and reports to the map without contacts (is_formal false)."""
     want = expected(p)
-    assert set(want["confirmation"]) == {"confirmed", "disputed", "unreachable", ""}
+    assert set(want["confirmation"]) == {"confirmed", "unreachable", ""} and want["disputed"] > 0
     assert want["formal"].get(False, 0) > 10 and want["rating"] is not None
 
 
@@ -126,8 +128,8 @@ def test_the_nine_month_report_counts_equal_independent_sql_counts_for_both_year
         assert as_dict(report.breakdown("service_kinds"), which=which) == want["service_kinds"]
         assert as_dict(report.breakdown("providers"), which=which) == want["providers"]
         q = report.quality_current if which == "current" else report.quality_previous
-        assert (q.resolved, q.on_time, q.reopened, q.escalated) == (want["resolved"], want["on_time"], want["reopened"],
-                                                                   want["escalated"])
+        assert (q.resolved, q.on_time, q.reopened, q.escalated, q.disputed) == (
+            want["resolved"], want["on_time"], want["reopened"], want["escalated"], want["disputed"])
         assert q.median_hours == pytest.approx(want["median"], rel=1e-9)
         assert q.p90_hours == pytest.approx(want["p90"], rel=1e-9)
         assert (q.mean_rating is None and want["rating"] is None) or q.mean_rating == pytest.approx(want["rating"])

@@ -32,3 +32,33 @@ def run_all(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
     with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="report-read") as pool:
         futures = {name: pool.submit(run, job) for name, job in jobs.items()}
         return {name: f.result() for name, f in futures.items()}
+
+
+class Ahead:
+    """Jobs started now and collected later (`result(name)`), e.g. imports and small reads while a report counts.
+
+    As run_all: each in a thread on a connection of its own, or (inside a transaction) at once, here.
+    """
+
+    def __init__(self, jobs: dict[str, Callable[[], object]]):
+        self._pool = None
+        if connection.in_atomic_block:
+            self._done = {name: job() for name, job in jobs.items()}
+            return
+
+        def run(job):
+            try:
+                return job()
+            finally:
+                connection.close()
+
+        self._pool = ThreadPoolExecutor(max_workers=len(jobs) or 1, thread_name_prefix="report-ahead")
+        self._futures = {name: self._pool.submit(run, job) for name, job in jobs.items()}
+        self._pool.shutdown(wait=False)
+
+    def result(self, name: str):
+        return self._done[name] if self._pool is None else self._futures[name].result()
+
+
+def ahead(jobs: dict[str, Callable[[], object]]) -> Ahead:
+    return Ahead(jobs)
